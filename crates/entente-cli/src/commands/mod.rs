@@ -1,0 +1,20 @@
+//! One module per CLI verb. Exit codes: 0 ok, 1 model or data problem, 2 usage error.
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Entente: structural equation modelling and alliance analytics.
+#[derive(Parser)]
+#[command(name = "entente", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {}
+
+/// Parse the command line, run the verb, map errors to exit codes.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {}
+}
