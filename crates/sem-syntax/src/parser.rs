@@ -869,42 +869,416 @@ fn after_clause(after_text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn rows(src: &str) -> Vec<FlatRow> {
+        match parse(src) {
+            Ok(m) => m.rows().cloned().collect(),
+            Err(e) => panic!("{src:?} did not parse:\n{e}"),
+        }
+    }
+
+    fn triples(src: &str) -> Vec<(String, Op, String)> {
+        rows(src)
+            .into_iter()
+            .map(|r| (r.lhs, r.op, r.rhs))
+            .collect()
+    }
+
+    fn t(lhs: &str, op: Op, rhs: &str) -> (String, Op, String) {
+        (lhs.into(), op, rhs.into())
+    }
+
+    fn only_modifiers(src: &str) -> Modifiers {
+        let r = rows(src);
+        assert_eq!(r.len(), 1, "{src}");
+        r[0].modifiers.clone()
+    }
+
+    fn err(src: &str) -> ParseError {
+        match parse(src) {
+            Ok(m) => panic!("{src:?} parsed:\n{m}"),
+            Err(e) => e,
+        }
+    }
+
+    fn var(name: &str) -> Expr {
+        Expr::Var {
+            name: name.into(),
+            span: Span::default(),
+        }
+    }
+
+    fn bin(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+        Expr::Bin {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        }
+    }
+
+    fn definition(src: &str) -> Definition {
+        match parse(src).map(|m| m.definitions().next().cloned()) {
+            Ok(Some(d)) => d,
+            other => panic!("{src:?}: {other:?}"),
+        }
+    }
+
     #[test]
-    fn scratch() {
-        for m in [
-            "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6",
-            "y ~ 1 + a*x + 0*1",
-            "y1 + y2 ~ c(a,b)*x1 + NA*start(0.5)*x2 + 0.3?x3",
-            "u | t1 + a*t2",
-            "ab := a*b\ntotal := c + (a*b)\nb1 == (b2 + b3)^2; b1 > exp(b2+b3)",
-            "visual =~ x1 + * x2",
-            "visual =~ x1 +\n x2\n + x3 # c\n y ~ x",
-            "",
-            "f =~ c(1,a)*x",
-            "f =~ c(1,2*x",
-            "group: 1\nf =~ x",
-            "f <~ x",
-            "f x",
-            "ab := a*(b+c",
-            "ab := a*b)",
-            "y ~ x ~ z",
-            "y ~ 2",
-            "y ~ \"a\"",
-            "u | t1 + t3",
-            "a*y ~ x",
-            "y ~ a*b*x",
-            "y ~ x1:x2",
-            "f =~ x @ y",
-            "f = x",
-            "a <= b",
-            "y ~ foo(1)*x",
-            "y ~ c()*x",
-            "y ~ ",
+    fn both_sides_multiply_out_lhs_major() {
+        assert_eq!(
+            triples("y1 + y2 ~ x1 + x2"),
+            vec![
+                t("y1", Op::Regression, "x1"),
+                t("y1", Op::Regression, "x2"),
+                t("y2", Op::Regression, "x1"),
+                t("y2", Op::Regression, "x2"),
+            ]
+        );
+        assert_eq!(triples("a + b ~~ c").len(), 2);
+        assert_eq!(triples("f =~ x1 + x2 + x3")[2], t("f", Op::Loading, "x3"));
+        assert_eq!(triples("u ~*~ u"), vec![t("u", Op::Scaling, "u")]);
+    }
+
+    #[test]
+    fn statements_end_at_newlines_and_semicolons() {
+        assert_eq!(triples("a =~ x1; b =~ x2\n\n\nc ~ a").len(), 3);
+        assert_eq!(parse("a ~ x;;; ;\n").map(|m| m.statements.len()), Ok(1));
+    }
+
+    #[test]
+    fn lines_continue_after_operators_plus_and_star_and_before_plus() {
+        let expected = vec![
+            t("f", Op::Loading, "x1"),
+            t("f", Op::Loading, "x2"),
+            t("f", Op::Loading, "x3"),
+        ];
+        assert_eq!(triples("f =~ x1 +\n  x2 +\n  x3"), expected);
+        assert_eq!(triples("f =~\n x1 + x2 + x3"), expected);
+        assert_eq!(triples("f =~ x1\n   + x2\n\n   + x3"), expected);
+        assert_eq!(
+            triples("f =~ x1 + x2 + # comment\n # only a comment\n x3"),
+            expected
+        );
+        let r = rows("f =~ x1 + 0.5*\n  x2");
+        assert_eq!(r[1].modifiers.fixed, Some(vec![Some(0.5)]));
+        // Without a continuation mark, a new line is a new statement.
+        assert_eq!(parse("f =~ x1\ng =~ x2").map(|m| m.statements.len()), Ok(2));
+    }
+
+    #[test]
+    fn comments_start_at_hash_or_bang_outside_quotes() {
+        assert_eq!(
+            triples("y ~ x # ~ z\n! w ~ v\n"),
+            vec![t("y", Op::Regression, "x")]
+        );
+        let m = only_modifiers("y ~ \"a#b!\"*x  # label with a hash");
+        assert_eq!(m.label, Some(vec![Some("a#b!".into())]));
+    }
+
+    #[test]
+    fn one_after_tilde_is_an_intercept_with_empty_rhs() {
+        assert_eq!(triples("y ~ 1"), vec![t("y", Op::Intercept, "")]);
+        assert_eq!(
+            triples("y ~ 1 + x"),
+            vec![t("y", Op::Intercept, ""), t("y", Op::Regression, "x")]
+        );
+        let r = rows("f ~ 0*1\ny ~ a*1");
+        assert_eq!(r[0].modifiers.fixed, Some(vec![Some(0.0)]));
+        assert_eq!(r[1].modifiers.label, Some(vec![Some("a".into())]));
+        assert!(r.iter().all(|r| r.op == Op::Intercept && r.rhs.is_empty()));
+        // Only after `~`: a loading on `1` is an error.
+        assert!(err("f =~ 1").message.contains("expected a variable name"));
+    }
+
+    #[test]
+    fn thresholds_count_from_t1_and_take_modifiers() {
+        let r = rows("u | a*t1 + 0*t2 + t3");
+        let names: Vec<&str> = r.iter().map(|r| r.rhs.as_str()).collect();
+        assert_eq!(names, ["t1", "t2", "t3"]);
+        assert!(r.iter().all(|r| r.op == Op::Threshold && r.lhs == "u"));
+        assert_eq!(r[0].modifiers.label, Some(vec![Some("a".into())]));
+        assert_eq!(r[1].modifiers.fixed, Some(vec![Some(0.0)]));
+        let e = err("u | t2");
+        assert!(
+            e.message.contains("expected `t1`, found `t2`"),
+            "{}",
+            e.message
+        );
+        assert!(err("u + v | t1").message.contains("single variable"));
+    }
+
+    #[test]
+    fn numbers_fix_and_na_frees() {
+        assert_eq!(only_modifiers("f =~ 0.5*x").fixed, Some(vec![Some(0.5)]));
+        assert_eq!(only_modifiers("f =~ -0.5*x").fixed, Some(vec![Some(-0.5)]));
+        assert_eq!(only_modifiers("f =~ 1e-3*x").fixed, Some(vec![Some(1e-3)]));
+        assert_eq!(only_modifiers("f =~ NA*x").fixed, Some(vec![None]));
+        assert_eq!(
+            only_modifiers("f =~ c(1, NA, -2)*x").fixed,
+            Some(vec![Some(1.0), None, Some(-2.0)])
+        );
+        assert_eq!(
+            only_modifiers("f =~ c(NA, NA)*x").fixed,
+            Some(vec![None, None])
+        );
+    }
+
+    #[test]
+    fn labels_in_every_spelling() {
+        let a = Some(vec![Some("a".to_string())]);
+        for src in [
+            "y ~ a*x",
+            "y ~ \"a\"*x",
+            "y ~ 'a'*x",
+            "y ~ label(\"a\")*x",
+            "y ~ equal(\"a\")*x",
+            "y ~ label(a)*x",
         ] {
-            match parse(m) {
-                Ok(p) => println!("OK {m:?}\n{p}"),
-                Err(e) => println!("ERR {m:?}\n{e}\n"),
+            assert_eq!(only_modifiers(src).label, a, "{src}");
+        }
+        assert_eq!(
+            only_modifiers("y ~ c(a1, \"a 2\", NA)*x").label,
+            Some(vec![Some("a1".into()), Some("a 2".into()), None])
+        );
+        assert_eq!(only_modifiers("y ~ label(NA)*x").label, Some(vec![None]));
+        // A label named like a modifier function is still a label when no `(` follows.
+        assert_eq!(
+            only_modifiers("y ~ c*x").label,
+            Some(vec![Some("c".into())])
+        );
+    }
+
+    #[test]
+    fn start_values_in_every_spelling() {
+        assert_eq!(
+            only_modifiers("y ~ start(0.3)*x").start,
+            Some(vec![Some(0.3)])
+        );
+        assert_eq!(
+            only_modifiers("y ~ start(c(0.3, NA))*x").start,
+            Some(vec![Some(0.3), None])
+        );
+        assert_eq!(only_modifiers("y ~ 0.3?x").start, Some(vec![Some(0.3)]));
+        assert_eq!(only_modifiers("y ~ -1?x").start, Some(vec![Some(-1.0)]));
+        assert!(err("y ~ a?x").message.contains("start value"));
+        assert!(err("y ~ start(a)*x")
+            .message
+            .contains("start values must be numbers"));
+    }
+
+    #[test]
+    fn modifier_kinds_combine_but_do_not_repeat() {
+        let m = only_modifiers("y ~ NA*a*x");
+        assert_eq!(
+            (m.fixed, m.label),
+            (Some(vec![None]), Some(vec![Some("a".into())]))
+        );
+        let m = only_modifiers("y ~ a*start(0.5)*x");
+        assert_eq!(
+            (m.start, m.label),
+            (Some(vec![Some(0.5)]), Some(vec![Some("a".into())]))
+        );
+        let m = only_modifiers("y ~ 1*start(2)*c(a, b)*x");
+        assert_eq!(m.fixed, Some(vec![Some(1.0)]));
+        assert_eq!(m.label.map(|l| l.len()), Some(2));
+        for src in [
+            "y ~ 1*2*x",
+            "y ~ a*b*x",
+            "y ~ start(1)*0.5?x",
+            "y ~ a*label(\"b\")*x",
+        ] {
+            assert!(err(src).message.contains("already has"), "{src}");
+        }
+    }
+
+    #[test]
+    fn c_must_not_mix_numbers_and_labels() {
+        let e = err("y ~ c(1, a)*x");
+        assert!(e.message.contains("mixes numbers and labels"));
+        assert_eq!((e.col, e.len), (5, 7));
+        assert!(err("y ~ c()*x").message.contains("at least one value"));
+        assert!(err("y ~ c(c(1))*x").message.contains("inside `c()`"));
+    }
+
+    #[test]
+    fn spans_cover_names_and_whole_terms() {
+        let r = rows("  y ~ x1 +\n  0.5*start(1)*x2");
+        assert_eq!(
+            r[0].lhs_span,
+            Span {
+                line: 1,
+                col: 3,
+                offset: 2,
+                len: 1
             }
+        );
+        assert_eq!(
+            r[0].rhs_span,
+            Span {
+                line: 1,
+                col: 7,
+                offset: 6,
+                len: 2
+            }
+        );
+        assert_eq!(
+            r[1].rhs_span,
+            Span {
+                line: 2,
+                col: 3,
+                offset: 13,
+                len: 15
+            }
+        );
+        let r = rows("f =~ a*\n x");
+        assert_eq!(
+            r[0].rhs_span,
+            Span {
+                line: 1,
+                col: 6,
+                offset: 5,
+                len: 5
+            }
+        );
+    }
+
+    #[test]
+    fn definitions_keep_whitespace_free_text() {
+        let d = definition("ab := a * b   # indirect");
+        assert_eq!(d.name, "ab");
+        assert_eq!(d.text, "a*b");
+        assert_eq!(d.expr.strip_spans(), bin(BinOp::Mul, var("a"), var("b")));
+        assert_eq!(
+            d.span,
+            Span {
+                line: 1,
+                col: 1,
+                offset: 0,
+                len: 11
+            }
+        );
+        let d = definition("total := c +\n   (a*b)");
+        assert_eq!(d.text, "c+(a*b)");
+        assert_eq!(
+            d.expr.strip_spans(),
+            bin(BinOp::Add, var("c"), bin(BinOp::Mul, var("a"), var("b")))
+        );
+        assert!(err("a + b := c").message.contains("plain name"));
+        assert!(err("1 := c").message.contains("plain name"));
+    }
+
+    #[test]
+    fn expressions_follow_r_precedence() {
+        let e = |src: &str| definition(&format!("d := {src}")).expr.strip_spans();
+        assert_eq!(
+            e("a - b - c"),
+            bin(BinOp::Sub, bin(BinOp::Sub, var("a"), var("b")), var("c"))
+        );
+        assert_eq!(
+            e("a + b * c"),
+            bin(BinOp::Add, var("a"), bin(BinOp::Mul, var("b"), var("c")))
+        );
+        assert_eq!(
+            e("a ^ b ^ c"),
+            bin(BinOp::Pow, var("a"), bin(BinOp::Pow, var("b"), var("c")))
+        );
+        assert_eq!(
+            e("-a^2"),
+            Expr::Neg(Box::new(bin(BinOp::Pow, var("a"), Expr::Num(2.0))))
+        );
+        assert_eq!(
+            e("-a*b"),
+            bin(BinOp::Mul, Expr::Neg(Box::new(var("a"))), var("b"))
+        );
+        assert_eq!(
+            e("a/-b"),
+            bin(BinOp::Div, var("a"), Expr::Neg(Box::new(var("b"))))
+        );
+        assert_eq!(e("+a"), var("a"));
+        assert_eq!(
+            e("exp(a, 2*b) + f()"),
+            bin(
+                BinOp::Add,
+                Expr::Call {
+                    func: "exp".into(),
+                    args: vec![var("a"), bin(BinOp::Mul, Expr::Num(2.0), var("b"))],
+                    span: Span::default()
+                },
+                Expr::Call {
+                    func: "f".into(),
+                    args: vec![],
+                    span: Span::default()
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn expression_spans_point_at_names_and_calls() {
+        let d = definition("d := a + exp(bb)");
+        let Expr::Bin { lhs, rhs, .. } = &d.expr else {
+            panic!("{:?}", d.expr)
+        };
+        assert!(matches!(
+            **lhs,
+            Expr::Var {
+                span: Span { col: 6, len: 1, .. },
+                ..
+            }
+        ));
+        assert!(matches!(
+            **rhs,
+            Expr::Call {
+                span: Span {
+                    col: 10,
+                    len: 7,
+                    ..
+                },
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn constraints_have_expressions_on_both_sides() {
+        let m = parse("b1 == (b2 + b3)^2\nb1 > exp(b2 + b3); a < 0").unwrap_or_default();
+        let c: Vec<&Constraint> = m.constraints().collect();
+        assert_eq!(c.len(), 3);
+        assert_eq!(
+            (c[0].op, c[0].lhs_text.as_str(), c[0].rhs_text.as_str()),
+            (Op::Equal, "b1", "(b2+b3)^2")
+        );
+        assert_eq!(
+            (c[1].op, c[1].rhs_text.as_str()),
+            (Op::Greater, "exp(b2+b3)")
+        );
+        assert_eq!(c[2].op, Op::Less);
+        assert_eq!(c[2].rhs.strip_spans(), Expr::Num(0.0));
+        assert_eq!(c[1].span.line, 2);
+    }
+
+    #[test]
+    fn statements_keep_source_order_across_kinds() {
+        let m = parse("y ~ a*x\nab := a*2\na > 0\nz ~ y").unwrap_or_default();
+        let kinds: Vec<&str> = m
+            .statements
+            .iter()
+            .map(|s| match s {
+                Statement::Relation(_) => "relation",
+                Statement::Define(_) => "define",
+                Statement::Constrain(_) => "constrain",
+            })
+            .collect();
+        assert_eq!(kinds, ["relation", "define", "constrain", "relation"]);
+        assert_eq!(m.rows().count(), 2);
+        assert_eq!(m.definitions().count(), 1);
+    }
+
+    #[test]
+    fn empty_model_is_an_error() {
+        for src in ["", "   \n\n", "# only a comment\n! and another", ";;"] {
+            let e = err(src);
+            assert_eq!(e.message, "The model syntax contains no statements.");
+            assert_eq!((e.line, e.col), (1, 1));
         }
     }
 }
