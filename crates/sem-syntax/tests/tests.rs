@@ -1,0 +1,5 @@
+//! Integration tests of `sem-syntax`, one module per area.
+
+mod errors;
+
+mod tutorial;
