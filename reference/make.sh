@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Regenerates every lavaan reference of this folder from scratch: data files, the simulated
+# alliance data, then one JSON per fit. Needs R with lavaan 0.6.14 and jsonlite
+# (Debian 12: apt-get install -y r-cran-lavaan r-cran-jsonlite). Runs from any directory.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+Rscript R/write_data.R
+Rscript R/simulate_alliance.R
+
+ref() {
+  local name=$1
+  shift
+  Rscript R/lavaan_reference.R --out "$name.json" "$@"
+}
+HS=data/HolzingerSwineford1939.csv
+PD=data/PoliticalDemocracy.csv
+
+ref hs_cfa_pt --model models/hs_cfa.lav --data "$HS" --fun cfa
+ref hs_cfa_stdlv --model models/hs_cfa.lav --data "$HS" --fun cfa --opt 'std.lv=TRUE'
+ref hs_cfa_means --model models/hs_cfa.lav --data "$HS" --fun cfa --opt 'meanstructure=TRUE'
+ref hs_cfa_missing_listwise --model models/hs_cfa.lav --data data/hs_missing.csv --fun cfa
+ref hs_mimic --model models/hs_mimic.lav --data "$HS"
+ref hs_path --model models/hs_path.lav --data "$HS"
+ref polidemo_sem --model models/polidemo_sem.lav --data "$PD"
+ref polidemo_eq --model models/polidemo_eq.lav --data "$PD"
+ref wheaton_cov --model models/wheaton.lav --cov data/wheaton.cov --nobs 932
+ref alliance39 --model models/alliance39.lav --data data/alliance39.csv
+
+# hs_cfa.json, hs_cfa_mlr.json and hs_cfa_school_metric.json come from the shared reference set
+# and are kept byte for byte; check that this script still reproduces them.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+Rscript R/lavaan_reference.R --out "$tmp/hs_cfa.json" --model models/hs_cfa.lav --data "$HS" --fun cfa
+Rscript R/lavaan_reference.R --out "$tmp/hs_cfa_mlr.json" --model models/hs_cfa.lav --data "$HS" \
+  --fun cfa --opt 'estimator="MLR"'
+Rscript R/lavaan_reference.R --out "$tmp/hs_cfa_school_metric.json" --model models/hs_cfa.lav \
+  --data "$HS" --fun cfa --opt 'group="school"' --opt 'group.equal=c("loadings")'
+Rscript R/same_json.R "$tmp" hs_cfa.json hs_cfa_mlr.json hs_cfa_school_metric.json
