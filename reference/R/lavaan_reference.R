@@ -22,8 +22,10 @@
 # variable names (whitespace-separated), the following lines the matrix, either the lower
 # triangle (row i has i numbers) or the full p x p matrix. It is passed to lavaan as
 # sample.cov with sample.nobs = N (lavaan rescales it by (N-1)/N, see SEM-NOTES). --means: the
-# same layout with one row of p means (passed as sample.mean).
+# same layout with one row of p means (passed as sample.mean). Readers: moments.R beside this file.
 suppressPackageStartupMessages({ library(lavaan); library(jsonlite) })
+here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))))
+source(file.path(here, "moments.R"))
 
 args <- commandArgs(trailingOnly = TRUE)
 get_arg <- function(flag, default = NULL) {
@@ -41,36 +43,6 @@ usage <- paste("Usage: Rscript lavaan_reference.R --model M.lav (--data D.csv | 
 if (is.null(model_file) || is.null(out) || is.null(data_file) == is.null(cov_file))
   stop(usage)
 if (!is.null(cov_file) && is.null(nobs_txt)) stop("--cov needs --nobs. ", usage)
-
-# Reads the names line and the numbers of a covariance or means file (format above).
-read_moment_file <- function(path) {
-  lines <- trimws(sub("#.*$", "", readLines(path, warn = FALSE)))
-  lines <- lines[nzchar(lines)]
-  if (length(lines) < 2) stop(path, ": needs a names line and at least one row of numbers")
-  nm <- strsplit(lines[1], "[[:space:]]+")[[1]]
-  rows <- lapply(lines[-1], function(l) as.numeric(strsplit(l, "[[:space:],]+")[[1]]))
-  if (anyNA(unlist(rows))) stop(path, ": a matrix entry is not a number")
-  list(names = nm, rows = rows)
-}
-read_cov <- function(path) {
-  f <- read_moment_file(path); p <- length(f$names); r <- f$rows
-  if (length(r) != p) stop(path, ": ", p, " names but ", length(r), " rows")
-  lens <- vapply(r, length, 1L)
-  m <- matrix(0, p, p, dimnames = list(f$names, f$names))
-  if (all(lens == seq_len(p))) {
-    for (i in seq_len(p)) { m[i, seq_len(i)] <- r[[i]]; m[seq_len(i), i] <- r[[i]] }
-  } else if (all(lens == p)) {
-    m[, ] <- do.call(rbind, r)
-    if (max(abs(m - t(m))) > 1e-12) stop(path, ": the full matrix is not symmetric")
-  } else stop(path, ": rows are neither a lower triangle nor a full square matrix")
-  m
-}
-read_means <- function(path) {
-  f <- read_moment_file(path)
-  if (length(f$rows) != 1 || length(f$rows[[1]]) != length(f$names))
-    stop(path, ": expected one row of ", length(f$names), " means")
-  setNames(f$rows[[1]], f$names)
-}
 
 model <- paste(readLines(model_file, warn = FALSE), collapse = "\n")
 extra <- list()
