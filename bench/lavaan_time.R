@@ -4,7 +4,7 @@
 # Usage:
 #   Rscript bench/lavaan_time.R [--reps N] [SPEC ...]
 #   SPEC = name=MODEL.lav,DATA[,lavaan arguments]
-#   DATA is a CSV file, or a covariance file (*.cov, format of reference/R/moments.R) that is
+#   DATA is a CSV file, or a covariance file (*.cov, format in reference/R/inputs.R) that is
 #   passed as sample.cov and then needs sample.nobs among the arguments. The arguments are R
 #   code, as in a call: std.lv=TRUE, estimator="MLR", group.equal=c("loadings","intercepts").
 #   Without SPECs the cases are read from bench/cases.txt (one SPEC a line, `#` comments; paths
@@ -16,7 +16,7 @@
 # (default 10) under system.time(); the median elapsed time is reported.
 suppressPackageStartupMessages({ library(lavaan); library(jsonlite) })
 here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))))
-source(file.path(here, "..", "reference", "R", "moments.R"))
+source(file.path(here, "..", "reference", "R", "inputs.R"))
 
 args <- commandArgs(trailingOnly = TRUE)
 reps <- 10L
@@ -31,21 +31,7 @@ if (!length(args)) {
   base <- here
 }
 
-# name=model,data[,args] -> list(name, call arguments)
-parse_spec <- function(spec) {
-  m <- regmatches(spec, regexec("^([^=]+)=([^,]+),([^,]+)(,(.*))?$", spec))[[1]]
-  if (!length(m)) stop("bad case `", spec, "`: expected name=model.lav,data[,arguments]")
-  path <- function(p) if (grepl("^/", p)) p else file.path(base, p)
-  extra <- if (nzchar(m[6])) eval(parse(text = paste0("list(", m[6], ")"))) else list()
-  model <- paste(readLines(path(m[3]), warn = FALSE), collapse = "\n")
-  input <- if (grepl("\\.cov$", m[4])) {
-    if (is.null(extra$sample.nobs)) stop("case `", m[2], "`: covariance input needs sample.nobs")
-    list(sample.cov = read_cov(path(m[4])))
-  } else list(data = utils::read.csv(path(m[4]), stringsAsFactors = FALSE))
-  list(name = m[2], args = c(list(model = model), input, extra))
-}
-
-cases <- lapply(args, parse_spec)
+cases <- lapply(args, read_case, base = base)
 res <- list()
 for (cs in cases) {
   fit_once <- function() invisible(do.call("sem", cs$args))

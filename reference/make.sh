@@ -27,6 +27,21 @@ ref polidemo_eq --model models/polidemo_eq.lav --data "$PD"
 ref wheaton_cov --model models/wheaton.lav --cov data/wheaton.cov --nobs 932
 ref alliance39 --model models/alliance39.lav --data data/alliance39.csv
 
+# Survey-data references: modification indices, the two-group invariance ladder and its LRTs.
+ref hs_cfa_mi --model models/hs_cfa.lav --data "$HS" --fun cfa --modindices
+steps=(configural metric scalar strict)
+equal=('' '"loadings"' '"loadings","intercepts"' '"loadings","intercepts","residuals"')
+inv=()
+for i in "${!steps[@]}"; do
+  opts=('group="school"')
+  [ -n "${equal[i]}" ] && opts+=("group.equal=c(${equal[i]})")
+  args=()
+  for o in "${opts[@]}"; do args+=(--opt "$o"); done
+  ref "hs_inv_${steps[i]}" --model models/hs_cfa.lav --data "$HS" --fun cfa "${args[@]}"
+  inv+=("${steps[i]}=models/hs_cfa.lav,$HS,$(IFS=,; echo "${opts[*]}")")
+done
+Rscript R/lrt_reference.R --out hs_inv_lrt.json "${inv[@]}"
+
 # hs_cfa.json, hs_cfa_mlr.json and hs_cfa_school_metric.json come from the shared reference set
 # and are kept byte for byte; check that this script still reproduces them.
 tmp=$(mktemp -d)

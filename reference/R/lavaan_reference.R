@@ -22,10 +22,10 @@
 # variable names (whitespace-separated), the following lines the matrix, either the lower
 # triangle (row i has i numbers) or the full p x p matrix. It is passed to lavaan as
 # sample.cov with sample.nobs = N (lavaan rescales it by (N-1)/N, see SEM-NOTES). --means: the
-# same layout with one row of p means (passed as sample.mean). Readers: moments.R beside this file.
+# same layout with one row of p means (passed as sample.mean). Readers: inputs.R beside this file.
 suppressPackageStartupMessages({ library(lavaan); library(jsonlite) })
 here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))))
-source(file.path(here, "moments.R"))
+source(file.path(here, "inputs.R"))
 
 args <- commandArgs(trailingOnly = TRUE)
 get_arg <- function(flag, default = NULL) {
