@@ -106,11 +106,8 @@ pub fn start_values(pt: &ParTable, groups: &[GroupData]) -> (Vec<f64>, Vec<f64>)
     for g in 1..=pt.ngroups {
         let s = groups[g - 1].cov;
         for f in &pt.vnames.lv {
-            let inds: Vec<usize> = pt
-                .group_rows(g)
-                .filter(|r| r.op == Op::Loading && &r.lhs == f)
-                .filter_map(|r| oi(&r.rhs))
-                .collect();
+            let inds: Vec<usize> =
+                pt.group_rows(g).filter(|r| r.op == Op::Loading && &r.lhs == f).filter_map(|r| oi(&r.rhs)).collect();
             let n_all = pt.group_rows(g).filter(|r| r.op == Op::Loading && &r.lhs == f).count();
             if inds.is_empty() || inds.len() != n_all {
                 continue;

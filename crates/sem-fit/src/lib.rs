@@ -185,7 +185,8 @@ fn ntotal(m: &[Moments]) -> f64 {
 
 /// The model test (lavaan's "standard" test).
 pub fn model_test(inp: &FitInput) -> Test {
-    let chisq_group: Vec<f64> = inp.moments.iter().zip(inp.fx_group).map(|(m, fx)| (2.0 * m.nobs as f64 * fx).max(0.0)).collect();
+    let chisq_group: Vec<f64> =
+        inp.moments.iter().zip(inp.fx_group).map(|(m, fx)| (2.0 * m.nobs as f64 * fx).max(0.0)).collect();
     let chisq = chisq_group.iter().sum::<f64>();
     let ndat = inp.pt.ndat_per_group() * inp.pt.ngroups;
     let df = ndat as f64 - inp.npar as f64;
@@ -258,7 +259,8 @@ pub fn fit_measures(inp: &FitInput, test: &Test) -> Vec<(String, f64)> {
         logl_h1 += -ng / 2.0 * (p as f64 * l2pi + ld_s + p as f64);
         if px > 0 {
             // condition on the fixed covariates: subtract their marginal log-likelihood
-            let xi: Vec<usize> = pt.vnames.ov_x.iter().filter_map(|v| pt.vnames.ov.iter().position(|o| o == v)).collect();
+            let xi: Vec<usize> =
+                pt.vnames.ov_x.iter().filter_map(|v| pt.vnames.ov.iter().position(|o| o == v)).collect();
             let mut sxx = Mat::zeros(px, px);
             for (a, &ia) in xi.iter().enumerate() {
                 for (b, &ib) in xi.iter().enumerate() {
@@ -295,26 +297,37 @@ pub fn fit_measures(inp: &FitInput, test: &Test) -> Vec<(String, f64)> {
     let (rmr, srmr) = residual_measures(inp);
     put("rmr", rmr);
     put("srmr", srmr);
-    // GFI family
+    // GFI family: lavaan's weight is the normal-theory h1 information at the implied moments,
+    // which gives zero weight to the moments of fixed exogenous covariates.
+    let xi: Vec<bool> = pt.vnames.ov.iter().map(|v| px > 0 && pt.vnames.is_ov_x(v)).collect();
     let mut gfi = 0.0;
     for (gi, m) in inp.moments.iter().enumerate() {
         let st = &inp.states[gi];
         let si = &st.sigma_inv;
-        let a = si.matmul(m.cov); // Sigma^-1 S
-        let mut e = a.clone();
+        let mut s_obs = m.cov.clone();
+        let mut e = m.cov.clone();
         for i in 0..p {
-            e[(i, i)] -= 1.0;
+            for j in 0..p {
+                e[(i, j)] -= st.sigma[(i, j)];
+                if xi[i] && xi[j] {
+                    s_obs[(i, j)] = 0.0;
+                    e[(i, j)] = 0.0;
+                }
+            }
         }
-        let mut num = 0.5 * e.matmul(&e).trace();
-        let mut den = 0.5 * a.matmul(&a).trace();
+        let a = si.matmul(&e);
+        let b = si.matmul(&s_obs);
+        let mut num = 0.5 * a.matmul(&a).trace();
+        let mut den = 0.5 * b.matmul(&b).trace();
         if pt.meanstructure {
-            let d: Vec<f64> = m.mean.iter().zip(&st.mu).map(|(y, mu)| y - mu).collect();
+            let d: Vec<f64> = (0..p).map(|i| if xi[i] { 0.0 } else { m.mean[i] - st.mu[i] }).collect();
+            let y: Vec<f64> = (0..p).map(|i| if xi[i] { 0.0 } else { m.mean[i] }).collect();
             num += la::dot(&d, &si.mul_vec(&d));
-            den += la::dot(m.mean, &si.mul_vec(m.mean));
+            den += la::dot(&y, &si.mul_vec(&y));
         }
         gfi += m.nobs as f64 / n * (1.0 - num / den);
     }
-    let nel = (ndat_g * pt.ngroups) as f64;
+    let nel = ((p * (p + 1) / 2 + if pt.meanstructure { p } else { 0 }) * pt.ngroups) as f64;
     put("gfi", gfi);
     put("agfi", if df > 0.0 { 1.0 - (nel / df) * (1.0 - gfi) } else { 1.0 });
     put("pgfi", (df / nel) * gfi);

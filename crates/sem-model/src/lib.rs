@@ -174,7 +174,8 @@ impl Model {
             let mut changed = false;
             for r in &pt.rows {
                 if r.op == Op::Covariance && r.lhs != r.rhs {
-                    let eta_like = |s: &str, ph: &[bool]| lv_index(s).is_some() || ov_index(s).map(|i| ph[i]).unwrap_or(false);
+                    let eta_like =
+                        |s: &str, ph: &[bool]| lv_index(s).is_some() || ov_index(s).map(|i| ph[i]).unwrap_or(false);
                     let (l, rr) = (eta_like(&r.lhs, &is_phantom), eta_like(&r.rhs, &is_phantom));
                     if l != rr {
                         for s in [&r.lhs, &r.rhs] {

@@ -28,8 +28,8 @@
 pub mod expr;
 
 use expr::{CExpr, CompileError, Ref};
-pub use sem_syntax::{Op, Span};
 use sem_syntax::{ModelSyntax, Statement};
+pub use sem_syntax::{Op, Span};
 use std::collections::HashMap;
 
 /// Errors building the parameter table, each located in the model syntax.
@@ -70,7 +70,9 @@ pub enum PartableError {
         col: usize,
     },
     /// A name in `:=` or a constraint that refers to nothing.
-    #[error("Line {line}, column {col}: `{name}` in `{context}` is not a parameter label or an earlier defined parameter.")]
+    #[error(
+        "Line {line}, column {col}: `{name}` in `{context}` is not a parameter label or an earlier defined parameter."
+    )]
     UnknownName {
         /// The name.
         name: String,
@@ -399,8 +401,7 @@ pub struct ParTable {
 }
 
 fn same_key(a_lhs: &str, a_op: Op, a_rhs: &str, b_lhs: &str, b_op: Op, b_rhs: &str) -> bool {
-    a_op == b_op
-        && ((a_lhs == b_lhs && a_rhs == b_rhs) || (a_op == Op::Covariance && a_lhs == b_rhs && a_rhs == b_lhs))
+    a_op == b_op && ((a_lhs == b_lhs && a_rhs == b_rhs) || (a_op == Op::Covariance && a_lhs == b_rhs && a_rhs == b_lhs))
 }
 
 struct UserRow<'a> {
@@ -426,7 +427,9 @@ impl ParTable {
                         lhs: r.lhs.clone(),
                         op: r.op.as_str().into(),
                         rhs: r.rhs.clone(),
-                        why: "needs ordinal data support (thresholds and scaling factors), not available in this version".into(),
+                        why:
+                            "needs ordinal data support (thresholds and scaling factors), not available in this version"
+                                .into(),
                         line: r.rhs_span.line,
                         col: r.rhs_span.col,
                     })
@@ -487,7 +490,7 @@ impl ParTable {
         let nx = vn.ov_x.len();
         for j in 0..nx {
             for i in j..nx {
-                defaults.push((vn.ov_x[i].clone(), Op::Covariance, vn.ov_x[j].clone()));
+                defaults.push((vn.ov_x[j].clone(), Op::Covariance, vn.ov_x[i].clone()));
             }
         }
         if meanstructure {
@@ -717,7 +720,8 @@ impl ParTable {
             }
         }
         if ng > 1 && !opts.group_equal.is_empty() {
-            let partial: Vec<String> = opts.group_partial.iter().map(|s| s.chars().filter(|c| !c.is_whitespace()).collect()).collect();
+            let partial: Vec<String> =
+                opts.group_partial.iter().map(|s| s.chars().filter(|c| !c.is_whitespace()).collect()).collect();
             let per = tpl.len();
             for k in 0..per {
                 let r = &rows[k];
@@ -804,7 +808,8 @@ impl ParTable {
                             col: d.span.col,
                         });
                     }
-                    let e = CExpr::compile(&d.expr, &|s| names.get(s).copied()).map_err(|e| compile_err(e, &context))?;
+                    let e =
+                        CExpr::compile(&d.expr, &|s| names.get(s).copied()).map_err(|e| compile_err(e, &context))?;
                     names.insert(d.name.clone(), Ref::Defined(defined.len()));
                     defined.push(Defined { name: d.name.clone(), text: d.text.clone(), expr: e });
                 }
@@ -876,7 +881,10 @@ mod tests {
         assert_eq!(find(&t, "visual", Op::Loading, "x1").unwrap().free, 0);
         assert!(find(&t, "visual", Op::Covariance, "textual").unwrap().free > 0);
         assert_eq!(t.ndat_per_group(), 45);
-        let s = table("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6", &PartableOptions { std_lv: true, ..Default::default() });
+        let s = table(
+            "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6",
+            &PartableOptions { std_lv: true, ..Default::default() },
+        );
         assert!(find(&s, "visual", Op::Loading, "x1").unwrap().free > 0);
         assert_eq!(find(&s, "visual", Op::Covariance, "visual").unwrap().ustart, Some(1.0));
     }
@@ -902,7 +910,10 @@ mod tests {
             "dem60 =~ y1 + a*y2 + b*y3\ndem65 =~ y5 + a*y6 + b*y7\ndem65 ~ c*dem60\nind := a*c\n a == 2*b",
             &Default::default(),
         );
-        assert_eq!(find(&t, "dem60", Op::Loading, "y2").unwrap().free, find(&t, "dem65", Op::Loading, "y6").unwrap().free);
+        assert_eq!(
+            find(&t, "dem60", Op::Loading, "y2").unwrap().free,
+            find(&t, "dem65", Op::Loading, "y6").unwrap().free
+        );
         assert_eq!(t.defined.len(), 1);
         assert_eq!(t.defined[0].text, "a*c");
         assert_eq!(t.constraints.len(), 1);
@@ -925,8 +936,11 @@ mod tests {
 
     #[test]
     fn groups_and_group_equal() {
-        let opts =
-            PartableOptions { ngroups: 2, group_equal: vec![GroupEqual::Loadings, GroupEqual::Intercepts], ..Default::default() };
+        let opts = PartableOptions {
+            ngroups: 2,
+            group_equal: vec![GroupEqual::Loadings, GroupEqual::Intercepts],
+            ..Default::default()
+        };
         let t = table("f =~ x1 + x2 + x3", &opts);
         assert!(t.meanstructure);
         let l: Vec<_> = t.rows.iter().filter(|r| r.op == Op::Loading && r.rhs == "x2").collect();

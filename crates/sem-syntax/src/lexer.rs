@@ -46,14 +46,7 @@ pub(crate) struct Token {
 /// Splits `src` into tokens; comments (`#` or `!` outside quotes, to the end of the line) and
 /// whitespace other than line breaks are dropped.
 pub(crate) fn tokenize(src: &str) -> Vec<Token> {
-    let mut lx = Lexer {
-        src,
-        bytes: src.as_bytes(),
-        pos: 0,
-        line: 1,
-        line_start: 0,
-        out: Vec::new(),
-    };
+    let mut lx = Lexer { src, bytes: src.as_bytes(), pos: 0, line: 1, line_start: 0, out: Vec::new() };
     lx.run();
     lx.out
 }
@@ -80,12 +73,7 @@ impl Lexer<'_> {
     fn push(&mut self, kind: Kind, start: usize) {
         // Columns count characters; the line prefix is short, so counting here is cheap.
         let col = self.src[self.line_start..start].chars().count() + 1;
-        let span = Span {
-            line: self.line,
-            col,
-            offset: start,
-            len: self.pos - start,
-        };
+        let span = Span { line: self.line, col, offset: start, len: self.pos - start };
         self.out.push(Token { kind, span });
     }
 
@@ -131,23 +119,14 @@ impl Lexer<'_> {
             (b'=', Some(b'=')) => (Kind::Op(Op::Equal), 2),
             (b':', Some(b'=')) => (Kind::Op(Op::Defined), 2),
             (b'<', Some(b'~')) => (Kind::Formative, 2),
-            (b'<', Some(b'=')) | (b'>', Some(b'=')) => (
-                Kind::Bad(format!(
-                    "unknown operator `{}=`; lavaan constraints use `<` and `>`.",
-                    b as char
-                )),
-                2,
-            ),
+            (b'<', Some(b'=')) | (b'>', Some(b'=')) => {
+                (Kind::Bad(format!("unknown operator `{}=`; lavaan constraints use `<` and `>`.", b as char)), 2)
+            }
             (b'<', _) => (Kind::Op(Op::Less), 1),
             (b'>', _) => (Kind::Op(Op::Greater), 1),
             (b'|', _) => (Kind::Op(Op::Threshold), 1),
             (b':', _) => (Kind::Colon, 1),
-            (b'=', _) => (
-                Kind::Bad(
-                    "unknown operator `=`; did you mean `=~` (loading) or `==` (equality)?".into(),
-                ),
-                1,
-            ),
+            (b'=', _) => (Kind::Bad("unknown operator `=`; did you mean `=~` (loading) or `==` (equality)?".into()), 1),
             (b'+', _) => (Kind::Plus, 1),
             (b'-', _) => (Kind::Minus, 1),
             (b'*', _) => (Kind::Star, 1),
@@ -239,10 +218,7 @@ impl Lexer<'_> {
                 }
                 Some(b'\n') | None => {
                     let q = quote as char;
-                    self.push(
-                        Kind::Bad(format!("unterminated string: missing closing `{q}`.")),
-                        start,
-                    );
+                    self.push(Kind::Bad(format!("unterminated string: missing closing `{q}`.")), start);
                     return;
                 }
                 Some(_) => self.pos += 1,
@@ -278,22 +254,12 @@ mod tests {
             ]
         );
         // `~*x` is a regression on a product-looking term, not a broken `~*~`.
-        assert_eq!(
-            kinds("~*x"),
-            vec![Kind::Op(Op::Regression), Kind::Star, Kind::Ident]
-        );
+        assert_eq!(kinds("~*x"), vec![Kind::Op(Op::Regression), Kind::Star, Kind::Ident]);
     }
 
     #[test]
     fn numbers_in_all_spellings() {
-        for (text, value) in [
-            ("1", 1.0),
-            ("0.5", 0.5),
-            (".5", 0.5),
-            ("1.", 1.0),
-            ("1e-3", 1e-3),
-            ("2.5E+2", 250.0),
-        ] {
+        for (text, value) in [("1", 1.0), ("0.5", 0.5), (".5", 0.5), ("1.", 1.0), ("1e-3", 1e-3), ("2.5E+2", 250.0)] {
             match &kinds(text)[..] {
                 [Kind::Number(v)] => assert!((v - value).abs() < 1e-15, "{text}"),
                 other => panic!("{text}: {other:?}"),
@@ -315,10 +281,7 @@ mod tests {
 
     #[test]
     fn names_may_start_with_a_dot_but_not_a_digit() {
-        assert_eq!(
-            kinds(".a x.1 y_2"),
-            vec![Kind::Ident, Kind::Ident, Kind::Ident]
-        );
+        assert_eq!(kinds(".a x.1 y_2"), vec![Kind::Ident, Kind::Ident, Kind::Ident]);
         assert!(matches!(&kinds("_a")[0], Kind::Bad(m) if m.contains("`_`")));
     }
 
@@ -326,21 +289,13 @@ mod tests {
     fn comments_end_at_the_line_but_not_inside_quotes() {
         assert_eq!(
             kinds("a # b ~ c\n! d\n\"#x\""),
-            vec![
-                Kind::Ident,
-                Kind::Newline,
-                Kind::Newline,
-                Kind::Str("#x".into())
-            ]
+            vec![Kind::Ident, Kind::Newline, Kind::Newline, Kind::Str("#x".into())]
         );
     }
 
     #[test]
     fn strings_unescape_and_must_close_on_their_line() {
-        assert_eq!(
-            kinds(r#"'a\'b' "c\\d""#),
-            vec![Kind::Str("a'b".into()), Kind::Str(r"c\d".into())]
-        );
+        assert_eq!(kinds(r#"'a\'b' "c\\d""#), vec![Kind::Str("a'b".into()), Kind::Str(r"c\d".into())]);
         assert!(matches!(&kinds("\"abc\nx")[0], Kind::Bad(m) if m.contains("unterminated")));
     }
 
@@ -348,24 +303,8 @@ mod tests {
     fn spans_count_lines_and_character_columns() {
         let toks = tokenize("é =~ x\n  y");
         let eq = &toks[1];
-        assert_eq!(
-            eq.span,
-            Span {
-                line: 1,
-                col: 3,
-                offset: 3,
-                len: 2
-            }
-        );
+        assert_eq!(eq.span, Span { line: 1, col: 3, offset: 3, len: 2 });
         let y = toks.last().map(|t| t.span);
-        assert_eq!(
-            y,
-            Some(Span {
-                line: 2,
-                col: 3,
-                offset: 10,
-                len: 1
-            })
-        );
+        assert_eq!(y, Some(Span { line: 2, col: 3, offset: 10, len: 1 }));
     }
 }

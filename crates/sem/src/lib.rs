@@ -401,7 +401,8 @@ impl Sem {
                 }
             }
         }
-        let residual_cor = stats.groups.iter().zip(&est.states).map(|(g, st)| cor_residual(&g.cov, &st.sigma)).collect();
+        let residual_cor =
+            stats.groups.iter().zip(&est.states).map(|(g, st)| cor_residual(&g.cov, &st.sigma)).collect();
         timing.push(("standardised solution", ms(t)));
         let implied_cov = est.states.iter().map(|s| s.sigma.clone()).collect();
         Ok(Fit {
@@ -469,7 +470,8 @@ fn cor_residual(s: &Mat, sigma: &Mat) -> Mat {
     let mut r = Mat::zeros(p, p);
     for i in 0..p {
         for j in 0..p {
-            r[(i, j)] = s[(i, j)] / (s[(i, i)] * s[(j, j)]).sqrt() - sigma[(i, j)] / (sigma[(i, i)] * sigma[(j, j)]).sqrt();
+            r[(i, j)] =
+                s[(i, j)] / (s[(i, i)] * s[(j, j)]).sqrt() - sigma[(i, j)] / (sigma[(i, i)] * sigma[(j, j)]).sqrt();
         }
     }
     r
