@@ -57,7 +57,7 @@ pub struct EstimateOptions {
 
 impl Default for EstimateOptions {
     fn default() -> Self {
-        EstimateOptions { max_iter: 500, grad_tol: 1e-9 }
+        EstimateOptions { max_iter: 500, grad_tol: 1e-8 }
     }
 }
 
@@ -337,6 +337,34 @@ impl LinearConstraint {
     }
 }
 
+/// Cholesky factor of a symmetric matrix, ridged along the diagonal until it factors (far from
+/// the optimum the information can be nearly singular).
+fn factor_with_ridge(iz: &Mat) -> Mat {
+    if let Ok(l) = la::cholesky(iz) {
+        return l;
+    }
+    let scale = iz.diag().iter().fold(0.0_f64, |m, v| m.max(v.abs())).max(1e-8);
+    let mut ridge = 1e-8 * scale;
+    loop {
+        let mut r = iz.clone();
+        for i in 0..r.rows() {
+            r[(i, i)] += ridge;
+        }
+        if let Ok(l) = la::cholesky(&r) {
+            return l;
+        }
+        if ridge > 1e8 * scale {
+            // Fall back to a scaled steepest-descent step.
+            let mut l = Mat::identity(iz.rows());
+            for i in 0..iz.rows() {
+                l[(i, i)] = scale.sqrt();
+            }
+            return l;
+        }
+        ridge *= 10.0;
+    }
+}
+
 /// Minimise $f_{min}$ from `start` subject to `constraints`.
 pub fn estimate(
     problem: &Problem,
@@ -417,62 +445,48 @@ fn estimate_eq(
         }
     };
     let mut x = to_x(&z);
-    let (mut f, mut fx) = match problem.fmin(&x, &mut states) {
-        Some(v) => v,
-        None => {
-            // lavaan's fallback: "simple" starts (unit loadings and variances).
-            let mut simple = start.to_vec();
-            for v in simple.iter_mut() {
-                if v.abs() < 1e-12 {
-                    continue;
-                }
-            }
-            let _ = &mut simple;
-            return Err(EstimateError::BadStart);
-        }
-    };
+    let (mut f, mut fx) = problem.fmin(&x, &mut states).ok_or(EstimateError::BadStart)?;
+    let trace = std::env::var_os("ENTENTE_TRACE").is_some();
     let mut iterations = 0;
     let mut converged = false;
     let mut grad_max = f64::INFINITY;
-    let mut stalls = 0;
+    // The Cholesky factor of the (projected) information, reused while steps are full and the
+    // gradient keeps shrinking fast: near the optimum the information changes little, and an
+    // iteration without it costs a fifth as much.
+    let mut factor: Option<Mat> = None;
+    let mut last_gmax = f64::INFINITY;
+    let mut last_full_step = false;
+    let mut f_change = f64::INFINITY;
     while iterations < opts.max_iter {
         let g = problem.gradient(&states);
-        let info = problem.information(&states);
-        let (gz, iz) = match &k {
-            None => (g.clone(), info),
-            Some(km) => (km.t().mul_vec(&g), km.t_matmul(&info.matmul(km))),
+        let gz = match &k {
+            None => g,
+            Some(km) => km.t().mul_vec(&g),
         };
         grad_max = gz.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-        if grad_max < opts.grad_tol {
+        if trace {
+            eprintln!("iter {iterations} f {f:.15e} gmax {grad_max:.3e} reuse {}", factor.is_some());
+        }
+        // Converged: a small gradient, or an objective that no longer moves at machine precision
+        // while the gradient is far inside lavaan's own check (1e-3).
+        if grad_max < opts.grad_tol || (iterations > 0 && f_change <= 4.0 * f64::EPSILON * f.abs() && grad_max < 1e-6) {
             converged = true;
             break;
         }
+        let reuse = iterations >= 3 && last_full_step && grad_max < 0.5 * last_gmax;
+        if !reuse || factor.is_none() {
+            let info = problem.information(&states);
+            let iz = match &k {
+                None => info,
+                Some(km) => km.t_matmul(&info.matmul(km)),
+            };
+            factor = Some(factor_with_ridge(&iz));
+        }
+        last_gmax = grad_max;
         iterations += 1;
         let mut step: Vec<f64> = gz.iter().map(|v| -v).collect();
-        match la::cholesky(&iz) {
-            Ok(l) => la::chol_solve(&l, &mut step),
-            Err(_) => {
-                // Ridge the information until it factors (far from the optimum or near-singular).
-                let scale = iz.diag().iter().fold(0.0_f64, |m, v| m.max(v.abs())).max(1e-8);
-                let mut ok = false;
-                let mut ridge = 1e-8 * scale;
-                while ridge < 1e6 * scale {
-                    let mut r = iz.clone();
-                    for i in 0..r.rows() {
-                        r[(i, i)] += ridge;
-                    }
-                    if let Ok(l) = la::cholesky(&r) {
-                        step = gz.iter().map(|v| -v).collect();
-                        la::chol_solve(&l, &mut step);
-                        ok = true;
-                        break;
-                    }
-                    ridge *= 10.0;
-                }
-                if !ok {
-                    step = gz.iter().map(|v| -v).collect();
-                }
-            }
+        if let Some(l) = &factor {
+            la::chol_solve(l, &mut step);
         }
         let slope = la::dot(&gz, &step);
         let mut t = 1.0;
@@ -482,28 +496,27 @@ fn estimate_eq(
             let xn = to_x(&zn);
             if let Some((fnew, fxn)) = problem.fmin(&xn, &mut states) {
                 if fnew <= f + 1e-4 * t * slope || (fnew - f).abs() <= 1e-15 * f.abs().max(1e-300) {
-                    let decrease = f - fnew;
                     z = zn;
                     x = xn;
+                    f_change = (f - fnew).abs();
                     f = fnew;
                     fx = fxn;
                     accepted = true;
-                    if decrease.abs() < 1e-16 * (1.0 + f.abs()) {
-                        stalls += 1;
-                    } else {
-                        stalls = 0;
-                    }
                     break;
                 }
             }
             t *= 0.5;
         }
+        last_full_step = accepted && t >= 1.0;
         if !accepted {
-            // restore the states at the current point
+            if factor.is_some() && reuse {
+                // a stale factor may point badly: refresh it once before giving up
+                factor = None;
+                last_full_step = false;
+                let _ = problem.fmin(&x, &mut states);
+                continue;
+            }
             let _ = problem.fmin(&x, &mut states);
-            break;
-        }
-        if stalls >= 3 {
             break;
         }
     }

@@ -59,15 +59,15 @@ pub fn vcov_from_information(
             sc[(i, j)] *= d[i] * d[j];
         }
     }
-    let (w, v) = la::sym_eigen(&sc);
-    if w.first().map(|&x| x <= 1e-10 * w.last().copied().unwrap_or(1.0).max(1.0)).unwrap_or(false) {
-        // the eigenvector of the smallest eigenvalue points at the culprit
-        let mut best = 0;
-        for i in 0..n {
-            if v[(i, 0)].abs() > v[(best, 0)].abs() {
-                best = i;
-            }
-        }
+    // A pivot that vanishes relative to the unit diagonal marks a parameter that the others
+    // determine: the model is not identified there.
+    let mut l = Mat::zeros(n, n);
+    let singular_at = match la::cholesky_into(&sc, &mut l) {
+        Err(la::LinalgError::NotPositiveDefinite { index, .. }) => Some(index),
+        Err(_) => Some(0),
+        Ok(()) => (0..n).find(|&i| l[(i, i)] * l[(i, i)] < 1e-10),
+    };
+    if let Some(best) = singular_at {
         let which = match kk {
             None => best,
             Some(km) => {
@@ -82,7 +82,9 @@ pub fn vcov_from_information(
         };
         return Err(FitError::SingularInformation(describe(which)));
     }
-    let (inv, _) = la::spd_inverse(&sc).map_err(|_| FitError::SingularInformation(describe(0)))?;
+    let mut inv = Mat::zeros(n, n);
+    let mut work = Mat::zeros(n, n);
+    la::chol_inverse_into(&l, &mut inv, &mut work);
     let mut invz = inv;
     for i in 0..n {
         for j in 0..n {

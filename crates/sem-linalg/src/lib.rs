@@ -191,20 +191,23 @@ impl IndexMut<(usize, usize)> for Mat {
 /// $x^\top y$.
 #[inline]
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
-    // Four accumulators let the compiler vectorise without reassociation flags.
+    // Four accumulators over exact chunks: no bounds checks, and the compiler vectorises
+    // without reassociation flags.
     let n = x.len().min(y.len());
-    let (mut s0, mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0, 0.0);
-    let chunks = n / 4;
-    for c in 0..chunks {
-        let i = 4 * c;
-        s0 += x[i] * y[i];
-        s1 += x[i + 1] * y[i + 1];
-        s2 += x[i + 2] * y[i + 2];
-        s3 += x[i + 3] * y[i + 3];
+    let (x, y) = (&x[..n], &y[..n]);
+    let mut acc = [0.0f64; 4];
+    let xc = x.chunks_exact(4);
+    let yc = y.chunks_exact(4);
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (a, b) in xc.zip(yc) {
+        acc[0] += a[0] * b[0];
+        acc[1] += a[1] * b[1];
+        acc[2] += a[2] * b[2];
+        acc[3] += a[3] * b[3];
     }
-    let mut s = (s0 + s1) + (s2 + s3);
-    for i in 4 * chunks..n {
-        s += x[i] * y[i];
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (a, b) in xr.iter().zip(yr) {
+        s += a * b;
     }
     s
 }
@@ -272,28 +275,27 @@ pub fn chol_logdet(l: &Mat) -> f64 {
 }
 
 /// $A^{-1}$ from the Cholesky factor $L$ of $A$, into `out` (uses `work` as scratch, both `n x n`).
+///
+/// `work` receives $W^\top$ with $W = L^{-1}$, so that both the forward substitution and the
+/// product $A^{-1} = W^\top W$ run over contiguous rows.
 pub fn chol_inverse_into(l: &Mat, out: &mut Mat, work: &mut Mat) {
     let n = l.rows;
-    // work = L^{-1} (lower triangular), by forward substitution column by column.
     work.reset(n, n);
+    // Wt[j][i] = W[i][j]; W[i][j] = -(sum_{k=j}^{i-1} L[i][k] W[k][j]) / L[i][i]
     for j in 0..n {
-        work.data[j * n + j] = 1.0 / l.data[j * n + j];
+        let wrow = &mut work.data[j * n..(j + 1) * n];
+        wrow[j] = 1.0 / l.data[j * n + j];
         for i in (j + 1)..n {
-            let mut s = 0.0;
-            for k in j..i {
-                s += l.data[i * n + k] * work.data[k * n + j];
-            }
-            work.data[i * n + j] = -s / l.data[i * n + i];
+            let li = &l.data[i * n + j..i * n + i];
+            let s = dot(li, &wrow[j..i]);
+            wrow[i] = -s / l.data[i * n + i];
         }
     }
-    // A^{-1} = L^{-T} L^{-1}: out[i][j] = sum_{k >= max(i,j)} W[k][i] W[k][j].
+    // A^{-1}[i][j] = sum_{k >= max(i,j)} W[k][i] W[k][j] = dot(Wt[i][m..], Wt[j][m..]), m = max(i, j)
     out.reset(n, n);
     for i in 0..n {
         for j in 0..=i {
-            let mut s = 0.0;
-            for k in i..n {
-                s += work.data[k * n + i] * work.data[k * n + j];
-            }
+            let s = dot(&work.data[i * n + i..(i + 1) * n], &work.data[j * n + i..(j + 1) * n]);
             out.data[i * n + j] = s;
             out.data[j * n + i] = s;
         }
