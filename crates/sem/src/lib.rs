@@ -93,6 +93,8 @@ pub struct FitOptions {
     pub group_equal: Vec<GroupEqual>,
     /// Rows released from `group_equal`.
     pub group_partial: Vec<String>,
+    /// Iteration limit of the optimiser (`None`: 500).
+    pub max_iter: Option<usize>,
 }
 
 /// One row of the results: lavaan's `parameterEstimates(fit, standardized = TRUE)`.
@@ -258,7 +260,8 @@ impl Sem {
         timing.push(("start values", ms(t)));
         let t = Instant::now();
         let problem = Problem::new(&model, &values0, gdata.clone());
-        let est = sem_estimate::estimate(&problem, &start, &constraints, &EstimateOptions::default())?;
+        let est_opts = EstimateOptions { max_iter: opts.max_iter.unwrap_or(500), ..Default::default() };
+        let est = sem_estimate::estimate(&problem, &start, &constraints, &est_opts)?;
         timing.push(("estimation", ms(t)));
         // equality rank (inequalities do not count for df/npar)
         let eq_only: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();

@@ -1,5 +1,5 @@
 //! `entente fit`: fit a lavaan-syntax model to a CSV or a covariance matrix.
-use super::Failure;
+use super::{examples, Failure};
 use anyhow::{anyhow, Context};
 use clap::{Args, ValueEnum};
 use sem::{CovInput, Data, DataFrame, FitOptions, GroupEqual, Sem};
@@ -15,8 +15,11 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct FitArgs {
     /// Model file in lavaan syntax.
-    #[arg(long, value_name = "M.lav")]
-    model: PathBuf,
+    #[arg(long, value_name = "M.lav", required_unless_present = "example")]
+    model: Option<PathBuf>,
+    /// Run an embedded example instead of --model/--data: alliance39, hs_cfa, polidemo, wheaton.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["model", "data", "cov"])]
+    example: Option<String>,
     /// Raw data: CSV with a header (empty field or NA = missing).
     #[arg(long, value_name = "D.csv", conflicts_with = "cov")]
     data: Option<PathBuf>,
@@ -45,6 +48,9 @@ pub struct FitArgs {
     /// Parameters released from --group-equal, comma separated (e.g. `visual=~x2,x3~1`).
     #[arg(long, value_name = "ROWS", value_delimiter = ',')]
     group_partial: Vec<String>,
+    /// Iteration limit of the optimiser.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    max_iter: usize,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -61,8 +67,17 @@ fn read(path: &PathBuf, what: &str) -> Result<String, Failure> {
 
 pub fn run(args: FitArgs) -> Result<(), Failure> {
     let t0 = std::time::Instant::now();
-    let src = read(&args.model, "model file")?;
-    let model_name = args.model.display().to_string();
+    let example = match &args.example {
+        Some(name) => Some(examples::find(name).ok_or_else(|| {
+            Failure::usage(anyhow!("unknown example `{name}`; the examples are:\n{}", examples::list()))
+        })?),
+        None => None,
+    };
+    let (src, model_name) = match (example, &args.model) {
+        (Some(ex), _) => (ex.model.to_string(), format!("example {}", ex.name)),
+        (None, Some(path)) => (read(path, "model file")?, path.display().to_string()),
+        (None, None) => return Err(Failure::usage(anyhow!("give a model with --model M.lav (or --example NAME)"))),
+    };
     let sem = Sem::new(&src).map_err(|e| Failure::data(anyhow!("in `{model_name}`: {e}")))?;
     let mut group_equal = Vec::new();
     for g in &args.group_equal {
@@ -85,9 +100,23 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         group: args.group.clone(),
         group_equal,
         group_partial: args.group_partial.clone(),
+        max_iter: Some(args.max_iter),
     };
     let t_read = std::time::Instant::now();
     let fit = match (&args.data, &args.cov) {
+        _ if example.is_some() => {
+            let ex = example.expect("checked above");
+            match &ex.data {
+                examples::ExampleData::Csv { name, text } => {
+                    let frame = DataFrame::from_csv_str(text, name).map_err(Failure::data)?;
+                    sem.fit(&Data::Frame(&frame), &opts).map_err(Failure::data)?
+                }
+                examples::ExampleData::Cov { name, text, nobs } => {
+                    let input = CovInput::from_str(text, name).map_err(Failure::data)?;
+                    sem.fit(&Data::Cov { input: &input, nobs: *nobs }, &opts).map_err(Failure::data)?
+                }
+            }
+        }
         (Some(path), None) => {
             let text = read(path, "data file")?;
             let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();

@@ -2,6 +2,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod examples;
 mod fit;
 
 /// Entente: structural equation modelling and alliance analytics.

@@ -1,0 +1,3 @@
+//! Integration tests of the `sem` facade.
+mod bad_input;
+mod reference;
