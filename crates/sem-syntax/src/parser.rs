@@ -2,6 +2,8 @@
 
 use crate::error::{ParseError, Source};
 use crate::lexer::{tokenize, Kind, Token};
+use std::ops::Range;
+
 use crate::model::{
     BinOp, Constraint, Definition, Expr, FlatRow, ModelSyntax, Modifiers, Op, Span, Statement,
 };
@@ -11,7 +13,8 @@ const OPERATORS: &str = "`=~`, `~`, `~~`, `~*~`, `|`, `:=`, `==`, `<` or `>`";
 /// Parses lavaan model syntax (see the crate documentation for the grammar).
 pub fn parse(src: &str) -> Result<ModelSyntax, ParseError> {
     let source = Source::new(src);
-    let statements = split_statements(tokenize(src));
+    let tokens = tokenize(src);
+    let statements = split_statements(&tokens);
     if statements.is_empty() {
         let start = Span {
             line: 1,
@@ -22,15 +25,16 @@ pub fn parse(src: &str) -> Result<ModelSyntax, ParseError> {
         return Err(source.error(start, "The model syntax contains no statements."));
     }
     let statements = statements
-        .iter()
-        .map(|toks| parse_statement(&source, toks))
+        .into_iter()
+        .map(|range| parse_statement(&source, &tokens[range]))
         .collect::<Result<_, _>>()?;
     Ok(ModelSyntax { statements })
 }
 
 /// A line break ends a statement unless the line ends in something that needs a right operand
 /// (an operator, `+`, `*`, ...) or the next non-blank line starts with `+`; `;` always ends one.
-fn split_statements(tokens: Vec<Token>) -> Vec<Vec<Token>> {
+/// Returns the statements as ranges of `tokens` (never empty, never containing `;`).
+fn split_statements(tokens: &[Token]) -> Vec<Range<usize>> {
     let continues_after = |k: &Kind| {
         matches!(
             k,
@@ -47,24 +51,21 @@ fn split_statements(tokens: Vec<Token>) -> Vec<Vec<Token>> {
         )
     };
     let mut statements = Vec::new();
-    let mut current: Vec<Token> = Vec::new();
+    let mut start = 0;
     for (i, tok) in tokens.iter().enumerate() {
-        match tok.kind {
-            Kind::Semi => statements.push(std::mem::take(&mut current)),
-            Kind::Newline => {
-                let joined = current.last().map_or(true, |t| continues_after(&t.kind))
-                    || tokens[i + 1..]
-                        .iter()
-                        .find(|t| t.kind != Kind::Newline)
-                        .is_some_and(|t| t.kind == Kind::Plus);
-                if !joined {
-                    statements.push(std::mem::take(&mut current));
-                }
-            }
-            _ => current.push(tok.clone()),
+        if tok.kind == Kind::Semi {
+            statements.push(start..i);
+            start = i + 1;
+        } else if tok.newline_before
+            && i > start
+            && !continues_after(&tokens[i - 1].kind)
+            && tok.kind != Kind::Plus
+        {
+            statements.push(start..i);
+            start = i;
         }
     }
-    statements.push(current);
+    statements.push(start..tokens.len());
     statements.retain(|s| !s.is_empty());
     statements
 }
@@ -432,7 +433,7 @@ impl<'s, 't> Cursor<'s, 't> {
 
     /// A left-hand variable name.
     fn lhs_name(&mut self, op: &str) -> Result<(String, Span), ParseError> {
-        let after_text = self.prev_text().to_string();
+        let after_text = self.prev_text();
         match self.next() {
             Some(t) if t.kind == Kind::Ident && self.peek_kind(0) != Some(&Kind::LParen) => {
                 let name = self.src.slice(t.span);
@@ -460,7 +461,7 @@ impl<'s, 't> Cursor<'s, 't> {
         let mut modifiers = Modifiers::default();
         loop {
             let start = self.pos;
-            let after_text = self.prev_text().to_string();
+            let after_text = self.prev_text();
             let value = self.value("a variable name", &after_text)?;
             let value_span = cover(self.toks[start].span, self.toks[self.pos - 1].span);
             let joiner = self.peek_kind(0);
@@ -548,7 +549,7 @@ impl<'s, 't> Cursor<'s, 't> {
         let name = src.slice(name_tok.span);
         let toks = self.toks;
         let args = self.call_args(&toks[self.pos], |c| {
-            let after_text = c.prev_text().to_string();
+            let after_text = c.prev_text();
             c.value("a value", &after_text)
         })?;
         let span = cover(name_tok.span, self.toks[self.pos - 1].span);
@@ -599,7 +600,7 @@ impl<'s, 't> Cursor<'s, 't> {
                 None => return Err(self.unclosed(open)),
                 Some(t) => {
                     self.pos -= 1;
-                    let prev = self.prev_text().to_string();
+                    let prev = self.prev_text();
                     return Err(self.expected(Some(t), "`,` or `)`", &prev));
                 }
             }
@@ -816,7 +817,7 @@ impl<'s, 't> Cursor<'s, 't> {
     }
 
     fn atom(&mut self) -> Result<Expr, ParseError> {
-        let after_text = self.prev_text().to_string();
+        let after_text = self.prev_text();
         let what = "a number, a name or `(`";
         let Some(t) = self.next() else {
             return Err(self.expected(None, what, &after_text));
@@ -844,7 +845,7 @@ impl<'s, 't> Cursor<'s, 't> {
                     None => Err(self.unclosed(t)),
                     Some(other) => {
                         self.pos -= 1;
-                        let prev = self.prev_text().to_string();
+                        let prev = self.prev_text();
                         Err(self.expected(Some(other), "an operator or `)`", &prev))
                     }
                 }

@@ -53,7 +53,7 @@ fn unknown_operators() {
             1,
             3,
             1,
-            "unknown operator `=`; did you mean `=~` (loading) or `==` (equality)?".into()
+            "unknown operator `=`; use `=~` for loadings or `==` for equality.".into()
         )
     );
     assert_eq!(

@@ -1,5 +1,6 @@
 //! Integration tests of `sem-syntax`, one module per area.
 
 mod errors;
-
+mod performance;
+mod properties;
 mod tutorial;
