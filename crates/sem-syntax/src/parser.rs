@@ -451,7 +451,7 @@ impl<'s, 't> Cursor<'s, 't> {
                 }
                 Ok((name.to_string(), t.span))
             }
-            found => Err(self.expected(found, "a variable name", &after_text)),
+            found => Err(self.expected(found, "a variable name", after_text)),
         }
     }
 
@@ -462,7 +462,7 @@ impl<'s, 't> Cursor<'s, 't> {
         loop {
             let start = self.pos;
             let after_text = self.prev_text();
-            let value = self.value("a variable name", &after_text)?;
+            let value = self.value("a variable name", after_text)?;
             let value_span = cover(self.toks[start].span, self.toks[self.pos - 1].span);
             let joiner = self.peek_kind(0);
             if let Some(Kind::Star | Kind::Question) = joiner {
@@ -497,7 +497,7 @@ impl<'s, 't> Cursor<'s, 't> {
                         value_span,
                         format!(
                             "expected {what}{}, found `{found_text}`{hint}.",
-                            after_clause(&after_text)
+                            after_clause(after_text)
                         ),
                     ));
                 }
@@ -550,7 +550,7 @@ impl<'s, 't> Cursor<'s, 't> {
         let toks = self.toks;
         let args = self.call_args(&toks[self.pos], |c| {
             let after_text = c.prev_text();
-            c.value("a value", &after_text)
+            c.value("a value", after_text)
         })?;
         let span = cover(name_tok.span, self.toks[self.pos - 1].span);
         let single = |args: Vec<Value>| -> Result<Value, ParseError> {
@@ -601,7 +601,7 @@ impl<'s, 't> Cursor<'s, 't> {
                 Some(t) => {
                     self.pos -= 1;
                     let prev = self.prev_text();
-                    return Err(self.expected(Some(t), "`,` or `)`", &prev));
+                    return Err(self.expected(Some(t), "`,` or `)`", prev));
                 }
             }
         }
@@ -820,7 +820,7 @@ impl<'s, 't> Cursor<'s, 't> {
         let after_text = self.prev_text();
         let what = "a number, a name or `(`";
         let Some(t) = self.next() else {
-            return Err(self.expected(None, what, &after_text));
+            return Err(self.expected(None, what, after_text));
         };
         match t.kind {
             Kind::Number(v) => Ok(Expr::Num(v)),
@@ -846,13 +846,13 @@ impl<'s, 't> Cursor<'s, 't> {
                     Some(other) => {
                         self.pos -= 1;
                         let prev = self.prev_text();
-                        Err(self.expected(Some(other), "an operator or `)`", &prev))
+                        Err(self.expected(Some(other), "an operator or `)`", prev))
                     }
                 }
             }
             _ => {
                 self.pos -= 1;
-                Err(self.expected(Some(t), what, &after_text))
+                Err(self.expected(Some(t), what, after_text))
             }
         }
     }
