@@ -1,9 +1,9 @@
 //! Statements from tokens: joining continued lines, then one recursive-descent pass per statement.
 
-use crate::error::{ParseError, Source};
-use crate::lexer::{tokenize, Kind, Token};
 use std::ops::Range;
 
+use crate::error::{ParseError, Source};
+use crate::lexer::{tokenize, Kind, Token};
 use crate::model::{
     BinOp, Constraint, Definition, Expr, FlatRow, ModelSyntax, Modifiers, Op, Span, Statement,
 };
@@ -553,12 +553,9 @@ impl<'s, 't> Cursor<'s, 't> {
             c.value("a value", after_text)
         })?;
         let span = cover(name_tok.span, self.toks[self.pos - 1].span);
-        let single = |args: Vec<Value>| -> Result<Value, ParseError> {
-            let mut args = args;
-            match args.len() {
-                1 => Ok(args.remove(0)),
-                n => Err(src.error(span, format!("`{name}()` takes one argument, found {n}."))),
-            }
+        let single = |mut args: Vec<Value>| match (args.len(), args.pop()) {
+            (1, Some(arg)) => Ok(arg),
+            (n, _) => Err(src.error(span, format!("`{name}()` takes one argument, found {n}."))),
         };
         match name {
             "c" => Ok(Value::Vector(args)),
@@ -674,7 +671,6 @@ impl<'s, 't> Cursor<'s, 't> {
     /// strings and `NA` are labels; all-`NA` counts as numbers, as in R.
     fn vector(&self, items: Vec<Value>, span: Span) -> Result<Modifier, ParseError> {
         let src = self.src;
-        let text = src.slice(span);
         if items.is_empty() {
             return Err(src.error(span, "`c()` needs at least one value."));
         }
@@ -684,7 +680,10 @@ impl<'s, 't> Cursor<'s, 't> {
             .iter()
             .any(|v| matches!(v, Value::Vector(_) | Value::Start(_) | Value::LabelCall(_)))
         {
-            return Err(src.error(span, format!("`{text}` cannot be used inside `c()`.")));
+            return Err(src.error(
+                span,
+                "calls cannot be used inside `c()`; it takes numbers, names, strings or `NA`.",
+            ));
         }
         if has_number && has_label {
             return Err(src.error(
