@@ -8,6 +8,10 @@ use crate::model::{
     BinOp, Constraint, Definition, Expr, FlatRow, ModelSyntax, Modifiers, Op, Span, Statement,
 };
 
+/// Deepest nesting of parentheses, unary minus, powers and `c()` the parser follows; deeper input
+/// is refused rather than allowed to exhaust the stack. Real models nest a handful of levels.
+const MAX_NESTING: usize = 100;
+
 const OPERATORS: &str = "`=~`, `~`, `~~`, `~*~`, `|`, `:=`, `==`, `<` or `>`";
 
 /// Parses lavaan model syntax (see the crate documentation for the grammar).
@@ -345,6 +349,8 @@ struct Cursor<'s, 't> {
     /// The token just before the slice (the operator, for a right-hand side).
     before: Option<&'t Token>,
     end: End<'t>,
+    /// Current recursion depth, bounded by [`MAX_NESTING`].
+    nesting: usize,
 }
 
 impl<'s, 't> Cursor<'s, 't> {
@@ -360,6 +366,7 @@ impl<'s, 't> Cursor<'s, 't> {
             pos: 0,
             before,
             end,
+            nesting: 0,
         }
     }
 
@@ -514,6 +521,31 @@ impl<'s, 't> Cursor<'s, 't> {
     /// Reads one value of a term: a number (possibly negative), `NA`, a name, a string, or a
     /// call `c(...)`, `start(...)`, `label(...)`, `equal(...)`.
     fn value(&mut self, what: &str, after_text: &str) -> Result<Value, ParseError> {
+        self.nested(|c| c.value_inner(what, after_text))
+    }
+
+    /// Runs `f` one nesting level deeper, refusing to go past [`MAX_NESTING`].
+    fn nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, ParseError>,
+    ) -> Result<T, ParseError> {
+        if self.nesting >= MAX_NESTING {
+            let span = match (self.peek(), &self.end) {
+                (Some(t), _) | (None, &End::Token(t)) => t.span,
+                (None, End::Statement(s)) => *s,
+            };
+            return Err(self.src.error(
+                span,
+                format!("this is nested more than {MAX_NESTING} levels deep."),
+            ));
+        }
+        self.nesting += 1;
+        let result = f(self);
+        self.nesting -= 1;
+        result
+    }
+
+    fn value_inner(&mut self, what: &str, after_text: &str) -> Result<Value, ParseError> {
         let src = self.src;
         let Some(t) = self.next() else {
             return Err(self.expected(None, what, after_text));
@@ -788,6 +820,10 @@ impl<'s, 't> Cursor<'s, 't> {
 
     /// Unary minus binds looser than `^` and tighter than `*`, as in R: `-a^2 = -(a^2)`.
     fn unary(&mut self) -> Result<Expr, ParseError> {
+        self.nested(Self::unary_inner)
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, ParseError> {
         match self.peek_kind(0) {
             Some(Kind::Minus) => {
                 self.pos += 1;
@@ -1271,6 +1307,26 @@ mod tests {
         assert_eq!(kinds, ["relation", "define", "constrain", "relation"]);
         assert_eq!(m.rows().count(), 2);
         assert_eq!(m.definitions().count(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let deep = 100_000;
+        for src in [
+            format!("d := {}a{}", "(".repeat(deep), ")".repeat(deep)),
+            format!("d := {}a", "-".repeat(deep)),
+            format!("d := a{}", "^a".repeat(deep)),
+            format!("y ~ {}1{}*x", "c(".repeat(deep), ")".repeat(deep)),
+        ] {
+            let e = err(&src);
+            assert!(
+                e.message.contains("nested more than 100 levels"),
+                "{}",
+                e.message
+            );
+        }
+        let ok = format!("d := {}a{}", "(".repeat(90), ")".repeat(90));
+        assert_eq!(definition(&ok).text.len(), 181);
     }
 
     #[test]
