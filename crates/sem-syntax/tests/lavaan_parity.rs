@@ -127,6 +127,14 @@ fn every_reference_model_matches_lavaan() {
                 "`{name}`: ours {g:?}\nlavaan {e:?}"
             );
         }
+        // Printing and parsing again keeps the table.
+        let again = parse(&m.to_string()).map(|m| ours(&m));
+        let cells = |lines: &[Line]| lines.iter().map(|l| l.cells.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            again.as_deref().map(cells),
+            Ok(cells(&got)),
+            "`{name}` printed as:\n{m}"
+        );
     }
 }
 
