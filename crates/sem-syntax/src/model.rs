@@ -283,6 +283,23 @@ fn precedence(e: &Expr) -> u8 {
 }
 
 impl Expr {
+    /// A variable without a source location, for building expressions in code.
+    pub fn var(name: impl Into<String>) -> Expr {
+        Expr::Var {
+            name: name.into(),
+            span: Span::default(),
+        }
+    }
+
+    /// The binary operation `lhs op rhs`.
+    pub fn bin(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+        Expr::Bin {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        }
+    }
+
     /// The same expression with every span set to `Span::default()`.
     pub fn strip_spans(&self) -> Expr {
         match self {
@@ -518,19 +535,10 @@ impl Display for ModelSyntax {
 mod tests {
     use super::*;
 
-    fn var(name: &str) -> Expr {
-        Expr::Var {
-            name: name.into(),
-            span: Span::default(),
-        }
-    }
+    use Expr as E;
 
-    fn bin(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
-        Expr::Bin {
-            op,
-            lhs: Box::new(lhs),
-            rhs: Box::new(rhs),
-        }
+    fn var(name: &str) -> Expr {
+        E::var(name)
     }
 
     #[test]
@@ -604,17 +612,17 @@ mod tests {
 
     #[test]
     fn expressions_print_with_minimal_parentheses() {
-        let e = bin(BinOp::Mul, bin(BinOp::Add, var("a"), var("b")), var("c"));
+        let e = E::bin(BinOp::Mul, E::bin(BinOp::Add, var("a"), var("b")), var("c"));
         assert_eq!(e.to_string(), "(a+b)*c");
-        let e = bin(BinOp::Sub, var("a"), bin(BinOp::Sub, var("b"), var("c")));
+        let e = E::bin(BinOp::Sub, var("a"), E::bin(BinOp::Sub, var("b"), var("c")));
         assert_eq!(e.to_string(), "a-(b-c)");
-        let e = bin(BinOp::Pow, var("a"), bin(BinOp::Pow, var("b"), var("c")));
+        let e = E::bin(BinOp::Pow, var("a"), E::bin(BinOp::Pow, var("b"), var("c")));
         assert_eq!(e.to_string(), "a^b^c");
-        let e = bin(BinOp::Pow, bin(BinOp::Pow, var("a"), var("b")), var("c"));
+        let e = E::bin(BinOp::Pow, E::bin(BinOp::Pow, var("a"), var("b")), var("c"));
         assert_eq!(e.to_string(), "(a^b)^c");
-        let e = Expr::Neg(Box::new(bin(BinOp::Pow, var("a"), Expr::Num(2.0))));
+        let e = Expr::Neg(Box::new(E::bin(BinOp::Pow, var("a"), Expr::Num(2.0))));
         assert_eq!(e.to_string(), "-a^2");
-        let e = bin(BinOp::Pow, Expr::Neg(Box::new(var("a"))), Expr::Num(2.0));
+        let e = E::bin(BinOp::Pow, Expr::Neg(Box::new(var("a"))), Expr::Num(2.0));
         assert_eq!(e.to_string(), "(-a)^2");
         let e = Expr::Call {
             func: "exp".into(),

@@ -783,37 +783,31 @@ impl<'s, 't> Cursor<'s, 't> {
     }
 
     fn expr(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.product()?;
-        while let Some(op) = match self.peek_kind(0) {
-            Some(Kind::Plus) => Some(BinOp::Add),
-            Some(Kind::Minus) => Some(BinOp::Sub),
+        self.left_assoc(Self::product, |k| match k {
+            Kind::Plus => Some(BinOp::Add),
+            Kind::Minus => Some(BinOp::Sub),
             _ => None,
-        } {
-            self.pos += 1;
-            let rhs = self.product()?;
-            lhs = Expr::Bin {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-            };
-        }
-        Ok(lhs)
+        })
     }
 
     fn product(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.unary()?;
-        while let Some(op) = match self.peek_kind(0) {
-            Some(Kind::Star) => Some(BinOp::Mul),
-            Some(Kind::Slash) => Some(BinOp::Div),
+        self.left_assoc(Self::unary, |k| match k {
+            Kind::Star => Some(BinOp::Mul),
+            Kind::Slash => Some(BinOp::Div),
             _ => None,
-        } {
+        })
+    }
+
+    /// `operand (op operand)*`, folded to the left.
+    fn left_assoc(
+        &mut self,
+        operand: fn(&mut Self) -> Result<Expr, ParseError>,
+        op_of: fn(&Kind) -> Option<BinOp>,
+    ) -> Result<Expr, ParseError> {
+        let mut lhs = operand(self)?;
+        while let Some(op) = self.peek_kind(0).and_then(op_of) {
             self.pos += 1;
-            let rhs = self.unary()?;
-            lhs = Expr::Bin {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-            };
+            lhs = Expr::bin(op, lhs, operand(self)?);
         }
         Ok(lhs)
     }
@@ -841,12 +835,7 @@ impl<'s, 't> Cursor<'s, 't> {
         let base = self.atom()?;
         if self.peek_kind(0) == Some(&Kind::Caret) {
             self.pos += 1;
-            let exponent = self.unary()?;
-            return Ok(Expr::Bin {
-                op: BinOp::Pow,
-                lhs: Box::new(base),
-                rhs: Box::new(exponent),
-            });
+            return Ok(Expr::bin(BinOp::Pow, base, self.unary()?));
         }
         Ok(base)
     }
@@ -937,18 +926,7 @@ mod tests {
     }
 
     fn var(name: &str) -> Expr {
-        Expr::Var {
-            name: name.into(),
-            span: Span::default(),
-        }
-    }
-
-    fn bin(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
-        Expr::Bin {
-            op,
-            lhs: Box::new(lhs),
-            rhs: Box::new(rhs),
-        }
+        Expr::var(name)
     }
 
     fn definition(src: &str) -> Definition {
@@ -1182,7 +1160,10 @@ mod tests {
         let d = definition("ab := a * b   # indirect");
         assert_eq!(d.name, "ab");
         assert_eq!(d.text, "a*b");
-        assert_eq!(d.expr.strip_spans(), bin(BinOp::Mul, var("a"), var("b")));
+        assert_eq!(
+            d.expr.strip_spans(),
+            Expr::bin(BinOp::Mul, var("a"), var("b"))
+        );
         assert_eq!(
             d.span,
             Span {
@@ -1196,7 +1177,11 @@ mod tests {
         assert_eq!(d.text, "c+(a*b)");
         assert_eq!(
             d.expr.strip_spans(),
-            bin(BinOp::Add, var("c"), bin(BinOp::Mul, var("a"), var("b")))
+            Expr::bin(
+                BinOp::Add,
+                var("c"),
+                Expr::bin(BinOp::Mul, var("a"), var("b"))
+            )
         );
         assert!(err("a + b := c").message.contains("plain name"));
         assert!(err("1 := c").message.contains("plain name"));
@@ -1207,36 +1192,48 @@ mod tests {
         let e = |src: &str| definition(&format!("d := {src}")).expr.strip_spans();
         assert_eq!(
             e("a - b - c"),
-            bin(BinOp::Sub, bin(BinOp::Sub, var("a"), var("b")), var("c"))
+            Expr::bin(
+                BinOp::Sub,
+                Expr::bin(BinOp::Sub, var("a"), var("b")),
+                var("c")
+            )
         );
         assert_eq!(
             e("a + b * c"),
-            bin(BinOp::Add, var("a"), bin(BinOp::Mul, var("b"), var("c")))
+            Expr::bin(
+                BinOp::Add,
+                var("a"),
+                Expr::bin(BinOp::Mul, var("b"), var("c"))
+            )
         );
         assert_eq!(
             e("a ^ b ^ c"),
-            bin(BinOp::Pow, var("a"), bin(BinOp::Pow, var("b"), var("c")))
+            Expr::bin(
+                BinOp::Pow,
+                var("a"),
+                Expr::bin(BinOp::Pow, var("b"), var("c"))
+            )
         );
         assert_eq!(
             e("-a^2"),
-            Expr::Neg(Box::new(bin(BinOp::Pow, var("a"), Expr::Num(2.0))))
+            Expr::Neg(Box::new(Expr::bin(BinOp::Pow, var("a"), Expr::Num(2.0))))
         );
         assert_eq!(
             e("-a*b"),
-            bin(BinOp::Mul, Expr::Neg(Box::new(var("a"))), var("b"))
+            Expr::bin(BinOp::Mul, Expr::Neg(Box::new(var("a"))), var("b"))
         );
         assert_eq!(
             e("a/-b"),
-            bin(BinOp::Div, var("a"), Expr::Neg(Box::new(var("b"))))
+            Expr::bin(BinOp::Div, var("a"), Expr::Neg(Box::new(var("b"))))
         );
         assert_eq!(e("+a"), var("a"));
         assert_eq!(
             e("exp(a, 2*b) + f()"),
-            bin(
+            Expr::bin(
                 BinOp::Add,
                 Expr::Call {
                     func: "exp".into(),
-                    args: vec![var("a"), bin(BinOp::Mul, Expr::Num(2.0), var("b"))],
+                    args: vec![var("a"), Expr::bin(BinOp::Mul, Expr::Num(2.0), var("b"))],
                     span: Span::default()
                 },
                 Expr::Call {

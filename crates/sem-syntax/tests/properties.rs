@@ -160,11 +160,7 @@ fn expr() -> impl Strategy<Value = Expr> {
             prop::sample::select(&[BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div, BinOp::Pow][..]);
         prop_oneof![
             inner.clone().prop_map(|e| Expr::Neg(Box::new(e))),
-            (ops, inner.clone(), inner.clone()).prop_map(|(op, l, r)| Expr::Bin {
-                op,
-                lhs: Box::new(l),
-                rhs: Box::new(r)
-            }),
+            (ops, inner.clone(), inner.clone()).prop_map(|(op, l, r)| Expr::bin(op, l, r)),
             (name(), prop::collection::vec(inner, 0..3)).prop_map(|(func, args)| Expr::Call {
                 func,
                 args,
