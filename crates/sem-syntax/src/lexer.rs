@@ -72,7 +72,8 @@ struct Lexer<'a> {
     out: Vec<Token>,
 }
 
-fn is_name_byte(b: u8) -> bool {
+/// A byte that may follow the first character of a name.
+pub(crate) fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'.' || b == b'_'
 }
 

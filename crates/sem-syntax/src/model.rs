@@ -2,6 +2,8 @@
 
 use std::fmt::{self, Display, Formatter, Write as _};
 
+use crate::lexer::is_name_byte;
+
 /// 1-based line and column of the first character, byte offset and byte length in the source.
 ///
 /// Columns count characters (Unicode scalar values), not bytes, so that a caret drawn under the
@@ -87,8 +89,8 @@ impl Modifiers {
 }
 
 /// Prints the modifiers as a prefix ending in `*` (`0.5*start(0.3)*a*`), fixed first, then start,
-/// then label; nothing when there are none. Values must be finite and vectors non-empty for the
-/// text to parse again.
+/// then label; nothing when there are none. Values must be finite, vectors non-empty and labels
+/// free of line breaks for the text to parse again.
 impl Display for Modifiers {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         if let Some(fixed) = &self.fixed {
@@ -162,15 +164,12 @@ fn write_label(f: &mut Formatter<'_>, label: &str) -> fmt::Result {
 
 /// `[A-Za-z.][A-Za-z0-9._]*`, where a leading `.` must not be followed by a digit (that is a number).
 pub(crate) fn is_identifier(s: &str) -> bool {
-    let b = s.as_bytes();
-    match b {
+    match s.as_bytes() {
         [] => false,
         [first, rest @ ..] => {
             (first.is_ascii_alphabetic()
                 || (*first == b'.' && !rest.first().is_some_and(u8::is_ascii_digit)))
-                && rest
-                    .iter()
-                    .all(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'_')
+                && rest.iter().all(|&c| is_name_byte(c))
         }
     }
 }
