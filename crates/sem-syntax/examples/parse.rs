@@ -22,9 +22,7 @@ fn main() -> ExitCode {
         match arg.as_str() {
             "--table" => table = true,
             "-h" | "--help" => {
-                println!(
-                    "Usage: parse [--table] [MODEL_FILE]   (reads standard input without a file)"
-                );
+                println!("Usage: parse [--table] [MODEL_FILE]   (reads standard input without a file)");
                 return ExitCode::SUCCESS;
             }
             _ if path.is_none() && !arg.starts_with("--") => path = Some(arg),
@@ -72,13 +70,8 @@ fn cell<T: Display>(values: &Option<Vec<Option<T>>>) -> String {
     let Some(values) = values else {
         return String::new();
     };
-    let items: Vec<String> = values
-        .iter()
-        .map(|v| {
-            v.as_ref()
-                .map_or_else(|| "NA".to_string(), ToString::to_string)
-        })
-        .collect();
+    let items: Vec<String> =
+        values.iter().map(|v| v.as_ref().map_or_else(|| "NA".to_string(), ToString::to_string)).collect();
     items.join(",")
 }
 
@@ -99,16 +92,10 @@ fn print_table(model: &ModelSyntax) {
         );
     }
     for d in model.definitions() {
-        println!(
-            "{}\t{}\t{}\t:=\t{}\t\t\t",
-            d.span.line, d.span.col, d.name, d.text
-        );
+        println!("{}\t{}\t{}\t:=\t{}\t\t\t", d.span.line, d.span.col, d.name, d.text);
     }
     for c in model.constraints() {
         let op = c.op.as_str();
-        println!(
-            "{}\t{}\t{}\t{op}\t{}\t\t\t",
-            c.span.line, c.span.col, c.lhs_text, c.rhs_text
-        );
+        println!("{}\t{}\t{}\t{op}\t{}\t\t\t", c.span.line, c.span.col, c.lhs_text, c.rhs_text);
     }
 }

@@ -34,11 +34,8 @@ fn excerpt(source_line: &str, col: usize, len: usize) -> String {
     if source_line.trim().is_empty() {
         return String::new();
     }
-    let pad: String = source_line
-        .chars()
-        .take(col.saturating_sub(1))
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
+    let pad: String =
+        source_line.chars().take(col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
     format!("\n  {source_line}\n  {pad}{}", "^".repeat(len.max(1)))
 }
 
@@ -50,17 +47,13 @@ pub(crate) struct Source<'a> {
 
 impl<'a> Source<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
         Source { text, line_starts }
     }
 
     /// The text of `span` (empty if the span does not lie on character boundaries).
     pub(crate) fn slice(&self, span: Span) -> &'a str {
-        self.text
-            .get(span.offset..span.offset + span.len)
-            .unwrap_or("")
+        self.text.get(span.offset..span.offset + span.len).unwrap_or("")
     }
 
     /// Line `line` (1-based) without its line break.
@@ -68,10 +61,7 @@ impl<'a> Source<'a> {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return "";
         };
-        let end = self
-            .line_starts
-            .get(line)
-            .map_or(self.text.len(), |next| next - 1);
+        let end = self.line_starts.get(line).map_or(self.text.len(), |next| next - 1);
         let l = self.text.get(start..end).unwrap_or("");
         l.strip_suffix('\r').unwrap_or(l)
     }
@@ -114,13 +104,7 @@ mod tests {
 
     #[test]
     fn caret_line_keeps_tabs_and_length() {
-        let e = ParseError {
-            line: 1,
-            col: 3,
-            len: 2,
-            message: "m.".into(),
-            source_line: "\ta<~b".into(),
-        };
+        let e = ParseError { line: 1, col: 3, len: 2, message: "m.".into(), source_line: "\ta<~b".into() };
         assert!(e.to_string().ends_with("\n  \ta<~b\n  \t ^^"), "{e}");
     }
 
@@ -133,10 +117,7 @@ mod tests {
             message: "The model syntax contains no statements.".into(),
             source_line: "  ".into(),
         };
-        assert_eq!(
-            e.to_string(),
-            "Syntax error at line 1, column 1: The model syntax contains no statements."
-        );
+        assert_eq!(e.to_string(), "Syntax error at line 1, column 1: The model syntax contains no statements.");
     }
 
     #[test]
@@ -152,15 +133,7 @@ mod tests {
     #[test]
     fn error_length_is_cut_at_the_line_end() {
         let s = Source::new("ab cd\nef");
-        let e = s.error(
-            Span {
-                line: 1,
-                col: 4,
-                offset: 3,
-                len: 5,
-            },
-            "m.",
-        );
+        let e = s.error(Span { line: 1, col: 4, offset: 3, len: 5 }, "m.");
         assert_eq!((e.line, e.col, e.len), (1, 4, 2));
         assert_eq!(e.source_line, "ab cd");
     }

@@ -87,18 +87,9 @@ impl Lexer<'_> {
         let (mark, mark_col) = self.col_mark;
         let col = mark_col + self.src[mark..start].chars().count();
         self.col_mark = (start, col);
-        let span = Span {
-            line: self.line,
-            col,
-            offset: start,
-            len: self.pos - start,
-        };
+        let span = Span { line: self.line, col, offset: start, len: self.pos - start };
         let newline_before = std::mem::take(&mut self.newline);
-        self.out.push(Token {
-            kind,
-            span,
-            newline_before,
-        });
+        self.out.push(Token { kind, span, newline_before });
     }
 
     fn run(&mut self) {
@@ -143,23 +134,14 @@ impl Lexer<'_> {
             (b'=', Some(b'=')) => (Kind::Op(Op::Equal), 2),
             (b':', Some(b'=')) => (Kind::Op(Op::Defined), 2),
             (b'<', Some(b'~')) => (Kind::Formative, 2),
-            (b'<', Some(b'=')) | (b'>', Some(b'=')) => (
-                Kind::Bad(format!(
-                    "unknown operator `{}=`; lavaan constraints use `<` and `>`.",
-                    b as char
-                )),
-                2,
-            ),
+            (b'<', Some(b'=')) | (b'>', Some(b'=')) => {
+                (Kind::Bad(format!("unknown operator `{}=`; lavaan constraints use `<` and `>`.", b as char)), 2)
+            }
             (b'<', _) => (Kind::Op(Op::Less), 1),
             (b'>', _) => (Kind::Op(Op::Greater), 1),
             (b'|', _) => (Kind::Op(Op::Threshold), 1),
             (b':', _) => (Kind::Colon, 1),
-            (b'=', _) => (
-                Kind::Bad(
-                    "unknown operator `=`; use `=~` for loadings or `==` for equality.".into(),
-                ),
-                1,
-            ),
+            (b'=', _) => (Kind::Bad("unknown operator `=`; use `=~` for loadings or `==` for equality.".into()), 1),
             (b'+', _) => (Kind::Plus, 1),
             (b'-', _) => (Kind::Minus, 1),
             (b'*', _) => (Kind::Star, 1),
@@ -251,10 +233,7 @@ impl Lexer<'_> {
                 }
                 Some(b'\n') | None => {
                     let q = quote as char;
-                    self.push(
-                        Kind::Bad(format!("unterminated string: missing closing `{q}`.")),
-                        start,
-                    );
+                    self.push(Kind::Bad(format!("unterminated string: missing closing `{q}`.")), start);
                     return;
                 }
                 Some(_) => self.pos += 1,
@@ -290,22 +269,12 @@ mod tests {
             ]
         );
         // `~*x` is a regression on a product-looking term, not a broken `~*~`.
-        assert_eq!(
-            kinds("~*x"),
-            vec![Kind::Op(Op::Regression), Kind::Star, Kind::Ident]
-        );
+        assert_eq!(kinds("~*x"), vec![Kind::Op(Op::Regression), Kind::Star, Kind::Ident]);
     }
 
     #[test]
     fn numbers_in_all_spellings() {
-        for (text, value) in [
-            ("1", 1.0),
-            ("0.5", 0.5),
-            (".5", 0.5),
-            ("1.", 1.0),
-            ("1e-3", 1e-3),
-            ("2.5E+2", 250.0),
-        ] {
+        for (text, value) in [("1", 1.0), ("0.5", 0.5), (".5", 0.5), ("1.", 1.0), ("1e-3", 1e-3), ("2.5E+2", 250.0)] {
             match &kinds(text)[..] {
                 [Kind::Number(v)] => assert!((v - value).abs() < 1e-15, "{text}"),
                 other => panic!("{text}: {other:?}"),
@@ -327,32 +296,20 @@ mod tests {
 
     #[test]
     fn names_may_start_with_a_dot_but_not_a_digit() {
-        assert_eq!(
-            kinds(".a x.1 y_2"),
-            vec![Kind::Ident, Kind::Ident, Kind::Ident]
-        );
+        assert_eq!(kinds(".a x.1 y_2"), vec![Kind::Ident, Kind::Ident, Kind::Ident]);
         assert!(matches!(&kinds("_a")[0], Kind::Bad(m) if m.contains("`_`")));
     }
 
     #[test]
     fn comments_end_at_the_line_but_not_inside_quotes() {
-        assert_eq!(
-            kinds("a # b ~ c\n! d\n\"#x\""),
-            vec![Kind::Ident, Kind::Str("#x".into())]
-        );
-        let breaks: Vec<bool> = tokenize("a b # c\n\n d")
-            .iter()
-            .map(|t| t.newline_before)
-            .collect();
+        assert_eq!(kinds("a # b ~ c\n! d\n\"#x\""), vec![Kind::Ident, Kind::Str("#x".into())]);
+        let breaks: Vec<bool> = tokenize("a b # c\n\n d").iter().map(|t| t.newline_before).collect();
         assert_eq!(breaks, [false, false, true]);
     }
 
     #[test]
     fn strings_unescape_and_must_close_on_their_line() {
-        assert_eq!(
-            kinds(r#"'a\'b' "c\\d""#),
-            vec![Kind::Str("a'b".into()), Kind::Str(r"c\d".into())]
-        );
+        assert_eq!(kinds(r#"'a\'b' "c\\d""#), vec![Kind::Str("a'b".into()), Kind::Str(r"c\d".into())]);
         assert!(matches!(&kinds("\"abc\nx")[0], Kind::Bad(m) if m.contains("unterminated")));
     }
 
@@ -360,24 +317,8 @@ mod tests {
     fn spans_count_lines_and_character_columns() {
         let toks = tokenize("é =~ x\n  y");
         let eq = &toks[1];
-        assert_eq!(
-            eq.span,
-            Span {
-                line: 1,
-                col: 3,
-                offset: 3,
-                len: 2
-            }
-        );
+        assert_eq!(eq.span, Span { line: 1, col: 3, offset: 3, len: 2 });
         let y = toks.last().map(|t| t.span);
-        assert_eq!(
-            y,
-            Some(Span {
-                line: 2,
-                col: 3,
-                offset: 10,
-                len: 1
-            })
-        );
+        assert_eq!(y, Some(Span { line: 2, col: 3, offset: 10, len: 1 }));
     }
 }

@@ -117,7 +117,5 @@ mod model;
 mod parser;
 
 pub use error::ParseError;
-pub use model::{
-    BinOp, Constraint, Definition, Expr, FlatRow, ModelSyntax, Modifiers, Op, Span, Statement,
-};
+pub use model::{BinOp, Constraint, Definition, Expr, FlatRow, ModelSyntax, Modifiers, Op, Span, Statement};
 pub use parser::parse;

@@ -167,8 +167,7 @@ pub(crate) fn is_identifier(s: &str) -> bool {
     match s.as_bytes() {
         [] => false,
         [first, rest @ ..] => {
-            (first.is_ascii_alphabetic()
-                || (*first == b'.' && !rest.first().is_some_and(u8::is_ascii_digit)))
+            (first.is_ascii_alphabetic() || (*first == b'.' && !rest.first().is_some_and(u8::is_ascii_digit)))
                 && rest.iter().all(|&c| is_name_byte(c))
         }
     }
@@ -267,14 +266,8 @@ impl BinOp {
 /// Binding strength used by the printer: sums 1, products 2, unary minus 3, powers 4, atoms 5.
 fn precedence(e: &Expr) -> u8 {
     match e {
-        Expr::Bin {
-            op: BinOp::Add | BinOp::Sub,
-            ..
-        } => 1,
-        Expr::Bin {
-            op: BinOp::Mul | BinOp::Div,
-            ..
-        } => 2,
+        Expr::Bin { op: BinOp::Add | BinOp::Sub, .. } => 1,
+        Expr::Bin { op: BinOp::Mul | BinOp::Div, .. } => 2,
         Expr::Neg(_) => 3,
         Expr::Bin { op: BinOp::Pow, .. } => 4,
         Expr::Num(_) | Expr::Var { .. } | Expr::Call { .. } => 5,
@@ -284,35 +277,23 @@ fn precedence(e: &Expr) -> u8 {
 impl Expr {
     /// A variable without a source location, for building expressions in code.
     pub fn var(name: impl Into<String>) -> Expr {
-        Expr::Var {
-            name: name.into(),
-            span: Span::default(),
-        }
+        Expr::Var { name: name.into(), span: Span::default() }
     }
 
     /// The binary operation `lhs op rhs`.
     pub fn bin(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
-        Expr::Bin {
-            op,
-            lhs: Box::new(lhs),
-            rhs: Box::new(rhs),
-        }
+        Expr::Bin { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }
     }
 
     /// The same expression with every span set to `Span::default()`.
     pub fn strip_spans(&self) -> Expr {
         match self {
             Expr::Num(v) => Expr::Num(*v),
-            Expr::Var { name, .. } => Expr::Var {
-                name: name.clone(),
-                span: Span::default(),
-            },
+            Expr::Var { name, .. } => Expr::Var { name: name.clone(), span: Span::default() },
             Expr::Neg(e) => Expr::Neg(Box::new(e.strip_spans())),
-            Expr::Bin { op, lhs, rhs } => Expr::Bin {
-                op: *op,
-                lhs: Box::new(lhs.strip_spans()),
-                rhs: Box::new(rhs.strip_spans()),
-            },
+            Expr::Bin { op, lhs, rhs } => {
+                Expr::Bin { op: *op, lhs: Box::new(lhs.strip_spans()), rhs: Box::new(rhs.strip_spans()) }
+            }
             Expr::Call { func, args, .. } => Expr::Call {
                 func: func.clone(),
                 args: args.iter().map(Expr::strip_spans).collect(),
@@ -473,18 +454,12 @@ impl ModelSyntax {
             .map(|s| match s {
                 Statement::Relation(rows) => Statement::Relation(
                     rows.iter()
-                        .map(|r| FlatRow {
-                            lhs_span: Span::default(),
-                            rhs_span: Span::default(),
-                            ..r.clone()
-                        })
+                        .map(|r| FlatRow { lhs_span: Span::default(), rhs_span: Span::default(), ..r.clone() })
                         .collect(),
                 ),
-                Statement::Define(d) => Statement::Define(Definition {
-                    expr: d.expr.strip_spans(),
-                    span: Span::default(),
-                    ..d.clone()
-                }),
+                Statement::Define(d) => {
+                    Statement::Define(Definition { expr: d.expr.strip_spans(), span: Span::default(), ..d.clone() })
+                }
                 Statement::Constrain(c) => Statement::Constrain(Constraint {
                     lhs: c.lhs.strip_spans(),
                     rhs: c.rhs.strip_spans(),
@@ -510,9 +485,8 @@ impl Display for ModelSyntax {
                     while i < rows.len() {
                         write!(f, "{}", rows[i])?;
                         if rows[i].op == Op::Threshold {
-                            while let Some(next) = rows
-                                .get(i + 1)
-                                .filter(|n| n.op == Op::Threshold && n.lhs == rows[i].lhs)
+                            while let Some(next) =
+                                rows.get(i + 1).filter(|n| n.op == Op::Threshold && n.lhs == rows[i].lhs)
                             {
                                 write!(f, " + {}{}", next.modifiers, next.rhs)?;
                                 i += 1;
@@ -583,29 +557,17 @@ mod tests {
 
     #[test]
     fn all_missing_labels_are_wrapped_so_they_stay_labels() {
-        let m = Modifiers {
-            label: Some(vec![None]),
-            ..Default::default()
-        };
+        let m = Modifiers { label: Some(vec![None]), ..Default::default() };
         assert_eq!(m.to_string(), "label(NA)*");
-        let m = Modifiers {
-            fixed: Some(vec![None]),
-            ..Default::default()
-        };
+        let m = Modifiers { fixed: Some(vec![None]), ..Default::default() };
         assert_eq!(m.to_string(), "NA*");
     }
 
     #[test]
     fn labels_with_quotes_are_escaped() {
-        let m = Modifiers {
-            label: Some(vec![Some(r#"a"b\c"#.into())]),
-            ..Default::default()
-        };
+        let m = Modifiers { label: Some(vec![Some(r#"a"b\c"#.into())]), ..Default::default() };
         assert_eq!(m.to_string(), r#""a\"b\\c"*"#);
-        let m = Modifiers {
-            label: Some(vec![Some("NA".into())]),
-            ..Default::default()
-        };
+        let m = Modifiers { label: Some(vec![Some("NA".into())]), ..Default::default() };
         assert_eq!(m.to_string(), "\"NA\"*");
     }
 
@@ -623,11 +585,7 @@ mod tests {
         assert_eq!(e.to_string(), "-a^2");
         let e = E::bin(BinOp::Pow, Expr::Neg(Box::new(var("a"))), Expr::Num(2.0));
         assert_eq!(e.to_string(), "(-a)^2");
-        let e = Expr::Call {
-            func: "exp".into(),
-            args: vec![var("a"), Expr::Num(0.5)],
-            span: Span::default(),
-        };
+        let e = Expr::Call { func: "exp".into(), args: vec![var("a"), Expr::Num(0.5)], span: Span::default() };
         assert_eq!(e.to_string(), "exp(a,0.5)");
     }
 
@@ -644,10 +602,7 @@ mod tests {
         let m = ModelSyntax {
             statements: vec![
                 Statement::Relation(vec![row("y", Op::Intercept, "")]),
-                Statement::Relation(vec![
-                    row("u", Op::Threshold, "t1"),
-                    row("u", Op::Threshold, "t2"),
-                ]),
+                Statement::Relation(vec![row("u", Op::Threshold, "t1"), row("u", Op::Threshold, "t2")]),
             ],
         };
         assert_eq!(m.to_string(), "y ~ 1\nu | t1 + t2\n");

@@ -4,9 +4,7 @@ use std::ops::Range;
 
 use crate::error::{ParseError, Source};
 use crate::lexer::{tokenize, Kind, Token};
-use crate::model::{
-    BinOp, Constraint, Definition, Expr, FlatRow, ModelSyntax, Modifiers, Op, Span, Statement,
-};
+use crate::model::{BinOp, Constraint, Definition, Expr, FlatRow, ModelSyntax, Modifiers, Op, Span, Statement};
 
 /// Deepest nesting of parentheses, unary minus, powers and `c()` the parser follows; deeper input
 /// is refused rather than allowed to exhaust the stack. Real models nest a handful of levels.
@@ -20,18 +18,11 @@ pub fn parse(src: &str) -> Result<ModelSyntax, ParseError> {
     let tokens = tokenize(src);
     let statements = split_statements(&tokens);
     if statements.is_empty() {
-        let start = Span {
-            line: 1,
-            col: 1,
-            offset: 0,
-            len: 0,
-        };
+        let start = Span { line: 1, col: 1, offset: 0, len: 0 };
         return Err(source.error(start, "The model syntax contains no statements."));
     }
-    let statements = statements
-        .into_iter()
-        .map(|range| parse_statement(&source, &tokens[range]))
-        .collect::<Result<_, _>>()?;
+    let statements =
+        statements.into_iter().map(|range| parse_statement(&source, &tokens[range])).collect::<Result<_, _>>()?;
     Ok(ModelSyntax { statements })
 }
 
@@ -60,11 +51,7 @@ fn split_statements(tokens: &[Token]) -> Vec<Range<usize>> {
         if tok.kind == Kind::Semi {
             statements.push(start..i);
             start = i + 1;
-        } else if tok.newline_before
-            && i > start
-            && !continues_after(&tokens[i - 1].kind)
-            && tok.kind != Kind::Plus
-        {
+        } else if tok.newline_before && i > start && !continues_after(&tokens[i - 1].kind) && tok.kind != Kind::Plus {
             statements.push(start..i);
             start = i;
         }
@@ -76,28 +63,19 @@ fn split_statements(tokens: &[Token]) -> Vec<Range<usize>> {
 
 /// The span from the start of `first` to the end of `last`.
 fn cover(first: Span, last: Span) -> Span {
-    Span {
-        len: (last.offset + last.len).saturating_sub(first.offset),
-        ..first
-    }
+    Span { len: (last.offset + last.len).saturating_sub(first.offset), ..first }
 }
 
 /// The empty span just after `s`, where "the end of the statement" is reported.
 fn after(src: &Source<'_>, s: Span) -> Span {
     let chars = src.slice(s).chars().count();
-    Span {
-        col: s.col + chars,
-        offset: s.offset + s.len,
-        len: 0,
-        ..s
-    }
+    Span { col: s.col + chars, offset: s.offset + s.len, len: 0, ..s }
 }
 
 fn parse_statement(src: &Source<'_>, toks: &[Token]) -> Result<Statement, ParseError> {
     let is_op = |t: &&Token| matches!(t.kind, Kind::Op(_) | Kind::Formative);
     if let [name, colon, ..] = toks {
-        if name.kind == Kind::Ident && colon.kind == Kind::Colon && !toks.iter().any(|t| is_op(&t))
-        {
+        if name.kind == Kind::Ident && colon.kind == Kind::Colon && !toks.iter().any(|t| is_op(&t)) {
             return Err(src.error(
                 cover(name.span, colon.span),
                 format!(
@@ -122,26 +100,21 @@ fn parse_statement(src: &Source<'_>, toks: &[Token]) -> Result<Statement, ParseE
             return Err(bad_token(src, bad));
         }
         let first = toks[0].span;
-        let last = toks
-            .iter()
-            .take_while(|t| t.span.line == first.line)
-            .last()
-            .map_or(first, |t| t.span);
+        let last = toks.iter().take_while(|t| t.span.line == first.line).last().map_or(first, |t| t.span);
         let span = cover(first, last);
-        return Err(src.error(
-            span,
-            format!("this statement has no operator; expected one of {OPERATORS}."),
-        ));
+        return Err(src.error(span, format!("this statement has no operator; expected one of {OPERATORS}.")));
     };
     let op_tok = &toks[at];
     let (lhs, rhs) = (&toks[..at], &toks[at + 1..]);
     let end = after(src, toks[toks.len() - 1].span);
     let op = match op_tok.kind {
         Kind::Op(op) => op,
-        _ => return Err(src.error(
-            op_tok.span,
-            "formative indicators (`<~`) are not supported; use `=~` for reflective indicators.",
-        )),
+        _ => {
+            return Err(src.error(
+                op_tok.span,
+                "formative indicators (`<~`) are not supported; use `=~` for reflective indicators.",
+            ))
+        }
     };
     let mut left = Cursor::new(src, lhs, None, End::Token(op_tok));
     let mut right = Cursor::new(src, rhs, Some(op_tok), End::Statement(end));
@@ -171,15 +144,8 @@ fn parse_statement(src: &Source<'_>, toks: &[Token]) -> Result<Statement, ParseE
 
 fn missing_side(src: &Source<'_>, op_tok: &Token, side: &str, what: &str) -> ParseError {
     let op = src.slice(op_tok.span);
-    let (span, place) = if side == "left" {
-        (op_tok.span, "before")
-    } else {
-        (after(src, op_tok.span), "after")
-    };
-    src.error(
-        span,
-        format!("missing {side}-hand side {place} `{op}`: expected {what}."),
-    )
+    let (span, place) = if side == "left" { (op_tok.span, "before") } else { (after(src, op_tok.span), "after") };
+    src.error(span, format!("missing {side}-hand side {place} `{op}`: expected {what}."))
 }
 
 fn bad_token(src: &Source<'_>, tok: &Token) -> ParseError {
@@ -214,10 +180,7 @@ fn parse_definition(
             let span = cover(toks[0].span, toks[toks.len() - 1].span);
             return Err(src.error(
                 span,
-                format!(
-                    "the left-hand side of `:=` must be a plain name, found `{}`.",
-                    src.slice(span)
-                ),
+                format!("the left-hand side of `:=` must be a plain name, found `{}`.", src.slice(span)),
             ));
         }
     };
@@ -225,12 +188,7 @@ fn parse_definition(
         return Err(missing_side(src, op_tok, "right", "an expression"));
     }
     let expr = right.expr_to_end()?;
-    Ok(Statement::Define(Definition {
-        name,
-        expr,
-        text: right.text(),
-        span,
-    }))
+    Ok(Statement::Define(Definition { name, expr, text: right.text(), span }))
 }
 
 /// One right-hand term: its modifiers and either a variable or the intercept `1`.
@@ -266,10 +224,7 @@ fn parse_relation(
     }
     if op == Op::Threshold && lhs.len() > 1 {
         let span = cover(lhs[0].1, lhs[lhs.len() - 1].1);
-        return Err(src.error(
-            span,
-            "the left-hand side of `|` must be a single variable name.",
-        ));
+        return Err(src.error(span, "the left-hand side of `|` must be a single variable name."));
     }
     if right.toks.is_empty() {
         let what = match op {
@@ -354,20 +309,8 @@ struct Cursor<'s, 't> {
 }
 
 impl<'s, 't> Cursor<'s, 't> {
-    fn new(
-        src: &'t Source<'s>,
-        toks: &'t [Token],
-        before: Option<&'t Token>,
-        end: End<'t>,
-    ) -> Self {
-        Cursor {
-            src,
-            toks,
-            pos: 0,
-            before,
-            end,
-            nesting: 0,
-        }
+    fn new(src: &'t Source<'s>, toks: &'t [Token], before: Option<&'t Token>, end: End<'t>) -> Self {
+        Cursor { src, toks, pos: 0, before, end, nesting: 0 }
     }
 
     fn peek(&self) -> Option<&'t Token> {
@@ -399,12 +342,7 @@ impl<'s, 't> Cursor<'s, 't> {
 
     /// "expected X after `prev`, found Y." at `found` (or at the end).
     fn expected(&self, found: Option<&Token>, what: &str, after_text: &str) -> ParseError {
-        if let Some(
-            t @ Token {
-                kind: Kind::Bad(_), ..
-            },
-        ) = found
-        {
+        if let Some(t @ Token { kind: Kind::Bad(_), .. }) = found {
             return bad_token(self.src, t);
         }
         let after = after_clause(after_text);
@@ -413,8 +351,7 @@ impl<'s, 't> Cursor<'s, 't> {
             (None, End::Token(t)) => (t.span, describe(self.src, t)),
             (None, End::Statement(s)) => (*s, "the end of the statement".to_string()),
         };
-        self.src
-            .error(span, format!("expected {what}{after}, found {found_text}."))
+        self.src.error(span, format!("expected {what}{after}, found {found_text}."))
     }
 
     /// Error for a token where only a separator or the end may stand.
@@ -429,10 +366,7 @@ impl<'s, 't> Cursor<'s, 't> {
                     src.slice(t.span)
                 ),
             ),
-            Kind::Colon => src.error(
-                t.span,
-                "interaction terms such as `x1:x2` are not supported.",
-            ),
+            Kind::Colon => src.error(t.span, "interaction terms such as `x1:x2` are not supported."),
             Kind::RParen => src.error(t.span, "unbalanced parentheses: unexpected `)`."),
             _ => self.expected(Some(t), what, self.prev_text()),
         }
@@ -445,9 +379,7 @@ impl<'s, 't> Cursor<'s, 't> {
             Some(t) if t.kind == Kind::Ident && self.peek_kind(0) != Some(&Kind::LParen) => {
                 let name = self.src.slice(t.span);
                 if name == "NA" {
-                    return Err(self
-                        .src
-                        .error(t.span, "expected a variable name, found `NA`."));
+                    return Err(self.src.error(t.span, "expected a variable name, found `NA`."));
                 }
                 if matches!(self.peek_kind(0), Some(Kind::Star | Kind::Question)) {
                     let next = &self.toks[self.pos];
@@ -491,9 +423,7 @@ impl<'s, 't> Cursor<'s, 't> {
                     };
                     let found = &self.toks[start];
                     let hint = match found.kind {
-                        Kind::Str(_) => {
-                            "; a quoted string is a label and needs `*` and a variable after it"
-                        }
+                        Kind::Str(_) => "; a quoted string is a label and needs `*` and a variable after it",
                         Kind::Ident if self.src.slice(found.span) != "NA" => {
                             "; a modifier needs `*` and a variable after it"
                         }
@@ -502,19 +432,11 @@ impl<'s, 't> Cursor<'s, 't> {
                     let found_text = self.src.slice(value_span);
                     return Err(self.src.error(
                         value_span,
-                        format!(
-                            "expected {what}{}, found `{found_text}`{hint}.",
-                            after_clause(after_text)
-                        ),
+                        format!("expected {what}{}, found `{found_text}`{hint}.", after_clause(after_text)),
                     ));
                 }
             };
-            return Ok(Term {
-                modifiers,
-                name,
-                name_span: value_span,
-                span,
-            });
+            return Ok(Term { modifiers, name, name_span: value_span, span });
         }
     }
 
@@ -525,19 +447,13 @@ impl<'s, 't> Cursor<'s, 't> {
     }
 
     /// Runs `f` one nesting level deeper, refusing to go past [`MAX_NESTING`].
-    fn nested<T>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Result<T, ParseError>,
-    ) -> Result<T, ParseError> {
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ParseError>) -> Result<T, ParseError> {
         if self.nesting >= MAX_NESTING {
             let span = match (self.peek(), &self.end) {
                 (Some(t), _) | (None, &End::Token(t)) => t.span,
                 (None, End::Statement(s)) => *s,
             };
-            return Err(self.src.error(
-                span,
-                format!("this is nested more than {MAX_NESTING} levels deep."),
-            ));
+            return Err(self.src.error(span, format!("this is nested more than {MAX_NESTING} levels deep.")));
         }
         self.nesting += 1;
         let result = f(self);
@@ -552,10 +468,7 @@ impl<'s, 't> Cursor<'s, 't> {
         };
         match &t.kind {
             Kind::Minus => match self.peek() {
-                Some(Token {
-                    kind: Kind::Number(v),
-                    ..
-                }) => {
+                Some(Token { kind: Kind::Number(v), .. }) => {
                     self.pos += 1;
                     Ok(Value::Num(-v))
                 }
@@ -593,15 +506,12 @@ impl<'s, 't> Cursor<'s, 't> {
             "c" => Ok(Value::Vector(args)),
             "start" => Ok(Value::Start(Box::new(single(args)?))),
             "label" | "equal" => Ok(Value::LabelCall(Box::new(single(args)?))),
-            "upper" | "lower" | "prior" | "efa" | "rv" => Err(src.error(
-                span,
-                format!("the `{name}()` modifier is not supported."),
-            )),
+            "upper" | "lower" | "prior" | "efa" | "rv" => {
+                Err(src.error(span, format!("the `{name}()` modifier is not supported.")))
+            }
             _ => Err(src.error(
                 name_tok.span,
-                format!(
-                    "unknown modifier `{name}()`; expected `start()`, `label()`, `equal()` or `c()`."
-                ),
+                format!("unknown modifier `{name}()`; expected `start()`, `label()`, `equal()` or `c()`."),
             )),
         }
     }
@@ -637,19 +547,11 @@ impl<'s, 't> Cursor<'s, 't> {
     }
 
     fn unclosed(&self, open: &Token) -> ParseError {
-        self.src.error(
-            open.span,
-            "unbalanced parentheses: this `(` is never closed.",
-        )
+        self.src.error(open.span, "unbalanced parentheses: this `(` is never closed.")
     }
 
     /// Turns a value written before `*` (or `?` when `start_value`) into a modifier.
-    fn modifier(
-        &self,
-        value: Value,
-        start_value: bool,
-        span: Span,
-    ) -> Result<Modifier, ParseError> {
+    fn modifier(&self, value: Value, start_value: bool, span: Span) -> Result<Modifier, ParseError> {
         let src = self.src;
         let text = src.slice(span);
         let numbers = |items: Vec<Value>| -> Result<Vec<Option<f64>>, ParseError> {
@@ -658,10 +560,7 @@ impl<'s, 't> Cursor<'s, 't> {
                 .map(|v| match v {
                     Value::Num(x) => Ok(Some(x)),
                     Value::Na => Ok(None),
-                    _ => Err(src.error(
-                        span,
-                        format!("start values must be numbers or `NA`, found `{text}`."),
-                    )),
+                    _ => Err(src.error(span, format!("start values must be numbers or `NA`, found `{text}`."))),
                 })
                 .collect()
         };
@@ -673,16 +572,9 @@ impl<'s, 't> Cursor<'s, 't> {
             Value::Start(arg) => Modifier::Start(numbers(list(*arg))?),
             Value::LabelCall(arg) => match self.vector(list(*arg), span)? {
                 // `label(NA)`: all-NA reads as numbers in `c()`, but here it can only be labels.
-                Modifier::Numbers(v) if v.iter().all(Option::is_none) => {
-                    Modifier::Labels(vec![None; v.len()])
-                }
+                Modifier::Numbers(v) if v.iter().all(Option::is_none) => Modifier::Labels(vec![None; v.len()]),
                 Modifier::Labels(v) => Modifier::Labels(v),
-                _ => {
-                    return Err(src.error(
-                        span,
-                        format!("labels must be names or strings, found `{text}`."),
-                    ))
-                }
+                _ => return Err(src.error(span, format!("labels must be names or strings, found `{text}`."))),
             },
             Value::Vector(list) => self.vector(list, span)?,
             scalar => self.vector(vec![scalar], span)?,
@@ -690,12 +582,9 @@ impl<'s, 't> Cursor<'s, 't> {
         match (start_value, modifier) {
             (false, m) => Ok(m),
             (true, Modifier::Numbers(v)) => Ok(Modifier::Start(v)),
-            (true, _) => Err(src.error(
-                span,
-                format!(
-                    "the value before `?` is a start value and must be a number, found `{text}`."
-                ),
-            )),
+            (true, _) => Err(
+                src.error(span, format!("the value before `?` is a start value and must be a number, found `{text}`."))
+            ),
         }
     }
 
@@ -708,14 +597,8 @@ impl<'s, 't> Cursor<'s, 't> {
         }
         let has_number = items.iter().any(|v| matches!(v, Value::Num(_)));
         let has_label = items.iter().any(|v| matches!(v, Value::Label(_)));
-        if items
-            .iter()
-            .any(|v| matches!(v, Value::Vector(_) | Value::Start(_) | Value::LabelCall(_)))
-        {
-            return Err(src.error(
-                span,
-                "calls cannot be used inside `c()`; it takes numbers, names, strings or `NA`.",
-            ));
+        if items.iter().any(|v| matches!(v, Value::Vector(_) | Value::Start(_) | Value::LabelCall(_))) {
+            return Err(src.error(span, "calls cannot be used inside `c()`; it takes numbers, names, strings or `NA`."));
         }
         if has_number && has_label {
             return Err(src.error(
@@ -852,16 +735,9 @@ impl<'s, 't> Cursor<'s, 't> {
                 let toks = self.toks;
                 let args = self.call_args(&toks[self.pos], Self::expr)?;
                 let span = cover(t.span, self.toks[self.pos - 1].span);
-                Ok(Expr::Call {
-                    func: self.src.slice(t.span).to_string(),
-                    args,
-                    span,
-                })
+                Ok(Expr::Call { func: self.src.slice(t.span).to_string(), args, span })
             }
-            Kind::Ident => Ok(Expr::Var {
-                name: self.src.slice(t.span).to_string(),
-                span: t.span,
-            }),
+            Kind::Ident => Ok(Expr::Var { name: self.src.slice(t.span).to_string(), span: t.span }),
             Kind::LParen => {
                 let e = self.expr()?;
                 match self.next() {
@@ -902,10 +778,7 @@ mod tests {
     }
 
     fn triples(src: &str) -> Vec<(String, Op, String)> {
-        rows(src)
-            .into_iter()
-            .map(|r| (r.lhs, r.op, r.rhs))
-            .collect()
+        rows(src).into_iter().map(|r| (r.lhs, r.op, r.rhs)).collect()
     }
 
     fn t(lhs: &str, op: Op, rhs: &str) -> (String, Op, String) {
@@ -960,18 +833,11 @@ mod tests {
 
     #[test]
     fn lines_continue_after_operators_plus_and_star_and_before_plus() {
-        let expected = vec![
-            t("f", Op::Loading, "x1"),
-            t("f", Op::Loading, "x2"),
-            t("f", Op::Loading, "x3"),
-        ];
+        let expected = vec![t("f", Op::Loading, "x1"), t("f", Op::Loading, "x2"), t("f", Op::Loading, "x3")];
         assert_eq!(triples("f =~ x1 +\n  x2 +\n  x3"), expected);
         assert_eq!(triples("f =~\n x1 + x2 + x3"), expected);
         assert_eq!(triples("f =~ x1\n   + x2\n\n   + x3"), expected);
-        assert_eq!(
-            triples("f =~ x1 + x2 + # comment\n # only a comment\n x3"),
-            expected
-        );
+        assert_eq!(triples("f =~ x1 + x2 + # comment\n # only a comment\n x3"), expected);
         let r = rows("f =~ x1 + 0.5*\n  x2");
         assert_eq!(r[1].modifiers.fixed, Some(vec![Some(0.5)]));
         // Without a continuation mark, a new line is a new statement.
@@ -980,10 +846,7 @@ mod tests {
 
     #[test]
     fn comments_start_at_hash_or_bang_outside_quotes() {
-        assert_eq!(
-            triples("y ~ x # ~ z\n! w ~ v\n"),
-            vec![t("y", Op::Regression, "x")]
-        );
+        assert_eq!(triples("y ~ x # ~ z\n! w ~ v\n"), vec![t("y", Op::Regression, "x")]);
         let m = only_modifiers("y ~ \"a#b!\"*x  # label with a hash");
         assert_eq!(m.label, Some(vec![Some("a#b!".into())]));
     }
@@ -991,10 +854,7 @@ mod tests {
     #[test]
     fn one_after_tilde_is_an_intercept_with_empty_rhs() {
         assert_eq!(triples("y ~ 1"), vec![t("y", Op::Intercept, "")]);
-        assert_eq!(
-            triples("y ~ 1 + x"),
-            vec![t("y", Op::Intercept, ""), t("y", Op::Regression, "x")]
-        );
+        assert_eq!(triples("y ~ 1 + x"), vec![t("y", Op::Intercept, ""), t("y", Op::Regression, "x")]);
         let r = rows("f ~ 0*1\ny ~ a*1");
         assert_eq!(r[0].modifiers.fixed, Some(vec![Some(0.0)]));
         assert_eq!(r[1].modifiers.label, Some(vec![Some("a".into())]));
@@ -1012,11 +872,7 @@ mod tests {
         assert_eq!(r[0].modifiers.label, Some(vec![Some("a".into())]));
         assert_eq!(r[1].modifiers.fixed, Some(vec![Some(0.0)]));
         let e = err("u | t2");
-        assert!(
-            e.message.contains("expected `t1`, found `t2`"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("expected `t1`, found `t2`"), "{}", e.message);
         assert!(err("u + v | t1").message.contains("single variable"));
     }
 
@@ -1026,27 +882,15 @@ mod tests {
         assert_eq!(only_modifiers("f =~ -0.5*x").fixed, Some(vec![Some(-0.5)]));
         assert_eq!(only_modifiers("f =~ 1e-3*x").fixed, Some(vec![Some(1e-3)]));
         assert_eq!(only_modifiers("f =~ NA*x").fixed, Some(vec![None]));
-        assert_eq!(
-            only_modifiers("f =~ c(1, NA, -2)*x").fixed,
-            Some(vec![Some(1.0), None, Some(-2.0)])
-        );
-        assert_eq!(
-            only_modifiers("f =~ c(NA, NA)*x").fixed,
-            Some(vec![None, None])
-        );
+        assert_eq!(only_modifiers("f =~ c(1, NA, -2)*x").fixed, Some(vec![Some(1.0), None, Some(-2.0)]));
+        assert_eq!(only_modifiers("f =~ c(NA, NA)*x").fixed, Some(vec![None, None]));
     }
 
     #[test]
     fn labels_in_every_spelling() {
         let a = Some(vec![Some("a".to_string())]);
-        for src in [
-            "y ~ a*x",
-            "y ~ \"a\"*x",
-            "y ~ 'a'*x",
-            "y ~ label(\"a\")*x",
-            "y ~ equal(\"a\")*x",
-            "y ~ label(a)*x",
-        ] {
+        for src in ["y ~ a*x", "y ~ \"a\"*x", "y ~ 'a'*x", "y ~ label(\"a\")*x", "y ~ equal(\"a\")*x", "y ~ label(a)*x"]
+        {
             assert_eq!(only_modifiers(src).label, a, "{src}");
         }
         assert_eq!(
@@ -1055,51 +899,29 @@ mod tests {
         );
         assert_eq!(only_modifiers("y ~ label(NA)*x").label, Some(vec![None]));
         // A label named like a modifier function is still a label when no `(` follows.
-        assert_eq!(
-            only_modifiers("y ~ c*x").label,
-            Some(vec![Some("c".into())])
-        );
+        assert_eq!(only_modifiers("y ~ c*x").label, Some(vec![Some("c".into())]));
     }
 
     #[test]
     fn start_values_in_every_spelling() {
-        assert_eq!(
-            only_modifiers("y ~ start(0.3)*x").start,
-            Some(vec![Some(0.3)])
-        );
-        assert_eq!(
-            only_modifiers("y ~ start(c(0.3, NA))*x").start,
-            Some(vec![Some(0.3), None])
-        );
+        assert_eq!(only_modifiers("y ~ start(0.3)*x").start, Some(vec![Some(0.3)]));
+        assert_eq!(only_modifiers("y ~ start(c(0.3, NA))*x").start, Some(vec![Some(0.3), None]));
         assert_eq!(only_modifiers("y ~ 0.3?x").start, Some(vec![Some(0.3)]));
         assert_eq!(only_modifiers("y ~ -1?x").start, Some(vec![Some(-1.0)]));
         assert!(err("y ~ a?x").message.contains("start value"));
-        assert!(err("y ~ start(a)*x")
-            .message
-            .contains("start values must be numbers"));
+        assert!(err("y ~ start(a)*x").message.contains("start values must be numbers"));
     }
 
     #[test]
     fn modifier_kinds_combine_but_do_not_repeat() {
         let m = only_modifiers("y ~ NA*a*x");
-        assert_eq!(
-            (m.fixed, m.label),
-            (Some(vec![None]), Some(vec![Some("a".into())]))
-        );
+        assert_eq!((m.fixed, m.label), (Some(vec![None]), Some(vec![Some("a".into())])));
         let m = only_modifiers("y ~ a*start(0.5)*x");
-        assert_eq!(
-            (m.start, m.label),
-            (Some(vec![Some(0.5)]), Some(vec![Some("a".into())]))
-        );
+        assert_eq!((m.start, m.label), (Some(vec![Some(0.5)]), Some(vec![Some("a".into())])));
         let m = only_modifiers("y ~ 1*start(2)*c(a, b)*x");
         assert_eq!(m.fixed, Some(vec![Some(1.0)]));
         assert_eq!(m.label.map(|l| l.len()), Some(2));
-        for src in [
-            "y ~ 1*2*x",
-            "y ~ a*b*x",
-            "y ~ start(1)*0.5?x",
-            "y ~ a*label(\"b\")*x",
-        ] {
+        for src in ["y ~ 1*2*x", "y ~ a*b*x", "y ~ start(1)*0.5?x", "y ~ a*label(\"b\")*x"] {
             assert!(err(src).message.contains("already has"), "{src}");
         }
     }
@@ -1116,43 +938,11 @@ mod tests {
     #[test]
     fn spans_cover_names_and_whole_terms() {
         let r = rows("  y ~ x1 +\n  0.5*start(1)*x2");
-        assert_eq!(
-            r[0].lhs_span,
-            Span {
-                line: 1,
-                col: 3,
-                offset: 2,
-                len: 1
-            }
-        );
-        assert_eq!(
-            r[0].rhs_span,
-            Span {
-                line: 1,
-                col: 7,
-                offset: 6,
-                len: 2
-            }
-        );
-        assert_eq!(
-            r[1].rhs_span,
-            Span {
-                line: 2,
-                col: 3,
-                offset: 13,
-                len: 15
-            }
-        );
+        assert_eq!(r[0].lhs_span, Span { line: 1, col: 3, offset: 2, len: 1 });
+        assert_eq!(r[0].rhs_span, Span { line: 1, col: 7, offset: 6, len: 2 });
+        assert_eq!(r[1].rhs_span, Span { line: 2, col: 3, offset: 13, len: 15 });
         let r = rows("f =~ a*\n x");
-        assert_eq!(
-            r[0].rhs_span,
-            Span {
-                line: 1,
-                col: 6,
-                offset: 5,
-                len: 5
-            }
-        );
+        assert_eq!(r[0].rhs_span, Span { line: 1, col: 6, offset: 5, len: 5 });
     }
 
     #[test]
@@ -1160,29 +950,11 @@ mod tests {
         let d = definition("ab := a * b   # indirect");
         assert_eq!(d.name, "ab");
         assert_eq!(d.text, "a*b");
-        assert_eq!(
-            d.expr.strip_spans(),
-            Expr::bin(BinOp::Mul, var("a"), var("b"))
-        );
-        assert_eq!(
-            d.span,
-            Span {
-                line: 1,
-                col: 1,
-                offset: 0,
-                len: 11
-            }
-        );
+        assert_eq!(d.expr.strip_spans(), Expr::bin(BinOp::Mul, var("a"), var("b")));
+        assert_eq!(d.span, Span { line: 1, col: 1, offset: 0, len: 11 });
         let d = definition("total := c +\n   (a*b)");
         assert_eq!(d.text, "c+(a*b)");
-        assert_eq!(
-            d.expr.strip_spans(),
-            Expr::bin(
-                BinOp::Add,
-                var("c"),
-                Expr::bin(BinOp::Mul, var("a"), var("b"))
-            )
-        );
+        assert_eq!(d.expr.strip_spans(), Expr::bin(BinOp::Add, var("c"), Expr::bin(BinOp::Mul, var("a"), var("b"))));
         assert!(err("a + b := c").message.contains("plain name"));
         assert!(err("1 := c").message.contains("plain name"));
     }
@@ -1190,42 +962,12 @@ mod tests {
     #[test]
     fn expressions_follow_r_precedence() {
         let e = |src: &str| definition(&format!("d := {src}")).expr.strip_spans();
-        assert_eq!(
-            e("a - b - c"),
-            Expr::bin(
-                BinOp::Sub,
-                Expr::bin(BinOp::Sub, var("a"), var("b")),
-                var("c")
-            )
-        );
-        assert_eq!(
-            e("a + b * c"),
-            Expr::bin(
-                BinOp::Add,
-                var("a"),
-                Expr::bin(BinOp::Mul, var("b"), var("c"))
-            )
-        );
-        assert_eq!(
-            e("a ^ b ^ c"),
-            Expr::bin(
-                BinOp::Pow,
-                var("a"),
-                Expr::bin(BinOp::Pow, var("b"), var("c"))
-            )
-        );
-        assert_eq!(
-            e("-a^2"),
-            Expr::Neg(Box::new(Expr::bin(BinOp::Pow, var("a"), Expr::Num(2.0))))
-        );
-        assert_eq!(
-            e("-a*b"),
-            Expr::bin(BinOp::Mul, Expr::Neg(Box::new(var("a"))), var("b"))
-        );
-        assert_eq!(
-            e("a/-b"),
-            Expr::bin(BinOp::Div, var("a"), Expr::Neg(Box::new(var("b"))))
-        );
+        assert_eq!(e("a - b - c"), Expr::bin(BinOp::Sub, Expr::bin(BinOp::Sub, var("a"), var("b")), var("c")));
+        assert_eq!(e("a + b * c"), Expr::bin(BinOp::Add, var("a"), Expr::bin(BinOp::Mul, var("b"), var("c"))));
+        assert_eq!(e("a ^ b ^ c"), Expr::bin(BinOp::Pow, var("a"), Expr::bin(BinOp::Pow, var("b"), var("c"))));
+        assert_eq!(e("-a^2"), Expr::Neg(Box::new(Expr::bin(BinOp::Pow, var("a"), Expr::Num(2.0)))));
+        assert_eq!(e("-a*b"), Expr::bin(BinOp::Mul, Expr::Neg(Box::new(var("a"))), var("b")));
+        assert_eq!(e("a/-b"), Expr::bin(BinOp::Div, var("a"), Expr::Neg(Box::new(var("b")))));
         assert_eq!(e("+a"), var("a"));
         assert_eq!(
             e("exp(a, 2*b) + f()"),
@@ -1236,11 +978,7 @@ mod tests {
                     args: vec![var("a"), Expr::bin(BinOp::Mul, Expr::Num(2.0), var("b"))],
                     span: Span::default()
                 },
-                Expr::Call {
-                    func: "f".into(),
-                    args: vec![],
-                    span: Span::default()
-                }
+                Expr::Call { func: "f".into(), args: vec![], span: Span::default() }
             )
         );
     }
@@ -1248,27 +986,9 @@ mod tests {
     #[test]
     fn expression_spans_point_at_names_and_calls() {
         let d = definition("d := a + exp(bb)");
-        let Expr::Bin { lhs, rhs, .. } = &d.expr else {
-            panic!("{:?}", d.expr)
-        };
-        assert!(matches!(
-            **lhs,
-            Expr::Var {
-                span: Span { col: 6, len: 1, .. },
-                ..
-            }
-        ));
-        assert!(matches!(
-            **rhs,
-            Expr::Call {
-                span: Span {
-                    col: 10,
-                    len: 7,
-                    ..
-                },
-                ..
-            }
-        ));
+        let Expr::Bin { lhs, rhs, .. } = &d.expr else { panic!("{:?}", d.expr) };
+        assert!(matches!(**lhs, Expr::Var { span: Span { col: 6, len: 1, .. }, .. }));
+        assert!(matches!(**rhs, Expr::Call { span: Span { col: 10, len: 7, .. }, .. }));
     }
 
     #[test]
@@ -1276,14 +996,8 @@ mod tests {
         let m = parse("b1 == (b2 + b3)^2\nb1 > exp(b2 + b3); a < 0").unwrap_or_default();
         let c: Vec<&Constraint> = m.constraints().collect();
         assert_eq!(c.len(), 3);
-        assert_eq!(
-            (c[0].op, c[0].lhs_text.as_str(), c[0].rhs_text.as_str()),
-            (Op::Equal, "b1", "(b2+b3)^2")
-        );
-        assert_eq!(
-            (c[1].op, c[1].rhs_text.as_str()),
-            (Op::Greater, "exp(b2+b3)")
-        );
+        assert_eq!((c[0].op, c[0].lhs_text.as_str(), c[0].rhs_text.as_str()), (Op::Equal, "b1", "(b2+b3)^2"));
+        assert_eq!((c[1].op, c[1].rhs_text.as_str()), (Op::Greater, "exp(b2+b3)"));
         assert_eq!(c[2].op, Op::Less);
         assert_eq!(c[2].rhs.strip_spans(), Expr::Num(0.0));
         assert_eq!(c[1].span.line, 2);
@@ -1316,11 +1030,7 @@ mod tests {
             format!("y ~ {}1{}*x", "c(".repeat(deep), ")".repeat(deep)),
         ] {
             let e = err(&src);
-            assert!(
-                e.message.contains("nested more than 100 levels"),
-                "{}",
-                e.message
-            );
+            assert!(e.message.contains("nested more than 100 levels"), "{}", e.message);
         }
         let ok = format!("d := {}a{}", "(".repeat(90), ")".repeat(90));
         assert_eq!(definition(&ok).text.len(), 181);

@@ -30,10 +30,7 @@ fn rendered_error_has_message_source_line_and_caret() {
 fn caret_underlines_the_whole_culprit() {
     let e = err("f =~ x1\n  y <~ x2 + x3");
     assert_eq!((e.line, e.col, e.len), (2, 5, 2));
-    assert!(
-        e.to_string().ends_with("\n    y <~ x2 + x3\n      ^^"),
-        "{e}"
-    );
+    assert!(e.to_string().ends_with("\n    y <~ x2 + x3\n      ^^"), "{e}");
     assert!(e.message.contains("`<~`") && e.message.contains("not supported"));
 }
 
@@ -49,58 +46,18 @@ fn columns_count_characters_not_bytes() {
 fn unknown_operators() {
     assert_eq!(
         located("f = x1"),
-        (
-            1,
-            3,
-            1,
-            "unknown operator `=`; use `=~` for loadings or `==` for equality.".into()
-        )
+        (1, 3, 1, "unknown operator `=`; use `=~` for loadings or `==` for equality.".into())
     );
-    assert_eq!(
-        located("a >= 0"),
-        (
-            1,
-            3,
-            2,
-            "unknown operator `>=`; lavaan constraints use `<` and `>`.".into()
-        )
-    );
+    assert_eq!(located("a >= 0"), (1, 3, 2, "unknown operator `>=`; lavaan constraints use `<` and `>`.".into()));
     assert_eq!(located("y ~ x1 % x2").1, 8);
 }
 
 #[test]
 fn missing_sides() {
-    assert_eq!(
-        located("y ~"),
-        (
-            1,
-            4,
-            1,
-            "missing right-hand side after `~`: expected a variable name or `1`.".into()
-        )
-    );
-    assert_eq!(
-        located("\n =~ x1"),
-        (
-            2,
-            2,
-            2,
-            "missing left-hand side before `=~`: expected a variable name.".into()
-        )
-    );
-    assert_eq!(
-        located("ab :="),
-        (
-            1,
-            6,
-            1,
-            "missing right-hand side after `:=`: expected an expression.".into()
-        )
-    );
-    assert_eq!(
-        located("== b").3,
-        "missing left-hand side before `==`: expected an expression."
-    );
+    assert_eq!(located("y ~"), (1, 4, 1, "missing right-hand side after `~`: expected a variable name or `1`.".into()));
+    assert_eq!(located("\n =~ x1"), (2, 2, 2, "missing left-hand side before `=~`: expected a variable name.".into()));
+    assert_eq!(located("ab :="), (1, 6, 1, "missing right-hand side after `:=`: expected an expression.".into()));
+    assert_eq!(located("== b").3, "missing left-hand side before `==`: expected an expression.");
 }
 
 #[test]
@@ -108,62 +65,29 @@ fn dangling_plus() {
     // At the end of the model the `+` cannot continue onto a next line.
     assert_eq!(
         located("f =~ x1 + x2 +"),
-        (
-            1,
-            15,
-            1,
-            "expected a variable name after `+`, found the end of the statement.".into()
-        )
+        (1, 15, 1, "expected a variable name after `+`, found the end of the statement.".into())
     );
     assert_eq!(
         located("f =~ x1 + x2 +;g =~ x3"),
-        (
-            1,
-            15,
-            1,
-            "expected a variable name after `+`, found the end of the statement.".into()
-        )
+        (1, 15, 1, "expected a variable name after `+`, found the end of the statement.".into())
     );
-    assert_eq!(
-        located("y1 + ~ x").3,
-        "expected a variable name after `+`, found `~`."
-    );
+    assert_eq!(located("y1 + ~ x").3, "expected a variable name after `+`, found `~`.");
     assert_eq!(located("f =~ x1 + + x2").1, 11);
 }
 
 #[test]
 fn unbalanced_parentheses() {
-    assert_eq!(
-        located("ab := (a*b"),
-        (
-            1,
-            7,
-            1,
-            "unbalanced parentheses: this `(` is never closed.".into()
-        )
-    );
-    assert_eq!(
-        located("ab := a*b)"),
-        (1, 10, 1, "unbalanced parentheses: unexpected `)`.".into())
-    );
-    assert_eq!(
-        located("y ~ c(a, b*x").3,
-        "expected `,` or `)` after `b`, found `*`."
-    );
+    assert_eq!(located("ab := (a*b"), (1, 7, 1, "unbalanced parentheses: this `(` is never closed.".into()));
+    assert_eq!(located("ab := a*b)"), (1, 10, 1, "unbalanced parentheses: unexpected `)`.".into()));
+    assert_eq!(located("y ~ c(a, b*x").3, "expected `,` or `)` after `b`, found `*`.");
     assert_eq!(located("y ~ c(a, b").2, 1);
     assert_eq!(located("y ~ c(a, b").1, 6);
-    assert_eq!(
-        located("b1 == exp(b2").3,
-        "unbalanced parentheses: this `(` is never closed."
-    );
+    assert_eq!(located("b1 == exp(b2").3, "unbalanced parentheses: this `(` is never closed.");
 }
 
 #[test]
 fn bad_numbers() {
-    assert_eq!(
-        located("y ~ 1.2.3*x"),
-        (1, 5, 5, "bad number `1.2.3`.".into())
-    );
+    assert_eq!(located("y ~ 1.2.3*x"), (1, 5, 5, "bad number `1.2.3`.".into()));
     assert_eq!(located("y ~ 2e*x").3, "bad number `2e`.");
     assert_eq!(located("y ~ 1e999*x").3, "number `1e999` is too large.");
     assert_eq!(located("y ~ 3x").3, "bad number `3x`.");
@@ -209,22 +133,9 @@ fn unsupported_constructs_say_so() {
         located("group: 1\nf =~ x1"),
         (1, 1, 6, "block lines such as `group:` are not supported; write one single-level, single-group model.".into())
     );
-    assert!(located("level: 1")
-        .3
-        .starts_with("block lines such as `level:`"));
-    assert_eq!(
-        located("y ~ x1:x2"),
-        (
-            1,
-            7,
-            1,
-            "interaction terms such as `x1:x2` are not supported.".into()
-        )
-    );
-    assert_eq!(
-        located("y ~ upper(1)*x"),
-        (1, 5, 8, "the `upper()` modifier is not supported.".into())
-    );
+    assert!(located("level: 1").3.starts_with("block lines such as `level:`"));
+    assert_eq!(located("y ~ x1:x2"), (1, 7, 1, "interaction terms such as `x1:x2` are not supported.".into()));
+    assert_eq!(located("y ~ upper(1)*x"), (1, 5, 8, "the `upper()` modifier is not supported.".into()));
     assert_eq!(
         located("y ~ foo(1)*x").3,
         "unknown modifier `foo()`; expected `start()`, `label()`, `equal()` or `c()`."
@@ -235,12 +146,7 @@ fn unsupported_constructs_say_so() {
 fn terms_need_a_variable_at_the_end() {
     assert_eq!(
         located("y ~ a*"),
-        (
-            1,
-            7,
-            1,
-            "expected a variable name after `*`, found the end of the statement.".into()
-        )
+        (1, 7, 1, "expected a variable name after `*`, found the end of the statement.".into())
     );
     assert_eq!(
         located("y ~ \"a\""),
@@ -252,18 +158,9 @@ fn terms_need_a_variable_at_the_end() {
                 .into()
         )
     );
-    assert_eq!(
-        located("f =~ 1").3,
-        "expected a variable name after `=~`, found `1`."
-    );
-    assert_eq!(
-        located("f =~ NA").3,
-        "expected a variable name after `=~`, found `NA`."
-    );
-    assert_eq!(
-        located("y ~ x z").3,
-        "expected `+` or the end of the statement after `x`, found `z`."
-    );
+    assert_eq!(located("f =~ 1").3, "expected a variable name after `=~`, found `1`.");
+    assert_eq!(located("f =~ NA").3, "expected a variable name after `=~`, found `NA`.");
+    assert_eq!(located("y ~ x z").3, "expected `+` or the end of the statement after `x`, found `z`.");
 }
 
 #[test]
@@ -281,15 +178,7 @@ fn two_operators_in_one_statement() {
 
 #[test]
 fn modifiers_on_the_left() {
-    assert_eq!(
-        located("a*y ~ x"),
-        (
-            1,
-            1,
-            2,
-            "modifiers are not allowed on the left-hand side of `~`.".into()
-        )
-    );
+    assert_eq!(located("a*y ~ x"), (1, 1, 2, "modifiers are not allowed on the left-hand side of `~`.".into()));
 }
 
 #[test]
@@ -308,10 +197,7 @@ fn duplicate_modifier_kinds() {
 
 #[test]
 fn unterminated_string() {
-    assert_eq!(
-        located("y ~ \"a*x\ny ~ z"),
-        (1, 5, 4, "unterminated string: missing closing `\"`.".into())
-    );
+    assert_eq!(located("y ~ \"a*x\ny ~ z"), (1, 5, 4, "unterminated string: missing closing `\"`.".into()));
 }
 
 #[test]

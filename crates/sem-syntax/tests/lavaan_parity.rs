@@ -22,9 +22,7 @@ fn models() -> Vec<(String, String)> {
             (None, None) => panic!("models file must start with a `### name` line"),
         }
     }
-    out.into_iter()
-        .map(|(name, body)| (name, body.join("\n")))
-        .collect()
+    out.into_iter().map(|(name, body)| (name, body.join("\n"))).collect()
 }
 
 fn reference(model: &str) -> Vec<Line> {
@@ -35,19 +33,14 @@ fn reference(model: &str) -> Vec<Line> {
         .filter_map(|l| {
             let cells: Vec<&str> = l.split('\t').collect();
             assert_eq!(cells.len(), 7, "bad reference line {l:?}");
-            (cells[0] == model).then(|| Line {
-                cells: std::array::from_fn(|i| cells[i + 1].to_string()),
-            })
+            (cells[0] == model).then(|| Line { cells: std::array::from_fn(|i| cells[i + 1].to_string()) })
         })
         .collect()
 }
 
 fn join<T>(values: &Option<Vec<Option<T>>>, show: impl Fn(&T) -> String) -> String {
     values.as_ref().map_or_else(String::new, |v| {
-        v.iter()
-            .map(|x| x.as_ref().map_or_else(|| "NA".to_string(), &show))
-            .collect::<Vec<_>>()
-            .join(";")
+        v.iter().map(|x| x.as_ref().map_or_else(|| "NA".to_string(), &show)).collect::<Vec<_>>().join(";")
     })
 }
 
@@ -72,16 +65,7 @@ fn ours(m: &ModelSyntax) -> Vec<Line> {
             Statement::Define(d) => (d.name.clone(), ":=", d.text.clone()),
             Statement::Constrain(c) => (c.lhs_text.clone(), c.op.as_str(), c.rhs_text.clone()),
         };
-        out.push(Line {
-            cells: [
-                lhs,
-                op.to_string(),
-                rhs,
-                String::new(),
-                String::new(),
-                String::new(),
-            ],
-        });
+        out.push(Line { cells: [lhs, op.to_string(), rhs, String::new(), String::new(), String::new()] });
     }
     out
 }
@@ -92,13 +76,10 @@ fn ours(m: &ModelSyntax) -> Vec<Line> {
 fn same_numbers(a: &str, b: &str) -> bool {
     let (xs, ys): (Vec<&str>, Vec<&str>) = (a.split(';').collect(), b.split(';').collect());
     xs.len() == ys.len()
-        && xs
-            .iter()
-            .zip(&ys)
-            .all(|(x, y)| match (x.parse::<f64>(), y.parse::<f64>()) {
-                (Ok(x), Ok(y)) => (x - y).abs() <= 1e-12 * x.abs().max(1.0),
-                _ => x == y,
-            })
+        && xs.iter().zip(&ys).all(|(x, y)| match (x.parse::<f64>(), y.parse::<f64>()) {
+            (Ok(x), Ok(y)) => (x - y).abs() <= 1e-12 * x.abs().max(1.0),
+            _ => x == y,
+        })
 }
 
 #[test]
@@ -113,28 +94,17 @@ fn every_reference_model_matches_lavaan() {
             Err(e) => panic!("`{name}` did not parse:\n{e}"),
         };
         let got = ours(&m);
-        assert_eq!(
-            got.len(),
-            expected.len(),
-            "`{name}`: {got:#?}\nvs lavaan {expected:#?}"
-        );
+        assert_eq!(got.len(), expected.len(), "`{name}`: {got:#?}\nvs lavaan {expected:#?}");
         for (g, e) in got.iter().zip(&expected) {
             let [gl, go, gr, gf, gs, glab] = &g.cells;
             let [el, eo, er, ef, es, elab] = &e.cells;
             let same = gl == el && go == eo && gr == er && glab == elab;
-            assert!(
-                same && same_numbers(gf, ef) && same_numbers(gs, es),
-                "`{name}`: ours {g:?}\nlavaan {e:?}"
-            );
+            assert!(same && same_numbers(gf, ef) && same_numbers(gs, es), "`{name}`: ours {g:?}\nlavaan {e:?}");
         }
         // Printing and parsing again keeps the table.
         let again = parse(&m.to_string()).map(|m| ours(&m));
         let cells = |lines: &[Line]| lines.iter().map(|l| l.cells.clone()).collect::<Vec<_>>();
-        assert_eq!(
-            again.as_deref().map(cells),
-            Ok(cells(&got)),
-            "`{name}` printed as:\n{m}"
-        );
+        assert_eq!(again.as_deref().map(cells), Ok(cells(&got)), "`{name}` printed as:\n{m}");
     }
 }
 
@@ -143,36 +113,20 @@ fn every_reference_model_matches_lavaan() {
 #[test]
 fn deliberate_differences_from_lavaan_0_6_14() {
     let one = |src: &str| match parse(src) {
-        Ok(m) => m
-            .rows()
-            .next()
-            .map(|r| r.modifiers.clone())
-            .unwrap_or_default(),
+        Ok(m) => m.rows().next().map(|r| r.modifiers.clone()).unwrap_or_default(),
         Err(e) => panic!("{e}"),
     };
     // lavaan keeps only the label and drops the explicit `NA`.
     let m = one("y ~ NA*lab*x");
-    assert_eq!(
-        (m.fixed, m.label),
-        (Some(vec![None]), Some(vec![Some("lab".to_string())]))
-    );
+    assert_eq!((m.fixed, m.label), (Some(vec![None]), Some(vec![Some("lab".to_string())])));
     // lavaan keeps only the label and drops the start value.
     let m = one("y ~ a2*start(0.5)*x");
-    assert_eq!(
-        (m.start, m.label),
-        (Some(vec![Some(0.5)]), Some(vec![Some("a2".to_string())]))
-    );
+    assert_eq!((m.start, m.label), (Some(vec![Some(0.5)]), Some(vec![Some("a2".to_string())])));
     // lavaan fails: "evaluating modifier failed: *()*".
     let m = one("y ~ 2*start(3)*x");
-    assert_eq!(
-        (m.fixed, m.start),
-        (Some(vec![Some(2.0)]), Some(vec![Some(3.0)]))
-    );
+    assert_eq!((m.fixed, m.start), (Some(vec![Some(2.0)]), Some(vec![Some(3.0)])));
     // lavaan gives the single label `k` (so the same label in every group).
-    assert_eq!(
-        one("y ~ c(k, NA)*x").label,
-        Some(vec![Some("k".to_string()), None])
-    );
+    assert_eq!(one("y ~ c(k, NA)*x").label, Some(vec![Some("k".to_string()), None]));
     // lavaan reads `a*b*x` as the labels c(a, b), `1*2*x` as fixed 2, accepts thresholds out of
     // order and ignores modifiers on the left; all four are errors here.
     for src in ["y ~ a*b*x", "y ~ 1*2*x", "u | t2 + t1", "a*y ~ x"] {

@@ -9,12 +9,7 @@ fn fifty_lines() -> String {
     let mut lines = Vec::new();
     for f in 0..10 {
         let x = 3 * f;
-        lines.push(format!(
-            "f{f} =~ x{} + a{f}*x{} + start(0.7)*x{}   # factor {f}",
-            x + 1,
-            x + 2,
-            x + 3
-        ));
+        lines.push(format!("f{f} =~ x{} + a{f}*x{} + start(0.7)*x{}   # factor {f}", x + 1, x + 2, x + 3));
     }
     for f in 0..10 {
         lines.push(format!("y{f} ~ 1 + b{f}*f{f} + c(NA, 0.5)*x{}", f + 1));
@@ -51,8 +46,5 @@ fn fifty_line_model_parses_in_microseconds() {
     eprintln!("50-line model: {per_parse:?} per parse");
     // Measured 100-250 µs per parse (wall clock) on a shared 2-core machine at load 8; the bound
     // leaves room for a busier machine while still catching accidental quadratic work.
-    assert!(
-        per_parse < Duration::from_millis(1),
-        "{per_parse:?} per parse"
-    );
+    assert!(per_parse < Duration::from_millis(1), "{per_parse:?} per parse");
 }

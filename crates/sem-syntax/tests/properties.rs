@@ -3,41 +3,20 @@
 
 use proptest::prelude::*;
 use sem_syntax::{
-    parse, BinOp, Constraint, Definition, Expr, FlatRow, ModelSyntax, Modifiers, Op, ParseError,
-    Span, Statement,
+    parse, BinOp, Constraint, Definition, Expr, FlatRow, ModelSyntax, Modifiers, Op, ParseError, Span, Statement,
 };
 
 /// The error's position lies inside `src`: a real line, and a column on it or just past its end
 /// (where "the end of the statement" is reported), and `source_line` is that line.
 fn check_located(src: &str, e: &ParseError) -> Result<(), TestCaseError> {
-    let lines: Vec<&str> = src
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
-    prop_assert!(
-        e.line >= 1 && e.line <= lines.len(),
-        "line {} of {}: {e}",
-        e.line,
-        lines.len()
-    );
+    let lines: Vec<&str> = src.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+    prop_assert!(e.line >= 1 && e.line <= lines.len(), "line {} of {}: {e}", e.line, lines.len());
     let line = lines[e.line - 1];
     let width = line.chars().count();
-    prop_assert!(
-        e.col >= 1 && e.col <= width + 1,
-        "col {} of {width}: {e}",
-        e.col
-    );
-    prop_assert!(
-        e.len >= 1 && e.col + e.len <= width + 2,
-        "len {}: {e}",
-        e.len
-    );
+    prop_assert!(e.col >= 1 && e.col <= width + 1, "col {} of {width}: {e}", e.col);
+    prop_assert!(e.len >= 1 && e.col + e.len <= width + 2, "len {}: {e}", e.len);
     prop_assert_eq!(e.source_line.as_str(), line);
-    prop_assert!(
-        e.message.ends_with('.'),
-        "message without a period: {}",
-        e.message
-    );
+    prop_assert!(e.message.ends_with('.'), "message without a period: {}", e.message);
     let head = format!("Syntax error at line {}, column {}: ", e.line, e.col);
     prop_assert!(e.to_string().starts_with(&head));
     Ok(())
@@ -52,21 +31,14 @@ fn parse_checked(src: &str) -> Result<(), TestCaseError> {
 
 /// The characters and tokens of the grammar, plus a few it does not know.
 const ALPHABET: &[&str] = &[
-    "visual", "x1", "y", "t1", "t2", "a", "NA", "c", "start", "label", "equal", "exp", "1", "0.5",
-    "-", "1e-3", ".5", "=~", "~", "~~", "~*~", "|", ":=", "==", "<", ">", "<~", ":", "=", "+", "*",
-    "/", "^", "?", "(", ")", ",", ";", "\n", "\"a\"", "'b'", "\"", "#", "!", " ", "\t", "@", "é",
-    "_", "%", "\\", "\r\n",
+    "visual", "x1", "y", "t1", "t2", "a", "NA", "c", "start", "label", "equal", "exp", "1", "0.5", "-", "1e-3", ".5",
+    "=~", "~", "~~", "~*~", "|", ":=", "==", "<", ">", "<~", ":", "=", "+", "*", "/", "^", "?", "(", ")", ",", ";",
+    "\n", "\"a\"", "'b'", "\"", "#", "!", " ", "\t", "@", "é", "_", "%", "\\", "\r\n",
 ];
 
 fn token_soup() -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        (
-            prop::sample::select(ALPHABET),
-            prop::sample::select(&["", " ", ""][..]),
-        ),
-        0..40,
-    )
-    .prop_map(|toks| toks.into_iter().flat_map(|(t, sep)| [t, sep]).collect())
+    prop::collection::vec((prop::sample::select(ALPHABET), prop::sample::select(&["", " ", ""][..])), 0..40)
+        .prop_map(|toks| toks.into_iter().flat_map(|(t, sep)| [t, sep]).collect())
 }
 
 fn name() -> impl Strategy<Value = String> {
@@ -93,45 +65,18 @@ fn labels() -> impl Strategy<Value = Vec<Option<String>>> {
 }
 
 fn modifiers() -> impl Strategy<Value = Modifiers> {
-    (
-        prop::option::of(numbers()),
-        prop::option::of(numbers()),
-        prop::option::of(labels()),
-    )
-        .prop_map(|(fixed, start, label)| Modifiers {
-            fixed,
-            start,
-            label,
-        })
+    (prop::option::of(numbers()), prop::option::of(numbers()), prop::option::of(labels()))
+        .prop_map(|(fixed, start, label)| Modifiers { fixed, start, label })
 }
 
 fn row(lhs: String, op: Op, rhs: String, modifiers: Modifiers) -> FlatRow {
-    FlatRow {
-        lhs,
-        op,
-        rhs,
-        modifiers,
-        lhs_span: Span::default(),
-        rhs_span: Span::default(),
-    }
+    FlatRow { lhs, op, rhs, modifiers, lhs_span: Span::default(), rhs_span: Span::default() }
 }
 
 fn relation() -> impl Strategy<Value = Statement> {
-    let ops = prop::sample::select(
-        &[
-            Op::Loading,
-            Op::Regression,
-            Op::Covariance,
-            Op::Scaling,
-            Op::Intercept,
-        ][..],
-    );
+    let ops = prop::sample::select(&[Op::Loading, Op::Regression, Op::Covariance, Op::Scaling, Op::Intercept][..]);
     (name(), ops, name(), modifiers()).prop_map(|(lhs, op, rhs, m)| {
-        let rhs = if op == Op::Intercept {
-            String::new()
-        } else {
-            rhs
-        };
+        let rhs = if op == Op::Intercept { String::new() } else { rhs };
         Statement::Relation(vec![row(lhs, op, rhs, m)])
     })
 }
@@ -150,14 +95,10 @@ fn thresholds() -> impl Strategy<Value = Statement> {
 fn expr() -> impl Strategy<Value = Expr> {
     let leaf = prop_oneof![
         number().prop_map(|v| Expr::Num(v.abs())),
-        name().prop_map(|name| Expr::Var {
-            name,
-            span: Span::default()
-        }),
+        name().prop_map(|name| Expr::Var { name, span: Span::default() }),
     ];
     leaf.prop_recursive(4, 24, 3, |inner| {
-        let ops =
-            prop::sample::select(&[BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div, BinOp::Pow][..]);
+        let ops = prop::sample::select(&[BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div, BinOp::Pow][..]);
         prop_oneof![
             inner.clone().prop_map(|e| Expr::Neg(Box::new(e))),
             (ops, inner.clone(), inner.clone()).prop_map(|(op, l, r)| Expr::bin(op, l, r)),
@@ -173,12 +114,7 @@ fn expr() -> impl Strategy<Value = Expr> {
 fn definition() -> impl Strategy<Value = Statement> {
     (name(), expr()).prop_map(|(name, expr)| {
         let text = expr.to_string();
-        Statement::Define(Definition {
-            name,
-            expr,
-            text,
-            span: Span::default(),
-        })
+        Statement::Define(Definition { name, expr, text, span: Span::default() })
     })
 }
 
@@ -186,20 +122,12 @@ fn constraint() -> impl Strategy<Value = Statement> {
     let ops = prop::sample::select(&[Op::Equal, Op::Less, Op::Greater][..]);
     (ops, expr(), expr()).prop_map(|(op, lhs, rhs)| {
         let (lhs_text, rhs_text) = (lhs.to_string(), rhs.to_string());
-        Statement::Constrain(Constraint {
-            op,
-            lhs,
-            rhs,
-            lhs_text,
-            rhs_text,
-            span: Span::default(),
-        })
+        Statement::Constrain(Constraint { op, lhs, rhs, lhs_text, rhs_text, span: Span::default() })
     })
 }
 
 fn model() -> impl Strategy<Value = ModelSyntax> {
-    let statement =
-        prop_oneof![6 => relation(), 1 => thresholds(), 1 => definition(), 1 => constraint()];
+    let statement = prop_oneof![6 => relation(), 1 => thresholds(), 1 => definition(), 1 => constraint()];
     prop::collection::vec(statement, 1..8).prop_map(|statements| ModelSyntax { statements })
 }
 
@@ -229,11 +157,7 @@ fn model_text() -> impl Strategy<Value = (String, usize)> {
     let term = (modifier, name());
     let plus = prop::sample::select(&[" + ", "+", " +\n    ", "\n  + ", " + # note\n  "][..]);
     let ops = prop::sample::select(&["=~", "~", "~~", "~*~"][..]);
-    let relation = (
-        prop::collection::vec(name(), 1..3),
-        ops,
-        prop::collection::vec((term, plus), 1..4),
-    );
+    let relation = (prop::collection::vec(name(), 1..3), ops, prop::collection::vec((term, plus), 1..4));
     let end = prop::sample::select(&["\n", ";", " # done\n", "\n\n", " ;\n"][..]);
     prop::collection::vec((relation, end), 1..6).prop_map(|statements| {
         let mut text = String::new();
@@ -258,11 +182,7 @@ fn model_text() -> impl Strategy<Value = (String, usize)> {
 /// The parts a printed model must keep: rows, definitions and constraints, without spans.
 fn content(m: &ModelSyntax) -> (Vec<FlatRow>, Vec<Definition>, Vec<Constraint>) {
     let m = m.strip_spans();
-    (
-        m.rows().cloned().collect(),
-        m.definitions().cloned().collect(),
-        m.constraints().cloned().collect(),
-    )
+    (m.rows().cloned().collect(), m.definitions().cloned().collect(), m.constraints().cloned().collect())
 }
 
 const TUTORIALS: [&str; 6] = crate::tutorial::ALL;
@@ -270,11 +190,7 @@ const TUTORIALS: [&str; 6] = crate::tutorial::ALL;
 /// A char the mutations insert: grammar characters, letters, digits, and some non-ASCII.
 fn mutation_char() -> impl Strategy<Value = char> {
     prop_oneof![
-        prop::sample::select(
-            "=~<>:|*?+-/^(),;\"'#!.\n\t_@%\\ "
-                .chars()
-                .collect::<Vec<_>>()
-        ),
+        prop::sample::select("=~<>:|*?+-/^(),;\"'#!.\n\t_@%\\ ".chars().collect::<Vec<_>>()),
         prop::char::range('a', 'z'),
         prop::char::range('0', '9'),
         prop::sample::select(&['é', 'ß', '→', '\u{0}', '\u{feff}'][..]),

@@ -2,6 +2,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod fit;
+
 /// Entente: structural equation modelling and alliance analytics.
 #[derive(Parser)]
 #[command(name = "entente", version, about)]
@@ -11,10 +13,39 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Fit a structural equation model written in lavaan syntax (ML, lavaan's defaults).
+    Fit(fit::FitArgs),
+}
+
+/// A failure with its exit code: 1 for model or data problems, 2 for usage errors.
+pub struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+impl Failure {
+    /// A model or data problem (exit code 1).
+    pub fn data(error: impl Into<anyhow::Error>) -> Self {
+        Failure { code: 1, error: error.into() }
+    }
+    /// A usage problem (exit code 2).
+    pub fn usage(error: impl Into<anyhow::Error>) -> Self {
+        Failure { code: 2, error: error.into() }
+    }
+}
 
 /// Parse the command line, run the verb, map errors to exit codes.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    let result = match cli.command {
+        Command::Fit(args) => fit::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
 }

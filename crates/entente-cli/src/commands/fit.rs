@@ -1,0 +1,146 @@
+//! `entente fit`: fit a lavaan-syntax model to a CSV or a covariance matrix.
+use super::Failure;
+use anyhow::{anyhow, Context};
+use clap::{Args, ValueEnum};
+use sem::{CovInput, Data, DataFrame, FitOptions, GroupEqual, Sem};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Model file in lavaan syntax.
+    #[arg(long, value_name = "M.lav")]
+    model: PathBuf,
+    /// Raw data: CSV with a header (empty field or NA = missing).
+    #[arg(long, value_name = "D.csv", conflicts_with = "cov")]
+    data: Option<PathBuf>,
+    /// Covariance matrix file (names line, then the lower triangle or the full matrix).
+    #[arg(long, value_name = "C.txt", requires = "nobs")]
+    cov: Option<PathBuf>,
+    /// Number of observations behind --cov.
+    #[arg(long, value_name = "N")]
+    nobs: Option<usize>,
+    /// Means for --cov (one line of numbers, or a names line and a numbers line).
+    #[arg(long, value_name = "M.txt", requires = "cov")]
+    means: Option<PathBuf>,
+    /// Identify latent variables by fixing their variances to 1 (lavaan's std.lv = TRUE).
+    #[arg(long)]
+    std_lv: bool,
+    /// Add intercepts and means (lavaan's meanstructure = TRUE).
+    #[arg(long)]
+    meanstructure: bool,
+    /// Grouping column for a multiple-group analysis.
+    #[arg(long, value_name = "COLUMN")]
+    group: Option<String>,
+    /// Parameter types held equal across groups, comma separated (loadings, intercepts, means,
+    /// residuals, residual.covariances, lv.variances, lv.covariances, regressions).
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    group_equal: Vec<String>,
+    /// Parameters released from --group-equal, comma separated (e.g. `visual=~x2,x3~1`).
+    #[arg(long, value_name = "ROWS", value_delimiter = ',')]
+    group_partial: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Report milliseconds per pipeline step.
+    #[arg(long)]
+    timing: bool,
+}
+
+fn read(path: &PathBuf, what: &str) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the {what} `{}`", path.display()))
+        .map_err(Failure::data)
+}
+
+pub fn run(args: FitArgs) -> Result<(), Failure> {
+    let t0 = std::time::Instant::now();
+    let src = read(&args.model, "model file")?;
+    let model_name = args.model.display().to_string();
+    let sem = Sem::new(&src).map_err(|e| Failure::data(anyhow!("in `{model_name}`: {e}")))?;
+    let mut group_equal = Vec::new();
+    for g in &args.group_equal {
+        if g.trim().is_empty() {
+            continue;
+        }
+        group_equal.push(GroupEqual::parse(g).ok_or_else(|| {
+            Failure::usage(anyhow!(
+                "unknown --group-equal type `{g}`; use loadings, intercepts, means, residuals, residual.covariances, lv.variances, lv.covariances or regressions"
+            ))
+        })?);
+    }
+    if !group_equal.is_empty() && args.group.is_none() {
+        return Err(Failure::usage(anyhow!("--group-equal needs --group")));
+    }
+    let opts = FitOptions {
+        std_lv: args.std_lv,
+        meanstructure: args.meanstructure,
+        random_x: false,
+        group: args.group.clone(),
+        group_equal,
+        group_partial: args.group_partial.clone(),
+    };
+    let t_read = std::time::Instant::now();
+    let fit = match (&args.data, &args.cov) {
+        (Some(path), None) => {
+            let text = read(path, "data file")?;
+            let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let frame = DataFrame::from_csv_str(&text, &name).map_err(Failure::data)?;
+            let read_ms = t_read.elapsed().as_secs_f64() * 1e3;
+            let mut fit = sem.fit(&Data::Frame(&frame), &opts).map_err(Failure::data)?;
+            fit.timing.insert(0, ("read data", read_ms));
+            fit
+        }
+        (None, Some(path)) => {
+            if args.group.is_some() {
+                return Err(Failure::usage(anyhow!("--group needs raw data (--data)")));
+            }
+            let text = read(path, "covariance file")?;
+            let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let mut input = CovInput::from_str(&text, &name).map_err(Failure::data)?;
+            if let Some(mp) = &args.means {
+                let mt = read(mp, "means file")?;
+                let mname = mp.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                input.set_means_from_str(&mt, &mname).map_err(Failure::data)?;
+            }
+            let nobs = args.nobs.ok_or_else(|| Failure::usage(anyhow!("--cov needs --nobs")))?;
+            let read_ms = t_read.elapsed().as_secs_f64() * 1e3;
+            let mut fit = sem.fit(&Data::Cov { input: &input, nobs }, &opts).map_err(Failure::data)?;
+            fit.timing.insert(0, ("read data", read_ms));
+            fit
+        }
+        _ => return Err(Failure::usage(anyhow!("give the data with --data D.csv or --cov C.txt --nobs N"))),
+    };
+    if fit.dropped > 0 {
+        eprintln!(
+            "note: listwise deletion dropped {} of {} rows with missing values on the model's variables; {} rows used.",
+            fit.dropped,
+            fit.norig,
+            fit.nobs.iter().sum::<usize>()
+        );
+    }
+    for w in &fit.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut fit = fit;
+    if args.timing {
+        let total: f64 = fit.timing.iter().map(|(_, v)| v).sum();
+        fit.timing.push(("process (incl. reading the model)", t0.elapsed().as_secs_f64() * 1e3 - total));
+    }
+    let out = match args.format {
+        Format::Text => sem_report::to_text(&fit, args.timing),
+        Format::Json => sem_report::to_json(&fit, args.timing),
+        Format::Csv => sem_report::to_csv(&fit),
+    };
+    print!("{out}");
+    if !out.ends_with('\n') {
+        println!();
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! Reports of a fitted model (lavaan: `summary(fit, fit.measures = TRUE, standardized = TRUE)`,
+//! `parameterEstimates()`, `fitMeasures()`).
+//!
+//! - [`to_json`]: `{"converged", "iterations", "nobs", "npar", "parameters": [...],
+//!   "fit_measures": {...}, "timing": {...}}` with lavaan's column names (`ci.lower`, `std.all`)
+//!   and fit-measure names, so results compare column for column with lavaan's.
+//! - [`to_csv`]: the parameter rows, one per line.
+//! - [`to_text`]: a summary laid out like lavaan's.
+#![deny(missing_docs)]
+
+use sem::{Fit, ParamRow};
+use serde_json::{json, Map, Value};
+use std::fmt::Write;
+
+fn num(v: f64) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        Value::Null
+    }
+}
+
+/// JSON report. `timing` adds the per-step milliseconds.
+pub fn to_json(fit: &Fit, timing: bool) -> String {
+    let params: Vec<Value> = fit
+        .parameters
+        .iter()
+        .map(|r| {
+            json!({
+                "lhs": r.lhs, "op": r.op, "rhs": r.rhs, "label": r.label,
+                "group": r.group, "free": r.free,
+                "est": num(r.est), "se": num(r.se), "z": num(r.z), "pvalue": num(r.pvalue),
+                "ci.lower": num(r.ci_lower), "ci.upper": num(r.ci_upper),
+                "std.lv": num(r.std_lv), "std.all": num(r.std_all), "std.nox": num(r.std_nox),
+            })
+        })
+        .collect();
+    let mut fm = Map::new();
+    for (k, v) in &fit.fit_measures {
+        fm.insert(k.clone(), num(*v));
+    }
+    let mut doc = json!({
+        "converged": fit.converged,
+        "iterations": fit.iterations,
+        "estimator": fit.estimator,
+        "nobs": fit.nobs,
+        "norig": fit.norig,
+        "npar": fit.npar,
+        "groups": fit.group_labels,
+        "parameters": params,
+        "fit_measures": Value::Object(fm),
+        "residuals": {
+            "type": "cor",
+            "names": fit.ov_names,
+            "matrix": fit.residual_cor.iter().map(|m| (0..m.rows()).map(|i| m.row(i).to_vec()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        },
+        "warnings": fit.warnings,
+    });
+    if timing {
+        let mut t = Map::new();
+        let mut total = 0.0;
+        for (k, v) in &fit.timing {
+            t.insert((*k).to_string(), json!(v));
+            total += v;
+        }
+        t.insert("total".into(), json!(total));
+        doc["timing"] = Value::Object(t);
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+fn csv_field(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        "NA".into()
+    }
+}
+
+fn csv_text(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// CSV of the parameter rows.
+pub fn to_csv(fit: &Fit) -> String {
+    let mut out =
+        String::from("lhs,op,rhs,label,group,free,est,se,z,pvalue,ci.lower,ci.upper,std.lv,std.all,std.nox\n");
+    for r in &fit.parameters {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_text(&r.lhs),
+            csv_text(&r.op),
+            csv_text(&r.rhs),
+            csv_text(&r.label),
+            r.group,
+            r.free,
+            csv_field(r.est),
+            csv_field(r.se),
+            csv_field(r.z),
+            csv_field(r.pvalue),
+            csv_field(r.ci_lower),
+            csv_field(r.ci_upper),
+            csv_field(r.std_lv),
+            csv_field(r.std_all),
+            csv_field(r.std_nox)
+        );
+    }
+    out
+}
+
+fn f3(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.3}")
+    } else {
+        String::new()
+    }
+}
+
+/// Text summary in lavaan's layout.
+pub fn to_text(fit: &Fit, timing: bool) -> String {
+    let mut o = String::new();
+    let m = |k: &str| fit.measure(k).unwrap_or(f64::NAN);
+    let _ = writeln!(o, "entente {} ended normally after {} iterations", env!("CARGO_PKG_VERSION"), fit.iterations);
+    let _ = writeln!(o);
+    let _ = writeln!(o, "  {:<44}{:>12}", "Estimator", fit.estimator);
+    let _ = writeln!(o, "  {:<44}{:>12}", "Optimization method", "FISHER");
+    let _ = writeln!(o, "  {:<44}{:>12}", "Number of model parameters", fit.npar);
+    let _ = writeln!(o);
+    if fit.nobs.len() == 1 {
+        let _ = writeln!(o, "  {:<44}{:>12}{:>12}", "", "Used", "Total");
+        let _ = writeln!(o, "  {:<44}{:>12}{:>12}", "Number of observations", fit.nobs[0], fit.norig);
+    } else {
+        let _ = writeln!(o, "  Number of observations per group:");
+        for (l, n) in fit.group_labels.iter().zip(&fit.nobs) {
+            let _ = writeln!(o, "    {:<42}{:>12}", l, n);
+        }
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Model Test User Model:");
+    let _ = writeln!(o);
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "Test statistic", m("chisq"));
+    let _ = writeln!(o, "  {:<44}{:>12}", "Degrees of freedom", m("df"));
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "P-value (Chi-square)", m("pvalue"));
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Model Test Baseline Model:");
+    let _ = writeln!(o);
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "Test statistic", m("baseline.chisq"));
+    let _ = writeln!(o, "  {:<44}{:>12}", "Degrees of freedom", m("baseline.df"));
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "P-value", m("baseline.pvalue"));
+    let _ = writeln!(o);
+    let _ = writeln!(o, "User Model versus Baseline Model:");
+    let _ = writeln!(o);
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "Comparative Fit Index (CFI)", m("cfi"));
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "Tucker-Lewis Index (TLI)", m("tli"));
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Loglikelihood and Information Criteria:");
+    let _ = writeln!(o);
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "Loglikelihood user model (H0)", m("logl"));
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "Loglikelihood unrestricted model (H1)", m("unrestricted.logl"));
+    let _ = writeln!(o);
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "Akaike (AIC)", m("aic"));
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "Bayesian (BIC)", m("bic"));
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "Sample-size adjusted Bayesian (SABIC)", m("bic2"));
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Root Mean Square Error of Approximation:");
+    let _ = writeln!(o);
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "RMSEA", m("rmsea"));
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "90 Percent confidence interval - lower", m("rmsea.ci.lower"));
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "90 Percent confidence interval - upper", m("rmsea.ci.upper"));
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "P-value H_0: RMSEA <= 0.050", m("rmsea.pvalue"));
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "P-value H_0: RMSEA >= 0.080", m("rmsea.notclose.pvalue"));
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Standardized Root Mean Square Residual:");
+    let _ = writeln!(o);
+    let _ = writeln!(o, "  {:<44}{:>12.3}", "SRMR", m("srmr"));
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Parameter Estimates:");
+    let _ = writeln!(o);
+    let _ = writeln!(o, "  {:<44}{:>12}", "Standard errors", "Standard");
+    let _ = writeln!(o, "  {:<44}{:>12}", "Information", "Expected");
+    let _ = writeln!(o, "  {:<44}{:>12}", "Information saturated (h1) model", "Structured");
+    let ngroups = fit.nobs.len();
+    for g in 1..=ngroups {
+        if ngroups > 1 {
+            let _ = writeln!(o);
+            let _ = writeln!(o, "Group {} [{}]:", g, fit.group_labels[g - 1]);
+        }
+        let rows: Vec<&ParamRow> = fit.parameters.iter().filter(|r| r.group == g).collect();
+        section(&mut o, "Latent Variables", rows.iter().filter(|r| r.op == "=~").copied(), true);
+        section(&mut o, "Regressions", rows.iter().filter(|r| r.op == "~").copied(), true);
+        section(&mut o, "Covariances", rows.iter().filter(|r| r.op == "~~" && r.lhs != r.rhs && !r.exo).copied(), true);
+        section(&mut o, "Intercepts", rows.iter().filter(|r| r.op == "~1" && !r.exo).copied(), false);
+        section(&mut o, "Variances", rows.iter().filter(|r| r.op == "~~" && r.lhs == r.rhs && !r.exo).copied(), false);
+    }
+    let defs: Vec<&ParamRow> = fit.parameters.iter().filter(|r| r.op == ":=").collect();
+    section(&mut o, "Defined Parameters", defs.into_iter(), false);
+    let cons: Vec<&ParamRow> = fit.parameters.iter().filter(|r| matches!(r.op.as_str(), "==" | "<" | ">")).collect();
+    if !cons.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Constraints:");
+        let _ = writeln!(o, "{:>62}", "|Slack|");
+        for c in cons {
+            let _ = writeln!(o, "    {:<48}{:>10.3}", format!("{} {} {}", c.lhs, c.op, c.rhs), c.est.abs());
+        }
+    }
+    if fit.residual_cor.len() == 1 {
+        let r = &fit.residual_cor[0];
+        let names = &fit.ov_names;
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Residual correlations (observed minus model-implied):");
+        let _ = writeln!(o);
+        let w = names.iter().map(|n| n.len()).max().unwrap_or(4).clamp(6, 10);
+        let _ = write!(o, "  {:<w$}", "");
+        for n in names {
+            let _ = write!(o, " {:>7}", truncate(n, 7));
+        }
+        let _ = writeln!(o);
+        for (i, n) in names.iter().enumerate() {
+            let _ = write!(o, "  {:<w$}", truncate(n, w));
+            for j in 0..=i {
+                let _ = write!(o, " {:>7.3}", r[(i, j)]);
+            }
+            let _ = writeln!(o);
+        }
+    }
+    if !fit.warnings.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Warnings:");
+        for w in &fit.warnings {
+            let _ = writeln!(o, "  - {w}");
+        }
+    }
+    if timing {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Timing (ms):");
+        let mut total = 0.0;
+        for (k, v) in &fit.timing {
+            let _ = writeln!(o, "  {:<44}{:>12.3}", k, v);
+            total += v;
+        }
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "total", total);
+    }
+    o
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+fn section<'a>(o: &mut String, title: &str, rows: impl Iterator<Item = &'a ParamRow>, grouped: bool) {
+    let rows: Vec<&ParamRow> = rows.collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "{title}:");
+    let _ = writeln!(
+        o,
+        "{:<24}{:>10}{:>10}{:>9}{:>9}{:>9}{:>9}",
+        "", "Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all"
+    );
+    let mut last = String::new();
+    for r in rows {
+        let name = if grouped {
+            if r.lhs != last {
+                let _ = writeln!(o, "  {} {}", r.lhs, r.op);
+                last = r.lhs.clone();
+            }
+            format!("    {}", r.rhs)
+        } else if r.op == "~1" {
+            format!("   .{}", r.lhs)
+        } else if r.op == ":=" {
+            format!("    {}", r.lhs)
+        } else {
+            format!("   .{}", r.lhs)
+        };
+        let name = if !r.label.is_empty() && r.op != ":=" { format!("{name} ({})", r.label) } else { name };
+        let se = if r.free || r.op == ":=" { f3(r.se) } else { String::new() };
+        let _ = writeln!(
+            o,
+            "{:<24}{:>10}{:>10}{:>9}{:>9}{:>9}{:>9}",
+            name,
+            f3(r.est),
+            se,
+            f3(r.z),
+            f3(r.pvalue),
+            f3(r.std_lv),
+            f3(r.std_all)
+        );
+    }
+}

@@ -1,0 +1,478 @@
+//! Structural equation models with lavaan's syntax, defaults and numbers.
+//!
+//! ```
+//! use sem::{Data, FitOptions, Sem};
+//! let csv = "x1,x2,x3\n1,2,2\n2,2,3\n3,4,3\n4,3,5\n5,6,4\n2,1,2\n";
+//! let frame = sem::DataFrame::from_csv_str(csv, "demo.csv").unwrap();
+//! let fit = Sem::new("f =~ x1 + x2 + x3").unwrap().fit(&Data::Frame(&frame), &FitOptions::default()).unwrap();
+//! assert_eq!(fit.npar, 6);
+//! ```
+//!
+//! The pipeline mirrors lavaan's, one crate per step, each step timed:
+//! syntax ([`sem_syntax`]) → parameter table ([`sem_partable`]) → sample statistics
+//! ([`sem_data`]) → model matrices ([`sem_model`]) → start values and ML estimation
+//! ([`sem_estimate`]) → standard errors, test, baseline, fit measures and standardised solution
+//! ([`sem_fit`]). [`Sem::fit`] runs it and returns a [`Fit`] whose parameter rows and fit
+//! measures carry lavaan's names, so that results can be compared column for column with
+//! `parameterEstimates(fit, standardized = TRUE)` and `fitMeasures(fit)`.
+#![deny(missing_docs)]
+
+pub use sem_data::{CovInput, DataError, DataFrame, SampleStats};
+pub use sem_partable::{GroupEqual, Op, ParTable, PartableError};
+pub use sem_syntax::{ModelSyntax, ParseError};
+
+use sem_estimate::{EstimateOptions, GroupData, LinearConstraint, Problem};
+use sem_fit::{FitInput, Moments};
+use sem_linalg::Mat;
+use std::time::Instant;
+
+/// Everything that can go wrong, with a located, plain-language message.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SemError {
+    /// Malformed model syntax.
+    #[error("{0}")]
+    Syntax(#[from] ParseError),
+    /// A model that cannot be turned into a parameter table.
+    #[error("{0}")]
+    Model(#[from] PartableError),
+    /// A data problem.
+    #[error("{0}")]
+    Data(#[from] DataError),
+    /// More free parameters than sample moments.
+    #[error("The model is not identified: it has {npar} free parameters but the data provide only {ndat} sample moments (df = {df}). Fix more parameters or simplify the model.")]
+    NotIdentified {
+        /// Free parameters.
+        npar: usize,
+        /// Sample moments.
+        ndat: usize,
+        /// Degrees of freedom.
+        df: i64,
+    },
+    /// Estimation failed.
+    #[error("{0}")]
+    Estimate(#[from] sem_estimate::EstimateError),
+    /// Inference failed (singular information).
+    #[error("{0}")]
+    Inference(#[from] sem_fit::FitError),
+    /// The optimiser did not converge.
+    #[error("The model did not converge after {iterations} iterations (largest gradient element {grad:.2e}); results would not be trustworthy. Try other start values (`start(...)`), fewer parameters, or check the data.")]
+    NotConverged {
+        /// Iterations.
+        iterations: usize,
+        /// Largest gradient element.
+        grad: f64,
+    },
+}
+
+/// Input data.
+#[derive(Debug, Clone, Copy)]
+pub enum Data<'a> {
+    /// Raw data.
+    Frame(&'a DataFrame),
+    /// A covariance matrix with its number of observations.
+    Cov {
+        /// The matrix (and optional means).
+        input: &'a CovInput,
+        /// Number of observations.
+        nobs: usize,
+    },
+}
+
+/// Options of a fit; the defaults are lavaan's `sem()`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FitOptions {
+    /// Identify latent variables by unit variances.
+    pub std_lv: bool,
+    /// Add a mean structure.
+    pub meanstructure: bool,
+    /// Treat exogenous covariates as random (lavaan's `fixed.x = FALSE`).
+    pub random_x: bool,
+    /// Grouping column for a multiple-group analysis.
+    pub group: Option<String>,
+    /// Parameter types held equal across groups.
+    pub group_equal: Vec<GroupEqual>,
+    /// Rows released from `group_equal`.
+    pub group_partial: Vec<String>,
+}
+
+/// One row of the results: lavaan's `parameterEstimates(fit, standardized = TRUE)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamRow {
+    /// Left-hand side.
+    pub lhs: String,
+    /// Operator spelling.
+    pub op: String,
+    /// Right-hand side.
+    pub rhs: String,
+    /// User label.
+    pub label: String,
+    /// 1-based group.
+    pub group: usize,
+    /// Whether the row is a free parameter.
+    pub free: bool,
+    /// Whether the row is a fixed exogenous-covariate moment.
+    pub exo: bool,
+    /// Estimate.
+    pub est: f64,
+    /// Standard error (0 for fixed rows, as lavaan prints).
+    pub se: f64,
+    /// z statistic (NaN for fixed rows).
+    pub z: f64,
+    /// Two-sided p-value.
+    pub pvalue: f64,
+    /// Lower 95% bound.
+    pub ci_lower: f64,
+    /// Upper 95% bound.
+    pub ci_upper: f64,
+    /// Standardised on latent variances.
+    pub std_lv: f64,
+    /// Standardised on latent and observed variances.
+    pub std_all: f64,
+    /// Like `std_all` without standardising exogenous covariates.
+    pub std_nox: f64,
+}
+
+/// Wall-clock time of each pipeline step, in milliseconds.
+pub type Timing = Vec<(&'static str, f64)>;
+
+/// A fitted model.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// Whether the optimiser converged.
+    pub converged: bool,
+    /// Optimiser iterations.
+    pub iterations: usize,
+    /// Observations per group after listwise deletion.
+    pub nobs: Vec<usize>,
+    /// Group labels.
+    pub group_labels: Vec<String>,
+    /// Rows in the data before listwise deletion.
+    pub norig: usize,
+    /// Rows dropped by listwise deletion.
+    pub dropped: usize,
+    /// Free parameters minus equality constraints.
+    pub npar: usize,
+    /// Parameter rows.
+    pub parameters: Vec<ParamRow>,
+    /// Fit measures with lavaan's names, in lavaan's order.
+    pub fit_measures: Vec<(String, f64)>,
+    /// Residual correlations $\operatorname{cor}(S) - \operatorname{cor}(\hat\Sigma)$ per group.
+    pub residual_cor: Vec<Mat>,
+    /// Observed variable names (matrix order).
+    pub ov_names: Vec<String>,
+    /// Implied covariance matrices.
+    pub implied_cov: Vec<Mat>,
+    /// Warnings (Heywood cases, ignored duplicates, ...).
+    pub warnings: Vec<String>,
+    /// Per-step timing.
+    pub timing: Timing,
+    /// The parameter table (after estimation).
+    pub partable: ParTable,
+    /// Estimator name.
+    pub estimator: &'static str,
+    /// Whether the model has a mean structure.
+    pub meanstructure: bool,
+}
+
+impl Fit {
+    /// A fit measure by lavaan name.
+    pub fn measure(&self, name: &str) -> Option<f64> {
+        self.fit_measures.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    }
+}
+
+/// A parsed model, ready to be fitted to data.
+#[derive(Debug, Clone)]
+pub struct Sem {
+    syntax: ModelSyntax,
+    parse_ms: f64,
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+impl Sem {
+    /// Parse lavaan model syntax.
+    pub fn new(src: &str) -> Result<Sem, SemError> {
+        let t = Instant::now();
+        let syntax = sem_syntax::parse(src)?;
+        Ok(Sem { syntax, parse_ms: ms(t) })
+    }
+
+    /// The parsed syntax.
+    pub fn syntax(&self) -> &ModelSyntax {
+        &self.syntax
+    }
+
+    /// Observed variables the model needs from the data, in lavaan's order.
+    pub fn observed_variables(&self) -> Vec<String> {
+        sem_partable::Vnames::from_syntax(&self.syntax).ov
+    }
+
+    /// Fit the model by maximum likelihood.
+    pub fn fit(&self, data: &Data, opts: &FitOptions) -> Result<Fit, SemError> {
+        let mut timing: Timing = vec![("parse", self.parse_ms)];
+        let t = Instant::now();
+        let vars = self.observed_variables();
+        let stats = match data {
+            Data::Frame(f) => SampleStats::from_frame(f, &vars, opts.group.as_deref())?,
+            Data::Cov { input, nobs } => SampleStats::from_cov(input, &vars, *nobs)?,
+        };
+        timing.push(("sample statistics", ms(t)));
+        let t = Instant::now();
+        let pt_opts = sem_partable::PartableOptions {
+            std_lv: opts.std_lv,
+            meanstructure: opts.meanstructure,
+            fixed_x: !opts.random_x,
+            orthogonal: false,
+            ngroups: stats.groups.len(),
+            group_equal: opts.group_equal.clone(),
+            group_partial: opts.group_partial.clone(),
+        };
+        let pt = ParTable::build(&self.syntax, &pt_opts)?;
+        if let Data::Cov { input, .. } = data {
+            if pt.meanstructure && input.means.is_none() {
+                return Err(SemError::Data(DataError::CovFile {
+                    source_name: input.source_name.clone(),
+                    line: 1,
+                    msg: "the model has a mean structure, so the covariance input needs means (add a line of means or use --means)".into(),
+                }));
+            }
+        }
+        let model = sem_model::Model::new(&pt);
+        let constraints = LinearConstraint::from_partable(&pt);
+        timing.push(("parameter table", ms(t)));
+
+        let ndat = pt.ndat_per_group() * pt.ngroups;
+        let n_eq_upper = constraints.iter().filter(|c| c.op == Op::Equal).count();
+        if pt.nfree > ndat + n_eq_upper {
+            let npar = pt.nfree - n_eq_upper.min(pt.nfree);
+            return Err(SemError::NotIdentified { npar, ndat, df: ndat as i64 - npar as i64 });
+        }
+
+        let t = Instant::now();
+        let gdata: Vec<GroupData> =
+            stats.groups.iter().map(|g| GroupData { cov: &g.cov, mean: &g.mean, nobs: g.nobs }).collect();
+        let (start, values0) = sem_estimate::start_values(&pt, &gdata);
+        timing.push(("start values", ms(t)));
+        let t = Instant::now();
+        let problem = Problem::new(&model, &values0, gdata.clone());
+        let est = sem_estimate::estimate(&problem, &start, &constraints, &EstimateOptions::default())?;
+        timing.push(("estimation", ms(t)));
+        // equality rank (inequalities do not count for df/npar)
+        let eq_only: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();
+        let n_eq = if eq_only.is_empty() {
+            0
+        } else {
+            let mut h = Mat::zeros(eq_only.len(), pt.nfree);
+            for (i, c) in eq_only.iter().enumerate() {
+                h.row_mut(i).copy_from_slice(&c.a);
+            }
+            sem_linalg::null_space(&h, 1e-10).1
+        };
+        let npar = pt.nfree - n_eq;
+        if npar > ndat {
+            return Err(SemError::NotIdentified { npar, ndat, df: ndat as i64 - npar as i64 });
+        }
+        if !est.converged {
+            return Err(SemError::NotConverged { iterations: est.iterations, grad: est.grad_max });
+        }
+
+        let t = Instant::now();
+        let ntotal = stats.ntotal() as f64;
+        let info = problem.information(&est.states);
+        let describe = |j: usize| -> String {
+            pt.rows
+                .iter()
+                .find(|r| r.free == j + 1)
+                .map(|r| format!("`{} {} {}`", r.lhs, r.op.as_str(), r.rhs))
+                .unwrap_or_else(|| format!("#{}", j + 1))
+        };
+        let vcov = sem_fit::vcov_from_information(&info, est.k.as_ref(), ntotal, &describe)?;
+        timing.push(("standard errors", ms(t)));
+
+        let t = Instant::now();
+        let moments: Vec<Moments> =
+            stats.groups.iter().map(|g| Moments { cov: &g.cov, mean: &g.mean, nobs: g.nobs }).collect();
+        let finp = FitInput {
+            pt: &pt,
+            model: &model,
+            states: &est.states,
+            moments: &moments,
+            fmin: est.fmin,
+            fx_group: &est.fx_group,
+            npar,
+        };
+        let test = sem_fit::model_test(&finp);
+        let fit_measures = sem_fit::fit_measures(&finp, &test);
+        timing.push(("fit measures", ms(t)));
+
+        let t = Instant::now();
+        let row_est: Vec<f64> =
+            pt.rows.iter().enumerate().map(|(i, r)| if r.free > 0 { est.x[r.free - 1] } else { values0[i] }).collect();
+        let stdz = sem_fit::standardize(&pt, &model, &est.states, &row_est);
+        let defs = sem_fit::defined_params(&pt, &est.x, Some(&vcov));
+        let std_lv_rows: Vec<f64> = stdz.iter().map(|s| s.0).collect();
+        let std_all_rows: Vec<f64> = stdz.iter().map(|s| s.1).collect();
+        let std_nox_rows: Vec<f64> = stdz.iter().map(|s| s.2).collect();
+        let def_lv = sem_fit::standardize_defined(&pt, &std_lv_rows);
+        let def_all = sem_fit::standardize_defined(&pt, &std_all_rows);
+        let def_nox = sem_fit::standardize_defined(&pt, &std_nox_rows);
+        let zq = sem_fit::dist::qnorm(0.975);
+        let mut parameters = Vec::with_capacity(pt.rows.len() + pt.defined.len());
+        let mut warnings = pt.warnings.clone();
+        for (i, r) in pt.rows.iter().enumerate() {
+            let e = row_est[i];
+            let se = if r.free > 0 { vcov[(r.free - 1, r.free - 1)].max(0.0).sqrt() } else { 0.0 };
+            parameters.push(make_row(
+                &r.lhs,
+                r.op.as_str(),
+                &r.rhs,
+                &r.label,
+                r.group,
+                r.free > 0,
+                r.exo,
+                e,
+                se,
+                zq,
+                stdz[i],
+            ));
+            if r.is_variance() && e < 0.0 && r.free > 0 {
+                warnings.push(format!(
+                    "The estimated variance of `{}`{} is negative ({e:.4}): a Heywood case; the solution is not admissible.",
+                    r.lhs,
+                    if pt.ngroups > 1 { format!(" in group {}", r.group) } else { String::new() }
+                ));
+            }
+        }
+        for (k, d) in pt.defined.iter().enumerate() {
+            let (v, se) = defs[k];
+            parameters.push(make_row(
+                &d.name,
+                ":=",
+                &d.text,
+                &d.name,
+                0,
+                false,
+                false,
+                v,
+                se.unwrap_or(f64::NAN),
+                zq,
+                (def_lv[k], def_all[k], def_nox[k]),
+            ));
+        }
+        for c in &pt.constraints {
+            let v = c.expr.eval(&est.x, &[]);
+            parameters.push(ParamRow {
+                lhs: c.lhs_text.clone(),
+                op: c.op.as_str().into(),
+                rhs: c.rhs_text.clone(),
+                label: String::new(),
+                group: 0,
+                free: false,
+                exo: false,
+                est: v,
+                se: f64::NAN,
+                z: f64::NAN,
+                pvalue: f64::NAN,
+                ci_lower: f64::NAN,
+                ci_upper: f64::NAN,
+                std_lv: f64::NAN,
+                std_all: f64::NAN,
+                std_nox: f64::NAN,
+            });
+        }
+        // Non-positive-definite latent covariance matrix.
+        for (gi, st) in est.states.iter().enumerate() {
+            let nl = pt.vnames.lv.len();
+            if nl > 0 {
+                let mut v = Mat::zeros(nl, nl);
+                for a in 0..nl {
+                    for b in 0..nl {
+                        v[(a, b)] = st.veta[(a, b)];
+                    }
+                }
+                if sem_linalg::cholesky(&v).is_err() {
+                    warnings.push(format!(
+                        "The covariance matrix of the latent variables{} is not positive definite; inspect the latent variances and correlations.",
+                        if pt.ngroups > 1 { format!(" in group {}", gi + 1) } else { String::new() }
+                    ));
+                }
+            }
+        }
+        let residual_cor =
+            stats.groups.iter().zip(&est.states).map(|(g, st)| cor_residual(&g.cov, &st.sigma)).collect();
+        timing.push(("standardised solution", ms(t)));
+        let implied_cov = est.states.iter().map(|s| s.sigma.clone()).collect();
+        Ok(Fit {
+            converged: est.converged,
+            iterations: est.iterations,
+            nobs: stats.groups.iter().map(|g| g.nobs).collect(),
+            group_labels: stats.groups.iter().map(|g| g.label.clone()).collect(),
+            norig: stats.norig,
+            dropped: stats.dropped,
+            npar,
+            parameters,
+            fit_measures,
+            residual_cor,
+            ov_names: pt.vnames.ov.clone(),
+            implied_cov,
+            warnings,
+            timing,
+            meanstructure: pt.meanstructure,
+            partable: pt,
+            estimator: "ML",
+        })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make_row(
+    lhs: &str,
+    op: &str,
+    rhs: &str,
+    label: &str,
+    group: usize,
+    free: bool,
+    exo: bool,
+    est: f64,
+    se: f64,
+    zq: f64,
+    std: (f64, f64, f64),
+) -> ParamRow {
+    let has_se = se > 0.0 && se.is_finite();
+    let z = if has_se { est / se } else { f64::NAN };
+    let pvalue = if has_se { 2.0 * (1.0 - sem_fit::dist::pnorm(z.abs())) } else { f64::NAN };
+    let (lo, hi) = if se.is_finite() { (est - zq * se, est + zq * se) } else { (f64::NAN, f64::NAN) };
+    ParamRow {
+        lhs: lhs.into(),
+        op: op.into(),
+        rhs: rhs.into(),
+        label: label.into(),
+        group,
+        free,
+        exo,
+        est,
+        se,
+        z,
+        pvalue,
+        ci_lower: lo,
+        ci_upper: hi,
+        std_lv: std.0,
+        std_all: std.1,
+        std_nox: std.2,
+    }
+}
+
+fn cor_residual(s: &Mat, sigma: &Mat) -> Mat {
+    let p = s.rows();
+    let mut r = Mat::zeros(p, p);
+    for i in 0..p {
+        for j in 0..p {
+            r[(i, j)] =
+                s[(i, j)] / (s[(i, i)] * s[(j, j)]).sqrt() - sigma[(i, j)] / (sigma[(i, i)] * sigma[(j, j)]).sqrt();
+        }
+    }
+    r
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Regenerates every lavaan reference of this folder from scratch: data files, the simulated
+# alliance data, then one JSON per fit. Needs R with lavaan 0.6.14 and jsonlite
+# (Debian 12: apt-get install -y r-cran-lavaan r-cran-jsonlite). Runs from any directory.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+Rscript R/write_data.R
+Rscript R/simulate_alliance.R
+
+ref() {
+  local name=$1
+  shift
+  Rscript R/lavaan_reference.R --out "$name.json" "$@"
+}
+HS=data/HolzingerSwineford1939.csv
+PD=data/PoliticalDemocracy.csv
+
+ref hs_cfa_pt --model models/hs_cfa.lav --data "$HS" --fun cfa
+ref hs_cfa_stdlv --model models/hs_cfa.lav --data "$HS" --fun cfa --opt 'std.lv=TRUE'
+ref hs_cfa_means --model models/hs_cfa.lav --data "$HS" --fun cfa --opt 'meanstructure=TRUE'
+ref hs_cfa_missing_listwise --model models/hs_cfa.lav --data data/hs_missing.csv --fun cfa
+ref hs_mimic --model models/hs_mimic.lav --data "$HS"
+ref hs_path --model models/hs_path.lav --data "$HS"
+ref polidemo_sem --model models/polidemo_sem.lav --data "$PD"
+ref polidemo_eq --model models/polidemo_eq.lav --data "$PD"
+ref wheaton_cov --model models/wheaton.lav --cov data/wheaton.cov --nobs 932
+ref alliance39 --model models/alliance39.lav --data data/alliance39.csv
+
+# Survey-data references: modification indices, the two-group invariance ladder and its LRTs.
+ref hs_cfa_mi --model models/hs_cfa.lav --data "$HS" --fun cfa --modindices
+steps=(configural metric scalar strict)
+equal=('' '"loadings"' '"loadings","intercepts"' '"loadings","intercepts","residuals"')
+inv=()
+for i in "${!steps[@]}"; do
+  opts=('group="school"')
+  [ -n "${equal[i]}" ] && opts+=("group.equal=c(${equal[i]})")
+  args=()
+  for o in "${opts[@]}"; do args+=(--opt "$o"); done
+  ref "hs_inv_${steps[i]}" --model models/hs_cfa.lav --data "$HS" --fun cfa "${args[@]}"
+  inv+=("${steps[i]}=models/hs_cfa.lav,$HS,$(IFS=,; echo "${opts[*]}")")
+done
+Rscript R/lrt_reference.R --out hs_inv_lrt.json "${inv[@]}"
+
+# hs_cfa.json, hs_cfa_mlr.json and hs_cfa_school_metric.json come from the shared reference set
+# and are kept byte for byte; check that this script still reproduces them.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+Rscript R/lavaan_reference.R --out "$tmp/hs_cfa.json" --model models/hs_cfa.lav --data "$HS" --fun cfa
+Rscript R/lavaan_reference.R --out "$tmp/hs_cfa_mlr.json" --model models/hs_cfa.lav --data "$HS" \
+  --fun cfa --opt 'estimator="MLR"'
+Rscript R/lavaan_reference.R --out "$tmp/hs_cfa_school_metric.json" --model models/hs_cfa.lav \
+  --data "$HS" --fun cfa --opt 'group="school"' --opt 'group.equal=c("loadings")'
+Rscript R/same_json.R "$tmp" hs_cfa.json hs_cfa_mlr.json hs_cfa_school_metric.json
