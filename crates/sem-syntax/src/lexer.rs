@@ -31,7 +31,6 @@ pub(crate) enum Kind {
     RParen,
     Comma,
     Semi,
-    Newline,
     /// Something unreadable; the message says what.
     Bad(String),
 }
@@ -41,12 +40,22 @@ pub(crate) enum Kind {
 pub(crate) struct Token {
     pub(crate) kind: Kind,
     pub(crate) span: Span,
+    /// A line break lies between the previous token and this one (statements may end there).
+    pub(crate) newline_before: bool,
 }
 
 /// Splits `src` into tokens; comments (`#` or `!` outside quotes, to the end of the line) and
-/// whitespace other than line breaks are dropped.
+/// whitespace are dropped, line breaks are kept as [`Token::newline_before`].
 pub(crate) fn tokenize(src: &str) -> Vec<Token> {
-    let mut lx = Lexer { src, bytes: src.as_bytes(), pos: 0, line: 1, line_start: 0, out: Vec::new() };
+    let mut lx = Lexer {
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+        line: 1,
+        col_mark: (0, 1),
+        newline: false,
+        out: Vec::with_capacity(src.len() / 3),
+    };
     lx.run();
     lx.out
 }
@@ -56,12 +65,15 @@ struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     line: usize,
-    /// Byte offset where the current line starts, for columns.
-    line_start: usize,
+    /// A byte offset on the current line and its column, so columns are counted incrementally.
+    col_mark: (usize, usize),
+    /// A line break was passed since the last token.
+    newline: bool,
     out: Vec<Token>,
 }
 
-fn is_name_byte(b: u8) -> bool {
+/// A byte that may follow the first character of a name.
+pub(crate) fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'.' || b == b'_'
 }
 
@@ -71,10 +83,13 @@ impl Lexer<'_> {
     }
 
     fn push(&mut self, kind: Kind, start: usize) {
-        // Columns count characters; the line prefix is short, so counting here is cheap.
-        let col = self.src[self.line_start..start].chars().count() + 1;
+        // Columns count characters, from the previous token on the same line.
+        let (mark, mark_col) = self.col_mark;
+        let col = mark_col + self.src[mark..start].chars().count();
+        self.col_mark = (start, col);
         let span = Span { line: self.line, col, offset: start, len: self.pos - start };
-        self.out.push(Token { kind, span });
+        let newline_before = std::mem::take(&mut self.newline);
+        self.out.push(Token { kind, span, newline_before });
     }
 
     fn run(&mut self) {
@@ -83,9 +98,9 @@ impl Lexer<'_> {
             match b {
                 b'\n' => {
                     self.pos += 1;
-                    self.push(Kind::Newline, start);
                     self.line += 1;
-                    self.line_start = self.pos;
+                    self.col_mark = (self.pos, 1);
+                    self.newline = true;
                 }
                 b' ' | b'\t' | b'\r' | b'\x0c' => self.pos += 1,
                 b'#' | b'!' => {
@@ -126,7 +141,7 @@ impl Lexer<'_> {
             (b'>', _) => (Kind::Op(Op::Greater), 1),
             (b'|', _) => (Kind::Op(Op::Threshold), 1),
             (b':', _) => (Kind::Colon, 1),
-            (b'=', _) => (Kind::Bad("unknown operator `=`; did you mean `=~` (loading) or `==` (equality)?".into()), 1),
+            (b'=', _) => (Kind::Bad("unknown operator `=`; use `=~` for loadings or `==` for equality.".into()), 1),
             (b'+', _) => (Kind::Plus, 1),
             (b'-', _) => (Kind::Minus, 1),
             (b'*', _) => (Kind::Star, 1),
@@ -287,10 +302,9 @@ mod tests {
 
     #[test]
     fn comments_end_at_the_line_but_not_inside_quotes() {
-        assert_eq!(
-            kinds("a # b ~ c\n! d\n\"#x\""),
-            vec![Kind::Ident, Kind::Newline, Kind::Newline, Kind::Str("#x".into())]
-        );
+        assert_eq!(kinds("a # b ~ c\n! d\n\"#x\""), vec![Kind::Ident, Kind::Str("#x".into())]);
+        let breaks: Vec<bool> = tokenize("a b # c\n\n d").iter().map(|t| t.newline_before).collect();
+        assert_eq!(breaks, [false, false, true]);
     }
 
     #[test]

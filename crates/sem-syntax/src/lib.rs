@@ -27,7 +27,8 @@
 //! order. Tokens are then grouped into statements (joining continued lines), and each statement
 //! is parsed by recursive descent: find the statement's operator, read the names on its left and
 //! the `+`-separated terms (or the arithmetic expression) on its right. No regular expressions,
-//! no backtracking; a 50-line model parses in a few microseconds.
+//! no backtracking; a 50-line model parses in well under a millisecond (about 60 µs of CPU time
+//! on the shared 2-core development machine, most of it allocating the output rows).
 //!
 //! ## Grammar
 //!

@@ -2,6 +2,8 @@
 
 use std::fmt::{self, Display, Formatter, Write as _};
 
+use crate::lexer::is_name_byte;
+
 /// 1-based line and column of the first character, byte offset and byte length in the source.
 ///
 /// Columns count characters (Unicode scalar values), not bytes, so that a caret drawn under the
@@ -87,8 +89,8 @@ impl Modifiers {
 }
 
 /// Prints the modifiers as a prefix ending in `*` (`0.5*start(0.3)*a*`), fixed first, then start,
-/// then label; nothing when there are none. Values must be finite and vectors non-empty for the
-/// text to parse again.
+/// then label; nothing when there are none. Values must be finite, vectors non-empty and labels
+/// free of line breaks for the text to parse again.
 impl Display for Modifiers {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         if let Some(fixed) = &self.fixed {
@@ -162,12 +164,11 @@ fn write_label(f: &mut Formatter<'_>, label: &str) -> fmt::Result {
 
 /// `[A-Za-z.][A-Za-z0-9._]*`, where a leading `.` must not be followed by a digit (that is a number).
 pub(crate) fn is_identifier(s: &str) -> bool {
-    let b = s.as_bytes();
-    match b {
+    match s.as_bytes() {
         [] => false,
         [first, rest @ ..] => {
             (first.is_ascii_alphabetic() || (*first == b'.' && !rest.first().is_some_and(u8::is_ascii_digit)))
-                && rest.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'_')
+                && rest.iter().all(|&c| is_name_byte(c))
         }
     }
 }
@@ -274,6 +275,16 @@ fn precedence(e: &Expr) -> u8 {
 }
 
 impl Expr {
+    /// A variable without a source location, for building expressions in code.
+    pub fn var(name: impl Into<String>) -> Expr {
+        Expr::Var { name: name.into(), span: Span::default() }
+    }
+
+    /// The binary operation `lhs op rhs`.
+    pub fn bin(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+        Expr::Bin { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }
+    }
+
     /// The same expression with every span set to `Span::default()`.
     pub fn strip_spans(&self) -> Expr {
         match self {
@@ -497,12 +508,10 @@ impl Display for ModelSyntax {
 mod tests {
     use super::*;
 
-    fn var(name: &str) -> Expr {
-        Expr::Var { name: name.into(), span: Span::default() }
-    }
+    use Expr as E;
 
-    fn bin(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
-        Expr::Bin { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }
+    fn var(name: &str) -> Expr {
+        E::var(name)
     }
 
     #[test]
@@ -564,17 +573,17 @@ mod tests {
 
     #[test]
     fn expressions_print_with_minimal_parentheses() {
-        let e = bin(BinOp::Mul, bin(BinOp::Add, var("a"), var("b")), var("c"));
+        let e = E::bin(BinOp::Mul, E::bin(BinOp::Add, var("a"), var("b")), var("c"));
         assert_eq!(e.to_string(), "(a+b)*c");
-        let e = bin(BinOp::Sub, var("a"), bin(BinOp::Sub, var("b"), var("c")));
+        let e = E::bin(BinOp::Sub, var("a"), E::bin(BinOp::Sub, var("b"), var("c")));
         assert_eq!(e.to_string(), "a-(b-c)");
-        let e = bin(BinOp::Pow, var("a"), bin(BinOp::Pow, var("b"), var("c")));
+        let e = E::bin(BinOp::Pow, var("a"), E::bin(BinOp::Pow, var("b"), var("c")));
         assert_eq!(e.to_string(), "a^b^c");
-        let e = bin(BinOp::Pow, bin(BinOp::Pow, var("a"), var("b")), var("c"));
+        let e = E::bin(BinOp::Pow, E::bin(BinOp::Pow, var("a"), var("b")), var("c"));
         assert_eq!(e.to_string(), "(a^b)^c");
-        let e = Expr::Neg(Box::new(bin(BinOp::Pow, var("a"), Expr::Num(2.0))));
+        let e = Expr::Neg(Box::new(E::bin(BinOp::Pow, var("a"), Expr::Num(2.0))));
         assert_eq!(e.to_string(), "-a^2");
-        let e = bin(BinOp::Pow, Expr::Neg(Box::new(var("a"))), Expr::Num(2.0));
+        let e = E::bin(BinOp::Pow, Expr::Neg(Box::new(var("a"))), Expr::Num(2.0));
         assert_eq!(e.to_string(), "(-a)^2");
         let e = Expr::Call { func: "exp".into(), args: vec![var("a"), Expr::Num(0.5)], span: Span::default() };
         assert_eq!(e.to_string(), "exp(a,0.5)");

@@ -1,26 +1,35 @@
 //! Statements from tokens: joining continued lines, then one recursive-descent pass per statement.
 
+use std::ops::Range;
+
 use crate::error::{ParseError, Source};
 use crate::lexer::{tokenize, Kind, Token};
 use crate::model::{BinOp, Constraint, Definition, Expr, FlatRow, ModelSyntax, Modifiers, Op, Span, Statement};
+
+/// Deepest nesting of parentheses, unary minus, powers and `c()` the parser follows; deeper input
+/// is refused rather than allowed to exhaust the stack. Real models nest a handful of levels.
+const MAX_NESTING: usize = 100;
 
 const OPERATORS: &str = "`=~`, `~`, `~~`, `~*~`, `|`, `:=`, `==`, `<` or `>`";
 
 /// Parses lavaan model syntax (see the crate documentation for the grammar).
 pub fn parse(src: &str) -> Result<ModelSyntax, ParseError> {
     let source = Source::new(src);
-    let statements = split_statements(tokenize(src));
+    let tokens = tokenize(src);
+    let statements = split_statements(&tokens);
     if statements.is_empty() {
         let start = Span { line: 1, col: 1, offset: 0, len: 0 };
         return Err(source.error(start, "The model syntax contains no statements."));
     }
-    let statements = statements.iter().map(|toks| parse_statement(&source, toks)).collect::<Result<_, _>>()?;
+    let statements =
+        statements.into_iter().map(|range| parse_statement(&source, &tokens[range])).collect::<Result<_, _>>()?;
     Ok(ModelSyntax { statements })
 }
 
 /// A line break ends a statement unless the line ends in something that needs a right operand
 /// (an operator, `+`, `*`, ...) or the next non-blank line starts with `+`; `;` always ends one.
-fn split_statements(tokens: Vec<Token>) -> Vec<Vec<Token>> {
+/// Returns the statements as ranges of `tokens` (never empty, never containing `;`).
+fn split_statements(tokens: &[Token]) -> Vec<Range<usize>> {
     let continues_after = |k: &Kind| {
         matches!(
             k,
@@ -37,21 +46,17 @@ fn split_statements(tokens: Vec<Token>) -> Vec<Vec<Token>> {
         )
     };
     let mut statements = Vec::new();
-    let mut current: Vec<Token> = Vec::new();
+    let mut start = 0;
     for (i, tok) in tokens.iter().enumerate() {
-        match tok.kind {
-            Kind::Semi => statements.push(std::mem::take(&mut current)),
-            Kind::Newline => {
-                let joined = current.last().map_or(true, |t| continues_after(&t.kind))
-                    || tokens[i + 1..].iter().find(|t| t.kind != Kind::Newline).is_some_and(|t| t.kind == Kind::Plus);
-                if !joined {
-                    statements.push(std::mem::take(&mut current));
-                }
-            }
-            _ => current.push(tok.clone()),
+        if tok.kind == Kind::Semi {
+            statements.push(start..i);
+            start = i + 1;
+        } else if tok.newline_before && i > start && !continues_after(&tokens[i - 1].kind) && tok.kind != Kind::Plus {
+            statements.push(start..i);
+            start = i;
         }
     }
-    statements.push(current);
+    statements.push(start..tokens.len());
     statements.retain(|s| !s.is_empty());
     statements
 }
@@ -299,11 +304,13 @@ struct Cursor<'s, 't> {
     /// The token just before the slice (the operator, for a right-hand side).
     before: Option<&'t Token>,
     end: End<'t>,
+    /// Current recursion depth, bounded by [`MAX_NESTING`].
+    nesting: usize,
 }
 
 impl<'s, 't> Cursor<'s, 't> {
     fn new(src: &'t Source<'s>, toks: &'t [Token], before: Option<&'t Token>, end: End<'t>) -> Self {
-        Cursor { src, toks, pos: 0, before, end }
+        Cursor { src, toks, pos: 0, before, end, nesting: 0 }
     }
 
     fn peek(&self) -> Option<&'t Token> {
@@ -367,7 +374,7 @@ impl<'s, 't> Cursor<'s, 't> {
 
     /// A left-hand variable name.
     fn lhs_name(&mut self, op: &str) -> Result<(String, Span), ParseError> {
-        let after_text = self.prev_text().to_string();
+        let after_text = self.prev_text();
         match self.next() {
             Some(t) if t.kind == Kind::Ident && self.peek_kind(0) != Some(&Kind::LParen) => {
                 let name = self.src.slice(t.span);
@@ -383,7 +390,7 @@ impl<'s, 't> Cursor<'s, 't> {
                 }
                 Ok((name.to_string(), t.span))
             }
-            found => Err(self.expected(found, "a variable name", &after_text)),
+            found => Err(self.expected(found, "a variable name", after_text)),
         }
     }
 
@@ -393,8 +400,8 @@ impl<'s, 't> Cursor<'s, 't> {
         let mut modifiers = Modifiers::default();
         loop {
             let start = self.pos;
-            let after_text = self.prev_text().to_string();
-            let value = self.value("a variable name", &after_text)?;
+            let after_text = self.prev_text();
+            let value = self.value("a variable name", after_text)?;
             let value_span = cover(self.toks[start].span, self.toks[self.pos - 1].span);
             let joiner = self.peek_kind(0);
             if let Some(Kind::Star | Kind::Question) = joiner {
@@ -425,7 +432,7 @@ impl<'s, 't> Cursor<'s, 't> {
                     let found_text = self.src.slice(value_span);
                     return Err(self.src.error(
                         value_span,
-                        format!("expected {what}{}, found `{found_text}`{hint}.", after_clause(&after_text)),
+                        format!("expected {what}{}, found `{found_text}`{hint}.", after_clause(after_text)),
                     ));
                 }
             };
@@ -436,6 +443,25 @@ impl<'s, 't> Cursor<'s, 't> {
     /// Reads one value of a term: a number (possibly negative), `NA`, a name, a string, or a
     /// call `c(...)`, `start(...)`, `label(...)`, `equal(...)`.
     fn value(&mut self, what: &str, after_text: &str) -> Result<Value, ParseError> {
+        self.nested(|c| c.value_inner(what, after_text))
+    }
+
+    /// Runs `f` one nesting level deeper, refusing to go past [`MAX_NESTING`].
+    fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, ParseError>) -> Result<T, ParseError> {
+        if self.nesting >= MAX_NESTING {
+            let span = match (self.peek(), &self.end) {
+                (Some(t), _) | (None, &End::Token(t)) => t.span,
+                (None, End::Statement(s)) => *s,
+            };
+            return Err(self.src.error(span, format!("this is nested more than {MAX_NESTING} levels deep.")));
+        }
+        self.nesting += 1;
+        let result = f(self);
+        self.nesting -= 1;
+        result
+    }
+
+    fn value_inner(&mut self, what: &str, after_text: &str) -> Result<Value, ParseError> {
         let src = self.src;
         let Some(t) = self.next() else {
             return Err(self.expected(None, what, after_text));
@@ -468,16 +494,13 @@ impl<'s, 't> Cursor<'s, 't> {
         let name = src.slice(name_tok.span);
         let toks = self.toks;
         let args = self.call_args(&toks[self.pos], |c| {
-            let after_text = c.prev_text().to_string();
-            c.value("a value", &after_text)
+            let after_text = c.prev_text();
+            c.value("a value", after_text)
         })?;
         let span = cover(name_tok.span, self.toks[self.pos - 1].span);
-        let single = |args: Vec<Value>| -> Result<Value, ParseError> {
-            let mut args = args;
-            match args.len() {
-                1 => Ok(args.remove(0)),
-                n => Err(src.error(span, format!("`{name}()` takes one argument, found {n}."))),
-            }
+        let single = |mut args: Vec<Value>| match (args.len(), args.pop()) {
+            (1, Some(arg)) => Ok(arg),
+            (n, _) => Err(src.error(span, format!("`{name}()` takes one argument, found {n}."))),
         };
         match name {
             "c" => Ok(Value::Vector(args)),
@@ -516,8 +539,8 @@ impl<'s, 't> Cursor<'s, 't> {
                 None => return Err(self.unclosed(open)),
                 Some(t) => {
                     self.pos -= 1;
-                    let prev = self.prev_text().to_string();
-                    return Err(self.expected(Some(t), "`,` or `)`", &prev));
+                    let prev = self.prev_text();
+                    return Err(self.expected(Some(t), "`,` or `)`", prev));
                 }
             }
         }
@@ -569,14 +592,13 @@ impl<'s, 't> Cursor<'s, 't> {
     /// strings and `NA` are labels; all-`NA` counts as numbers, as in R.
     fn vector(&self, items: Vec<Value>, span: Span) -> Result<Modifier, ParseError> {
         let src = self.src;
-        let text = src.slice(span);
         if items.is_empty() {
             return Err(src.error(span, "`c()` needs at least one value."));
         }
         let has_number = items.iter().any(|v| matches!(v, Value::Num(_)));
         let has_label = items.iter().any(|v| matches!(v, Value::Label(_)));
         if items.iter().any(|v| matches!(v, Value::Vector(_) | Value::Start(_) | Value::LabelCall(_))) {
-            return Err(src.error(span, format!("`{text}` cannot be used inside `c()`.")));
+            return Err(src.error(span, "calls cannot be used inside `c()`; it takes numbers, names, strings or `NA`."));
         }
         if has_number && has_label {
             return Err(src.error(
@@ -644,35 +666,41 @@ impl<'s, 't> Cursor<'s, 't> {
     }
 
     fn expr(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.product()?;
-        while let Some(op) = match self.peek_kind(0) {
-            Some(Kind::Plus) => Some(BinOp::Add),
-            Some(Kind::Minus) => Some(BinOp::Sub),
+        self.left_assoc(Self::product, |k| match k {
+            Kind::Plus => Some(BinOp::Add),
+            Kind::Minus => Some(BinOp::Sub),
             _ => None,
-        } {
-            self.pos += 1;
-            let rhs = self.product()?;
-            lhs = Expr::Bin { op, lhs: Box::new(lhs), rhs: Box::new(rhs) };
-        }
-        Ok(lhs)
+        })
     }
 
     fn product(&mut self) -> Result<Expr, ParseError> {
-        let mut lhs = self.unary()?;
-        while let Some(op) = match self.peek_kind(0) {
-            Some(Kind::Star) => Some(BinOp::Mul),
-            Some(Kind::Slash) => Some(BinOp::Div),
+        self.left_assoc(Self::unary, |k| match k {
+            Kind::Star => Some(BinOp::Mul),
+            Kind::Slash => Some(BinOp::Div),
             _ => None,
-        } {
+        })
+    }
+
+    /// `operand (op operand)*`, folded to the left.
+    fn left_assoc(
+        &mut self,
+        operand: fn(&mut Self) -> Result<Expr, ParseError>,
+        op_of: fn(&Kind) -> Option<BinOp>,
+    ) -> Result<Expr, ParseError> {
+        let mut lhs = operand(self)?;
+        while let Some(op) = self.peek_kind(0).and_then(op_of) {
             self.pos += 1;
-            let rhs = self.unary()?;
-            lhs = Expr::Bin { op, lhs: Box::new(lhs), rhs: Box::new(rhs) };
+            lhs = Expr::bin(op, lhs, operand(self)?);
         }
         Ok(lhs)
     }
 
     /// Unary minus binds looser than `^` and tighter than `*`, as in R: `-a^2 = -(a^2)`.
     fn unary(&mut self) -> Result<Expr, ParseError> {
+        self.nested(Self::unary_inner)
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, ParseError> {
         match self.peek_kind(0) {
             Some(Kind::Minus) => {
                 self.pos += 1;
@@ -690,17 +718,16 @@ impl<'s, 't> Cursor<'s, 't> {
         let base = self.atom()?;
         if self.peek_kind(0) == Some(&Kind::Caret) {
             self.pos += 1;
-            let exponent = self.unary()?;
-            return Ok(Expr::Bin { op: BinOp::Pow, lhs: Box::new(base), rhs: Box::new(exponent) });
+            return Ok(Expr::bin(BinOp::Pow, base, self.unary()?));
         }
         Ok(base)
     }
 
     fn atom(&mut self) -> Result<Expr, ParseError> {
-        let after_text = self.prev_text().to_string();
+        let after_text = self.prev_text();
         let what = "a number, a name or `(`";
         let Some(t) = self.next() else {
-            return Err(self.expected(None, what, &after_text));
+            return Err(self.expected(None, what, after_text));
         };
         match t.kind {
             Kind::Number(v) => Ok(Expr::Num(v)),
@@ -718,14 +745,14 @@ impl<'s, 't> Cursor<'s, 't> {
                     None => Err(self.unclosed(t)),
                     Some(other) => {
                         self.pos -= 1;
-                        let prev = self.prev_text().to_string();
-                        Err(self.expected(Some(other), "an operator or `)`", &prev))
+                        let prev = self.prev_text();
+                        Err(self.expected(Some(other), "an operator or `)`", prev))
                     }
                 }
             }
             _ => {
                 self.pos -= 1;
-                Err(self.expected(Some(t), what, &after_text))
+                Err(self.expected(Some(t), what, after_text))
             }
         }
     }
@@ -772,11 +799,7 @@ mod tests {
     }
 
     fn var(name: &str) -> Expr {
-        Expr::Var { name: name.into(), span: Span::default() }
-    }
-
-    fn bin(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
-        Expr::Bin { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }
+        Expr::var(name)
     }
 
     fn definition(src: &str) -> Definition {
@@ -927,11 +950,11 @@ mod tests {
         let d = definition("ab := a * b   # indirect");
         assert_eq!(d.name, "ab");
         assert_eq!(d.text, "a*b");
-        assert_eq!(d.expr.strip_spans(), bin(BinOp::Mul, var("a"), var("b")));
+        assert_eq!(d.expr.strip_spans(), Expr::bin(BinOp::Mul, var("a"), var("b")));
         assert_eq!(d.span, Span { line: 1, col: 1, offset: 0, len: 11 });
         let d = definition("total := c +\n   (a*b)");
         assert_eq!(d.text, "c+(a*b)");
-        assert_eq!(d.expr.strip_spans(), bin(BinOp::Add, var("c"), bin(BinOp::Mul, var("a"), var("b"))));
+        assert_eq!(d.expr.strip_spans(), Expr::bin(BinOp::Add, var("c"), Expr::bin(BinOp::Mul, var("a"), var("b"))));
         assert!(err("a + b := c").message.contains("plain name"));
         assert!(err("1 := c").message.contains("plain name"));
     }
@@ -939,20 +962,20 @@ mod tests {
     #[test]
     fn expressions_follow_r_precedence() {
         let e = |src: &str| definition(&format!("d := {src}")).expr.strip_spans();
-        assert_eq!(e("a - b - c"), bin(BinOp::Sub, bin(BinOp::Sub, var("a"), var("b")), var("c")));
-        assert_eq!(e("a + b * c"), bin(BinOp::Add, var("a"), bin(BinOp::Mul, var("b"), var("c"))));
-        assert_eq!(e("a ^ b ^ c"), bin(BinOp::Pow, var("a"), bin(BinOp::Pow, var("b"), var("c"))));
-        assert_eq!(e("-a^2"), Expr::Neg(Box::new(bin(BinOp::Pow, var("a"), Expr::Num(2.0)))));
-        assert_eq!(e("-a*b"), bin(BinOp::Mul, Expr::Neg(Box::new(var("a"))), var("b")));
-        assert_eq!(e("a/-b"), bin(BinOp::Div, var("a"), Expr::Neg(Box::new(var("b")))));
+        assert_eq!(e("a - b - c"), Expr::bin(BinOp::Sub, Expr::bin(BinOp::Sub, var("a"), var("b")), var("c")));
+        assert_eq!(e("a + b * c"), Expr::bin(BinOp::Add, var("a"), Expr::bin(BinOp::Mul, var("b"), var("c"))));
+        assert_eq!(e("a ^ b ^ c"), Expr::bin(BinOp::Pow, var("a"), Expr::bin(BinOp::Pow, var("b"), var("c"))));
+        assert_eq!(e("-a^2"), Expr::Neg(Box::new(Expr::bin(BinOp::Pow, var("a"), Expr::Num(2.0)))));
+        assert_eq!(e("-a*b"), Expr::bin(BinOp::Mul, Expr::Neg(Box::new(var("a"))), var("b")));
+        assert_eq!(e("a/-b"), Expr::bin(BinOp::Div, var("a"), Expr::Neg(Box::new(var("b")))));
         assert_eq!(e("+a"), var("a"));
         assert_eq!(
             e("exp(a, 2*b) + f()"),
-            bin(
+            Expr::bin(
                 BinOp::Add,
                 Expr::Call {
                     func: "exp".into(),
-                    args: vec![var("a"), bin(BinOp::Mul, Expr::Num(2.0), var("b"))],
+                    args: vec![var("a"), Expr::bin(BinOp::Mul, Expr::Num(2.0), var("b"))],
                     span: Span::default()
                 },
                 Expr::Call { func: "f".into(), args: vec![], span: Span::default() }
@@ -995,6 +1018,22 @@ mod tests {
         assert_eq!(kinds, ["relation", "define", "constrain", "relation"]);
         assert_eq!(m.rows().count(), 2);
         assert_eq!(m.definitions().count(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let deep = 100_000;
+        for src in [
+            format!("d := {}a{}", "(".repeat(deep), ")".repeat(deep)),
+            format!("d := {}a", "-".repeat(deep)),
+            format!("d := a{}", "^a".repeat(deep)),
+            format!("y ~ {}1{}*x", "c(".repeat(deep), ")".repeat(deep)),
+        ] {
+            let e = err(&src);
+            assert!(e.message.contains("nested more than 100 levels"), "{}", e.message);
+        }
+        let ok = format!("d := {}a{}", "(".repeat(90), ")".repeat(90));
+        assert_eq!(definition(&ok).text.len(), 181);
     }
 
     #[test]

@@ -46,7 +46,7 @@ fn columns_count_characters_not_bytes() {
 fn unknown_operators() {
     assert_eq!(
         located("f = x1"),
-        (1, 3, 1, "unknown operator `=`; did you mean `=~` (loading) or `==` (equality)?".into())
+        (1, 3, 1, "unknown operator `=`; use `=~` for loadings or `==` for equality.".into())
     );
     assert_eq!(located("a >= 0"), (1, 3, 2, "unknown operator `>=`; lavaan constraints use `<` and `>`.".into()));
     assert_eq!(located("y ~ x1 % x2").1, 8);

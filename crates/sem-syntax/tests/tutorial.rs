@@ -125,8 +125,7 @@ fn mediation_with_defined_effects() {
     let defs: Vec<(&str, &str)> = m.definitions().map(|d| (d.name.as_str(), d.text.as_str())).collect();
     assert_eq!(defs, [("ab", "a*b"), ("total", "c+(a*b)")]);
     let ab = m.definitions().next().map(|d| d.expr.strip_spans());
-    let var = |n: &str| Expr::Var { name: n.into(), span: Span::default() };
-    assert_eq!(ab, Some(Expr::Bin { op: BinOp::Mul, lhs: Box::new(var("a")), rhs: Box::new(var("b")) }));
+    assert_eq!(ab, Some(Expr::bin(BinOp::Mul, Expr::var("a"), Expr::var("b"))));
     assert_eq!(m.definitions().nth(1).map(|d| d.span.line), Some(10));
 }
 
