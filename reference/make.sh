@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 
 Rscript R/write_data.R
 Rscript R/simulate_alliance.R
+Rscript R/simulate_survey.R
 
 ref() {
   local name=$1
@@ -41,6 +42,22 @@ for i in "${!steps[@]}"; do
   inv+=("${steps[i]}=models/hs_cfa.lav,$HS,$(IFS=,; echo "${opts[*]}")")
 done
 Rscript R/lrt_reference.R --out hs_inv_lrt.json "${inv[@]}"
+
+# Non-normal (Likert) data: MLR, and a scaled LRT of full against partial mediation.
+LK=data/alliance39_likert.csv
+ref alliance39_likert_mlr --model models/alliance39.lav --data "$LK" --opt 'estimator="MLR"'
+ref alliance39_likert_partial_mlr --model models/alliance39_partial.lav --data "$LK" --opt 'estimator="MLR"'
+mediation=("full=models/alliance39.lav,$LK,estimator=\"MLR\""
+           "partial=models/alliance39_partial.lav,$LK,estimator=\"MLR\"")
+Rscript R/lrt_reference.R --out alliance39_likert_lrt_mlr.json "${mediation[@]}"
+Rscript R/lrt_reference.R --out alliance39_likert_lrt_mlr_sb2010.json --method satorra.bentler.2010 \
+  "${mediation[@]}"
+
+# Missing data: FIML (missing = "ml"), with and without robust (MLR) corrections.
+ref hs_cfa_fiml --model models/hs_cfa.lav --data data/hs_missing.csv --fun cfa --opt 'missing="ml"'
+ref alliance39_fiml --model models/alliance39.lav --data data/alliance39_mar.csv --opt 'missing="ml"'
+ref alliance39_fiml_mlr --model models/alliance39.lav --data data/alliance39_mar.csv \
+  --opt 'missing="ml"' --opt 'estimator="MLR"'
 
 # hs_cfa.json, hs_cfa_mlr.json and hs_cfa_school_metric.json come from the shared reference set
 # and are kept byte for byte; check that this script still reproduces them.

@@ -39,6 +39,27 @@ read_means <- function(path) {
   setNames(f$rows[[1]], f$names)
 }
 
+# The data arguments of a lavaan call and their text for `lavaan_call`, as list(args, text):
+# a CSV file (missing = empty field) as `data`; a covariance file as `sample.cov`, with
+# `sample.nobs` and a means file as `sample.mean` when given.
+csv_input <- function(path) {
+  list(args = list(data = utils::read.csv(path, stringsAsFactors = FALSE)),
+       text = sprintf("data = read.csv('%s')", basename(path)))
+}
+cov_input <- function(path, nobs = NULL, means = NULL) {
+  args <- list(sample.cov = read_cov(path))
+  text <- sprintf("sample.cov = read_cov('%s')", basename(path))
+  if (!is.null(nobs)) {
+    args$sample.nobs <- nobs
+    text <- sprintf("%s, sample.nobs = %d", text, nobs)
+  }
+  if (!is.null(means)) {
+    args$sample.mean <- read_means(means)
+    text <- sprintf("%s, sample.mean = read_means('%s')", text, basename(means))
+  }
+  list(args = args, text = text)
+}
+
 # A fit case `name=MODEL.lav,DATA[,arguments]` as list(name, args, call): `args` are the arguments
 # of a lavaan fitting call. DATA is a CSV file (passed as data), or a covariance file (*.cov) that
 # is passed as sample.cov and then needs sample.nobs among the arguments. The arguments are R code
@@ -50,15 +71,11 @@ read_case <- function(spec, base = ".") {
   path <- function(p) if (grepl("^/", p)) p else file.path(base, p)
   extra <- if (nzchar(m[6])) eval(parse(text = paste0("list(", m[6], ")"))) else list()
   model <- paste(readLines(path(m[3]), warn = FALSE), collapse = "\n")
-  if (grepl("\\.cov$", m[4])) {
+  input <- if (grepl("\\.cov$", m[4])) {
     if (is.null(extra$sample.nobs)) stop("case `", m[2], "`: covariance input needs sample.nobs")
-    input <- list(sample.cov = read_cov(path(m[4])))
-    input_txt <- sprintf("sample.cov = read_cov('%s')", basename(m[4]))
-  } else {
-    input <- list(data = utils::read.csv(path(m[4]), stringsAsFactors = FALSE))
-    input_txt <- sprintf("data = read.csv('%s')", basename(m[4]))
-  }
-  list(name = m[2], args = c(list(model = model), input, extra),
-       call = sprintf("sem(model = readLines('%s'), %s%s)", basename(m[3]), input_txt,
+    cov_input(path(m[4]))
+  } else csv_input(path(m[4]))
+  list(name = m[2], args = c(list(model = model), input$args, extra),
+       call = sprintf("sem(model = readLines('%s'), %s%s)", basename(m[3]), input$text,
                       if (nzchar(m[6])) paste0(", ", m[6]) else ""))
 }

@@ -51,20 +51,9 @@ for (o in opts_txt) {
   extra[[k]] <- eval(parse(text = v))
 }
 if (!fun %in% c("sem", "cfa", "growth", "lavaan")) stop("unknown --fun ", fun)
-if (is.null(cov_file)) {
-  data <- utils::read.csv(data_file, stringsAsFactors = FALSE)
-  input <- list(data = data)
-  input_txt <- sprintf("data = read.csv('%s')", basename(data_file))
-} else {
-  nobs <- as.integer(nobs_txt)
-  input <- list(sample.cov = read_cov(cov_file), sample.nobs = nobs)
-  input_txt <- sprintf("sample.cov = read_cov('%s'), sample.nobs = %d", basename(cov_file), nobs)
-  if (!is.null(means_file)) {
-    input$sample.mean <- read_means(means_file)
-    input_txt <- sprintf("%s, sample.mean = read_means('%s')", input_txt, basename(means_file))
-  }
-}
-fit <- do.call(fun, c(list(model = model), input, extra))
+input <- if (is.null(cov_file)) csv_input(data_file) else
+  cov_input(cov_file, nobs = as.integer(nobs_txt), means = means_file)
+fit <- do.call(fun, c(list(model = model), input$args, extra))
 
 pe <- parameterEstimates(fit, standardized = TRUE, ci = TRUE, level = 0.95,
                          remove.system.eq = TRUE, remove.eq = FALSE,
@@ -84,7 +73,7 @@ o <- lavInspect(fit, "options")
 pt_cols <- c("id", "lhs", "op", "rhs", "user", "block", "group", "free", "ustart", "exo",
              "label", "plabel", "est", "se")
 rec <- list(
-  lavaan_call = sprintf("%s(model = readLines('%s'), %s%s)", fun, basename(model_file), input_txt,
+  lavaan_call = sprintf("%s(model = readLines('%s'), %s%s)", fun, basename(model_file), input$text,
                         paste0(if (length(opts_txt)) ", " else "", paste(opts_txt, collapse = ", "))),
   software = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
   options = o[c("estimator", "likelihood", "information", "se", "test", "missing",

@@ -10,7 +10,7 @@
 # Satorra-Bentler (2001) scaled difference test for MLR). lavTestLRT sorts the models by df and
 # compares each with the next.
 # Output: lrt_call, software, method, heading (lavaan's printed heading), models (per case: name,
-# lavaan_call, converged, nobs, npar and the fit measures chisq, df, pvalue and, when the
+# lavaan_call, converged, nobs, npar and the fit measures npar, chisq, df, pvalue and, when the
 # test is robust, chisq.scaled, df.scaled, pvalue.scaled, chisq.scaling.factor), and table: one
 # row per model in lavTestLRT's order with `model` and lavaan's columns (Df, AIC, BIC, Chisq,
 # `Chisq diff`, RMSEA (standard test only), `Df diff`, `Pr(>Chisq)`; null on the first row).
@@ -33,7 +33,7 @@ fits <- lapply(cases, function(cs) do.call("sem", cs$args))
 names(fits) <- vapply(cases, `[[`, "", "name")
 lrt <- do.call(lavTestLRT, c(unname(fits), list(method = method, model.names = names(fits))))
 
-measures <- c("chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
+measures <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
               "chisq.scaling.factor")
 models <- lapply(seq_along(fits), function(i) {
   fm <- fitMeasures(fits[[i]])
