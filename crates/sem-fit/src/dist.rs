@@ -20,7 +20,7 @@ pub fn qnorm(p: f64) -> f64 {
         -3.969683028665376e1,
         2.209460984245205e2,
         -2.759285104469687e2,
-        1.383577518672690e2,
+        1.38357751867269e2,
         -3.066479806614716e1,
         2.506628277459239,
     ];
@@ -124,6 +124,9 @@ pub fn pchisq_nc(x: f64, df: f64, ncp: f64) -> f64 {
 }
 
 /// Brent's method for a root of `f` in `[a, b]` (`f(a)` and `f(b)` of opposite sign).
+// `a == c` tests whether the two bracket points are the same stored value (secant vs inverse
+// quadratic step), an exact bookkeeping comparison.
+#[allow(clippy::float_cmp)]
 pub fn brent(mut f: impl FnMut(f64) -> f64, mut a: f64, mut b: f64, tol: f64) -> Option<f64> {
     let mut fa = f(a);
     let mut fb = f(b);

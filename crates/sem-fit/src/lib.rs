@@ -2,7 +2,7 @@
 //! `lav_object_independence()`, `fitMeasures()`, `standardizedSolution()`).
 //!
 //! - **Standard errors** from the expected information, $\operatorname{vcov}(\hat\theta) =
-//!   K (K^\top \mathcal I K)^{-1} K^\top / N$ ([`vcov_expected`]); $z = \hat\theta/\mathrm{se}$,
+//!   K (K^\top \mathcal I K)^{-1} K^\top / N$ ([`vcov_from_information`]); $z = \hat\theta/\mathrm{se}$,
 //!   $p = 2(1-\Phi(|z|))$, 95% CI $\hat\theta \pm \Phi^{-1}(0.975)\,\mathrm{se}$.
 //! - **Defined parameters** by the delta method with the exact gradient of the expression.
 //! - **Test**: $\chi^2 = 2 N f_{min}$, df = sample moments − free parameters + equality constraints.

@@ -319,10 +319,7 @@ pub fn chol_solve(l: &Mat, b: &mut [f64]) {
         b[i] = (b[i] - s) / l.data[i * n + i];
     }
     for i in (0..n).rev() {
-        let mut s = 0.0;
-        for k in (i + 1)..n {
-            s += l.data[k * n + i] * b[k];
-        }
+        let s: f64 = b[i + 1..].iter().enumerate().map(|(k, bk)| l.data[(i + 1 + k) * n + i] * bk).sum();
         b[i] = (b[i] - s) / l.data[i * n + i];
     }
 }

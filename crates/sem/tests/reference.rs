@@ -100,7 +100,8 @@ fn check(name: &str, model: &str, data: Data, opts: FitOptions) {
         let Some(want) = num(&reference["fit_measures"][m]) else { continue };
         let got = fit.measure(m).unwrap_or(f64::NAN);
         // relative 1e-4, with the same floors as the shared compare_ref.py
-        if !((want - got).abs() <= (tol * want.abs().max(1e-2)).max(1e-6)) {
+        let within = (want - got).abs() <= (tol * want.abs().max(1e-2)).max(1e-6);
+        if !within {
             failures.push(format!("fit measure {m}: lavaan {want} entente {got}"));
         }
     }
