@@ -460,15 +460,13 @@ pub fn moments(data: &Mat) -> (Vec<f64>, Mat) {
     let mut cov = Mat::zeros(p, p);
     let mut d = vec![0.0; p];
     for i in 0..n {
-        for (j, dj) in d.iter_mut().enumerate() {
-            *dj = data[(i, j)] - mean[j];
+        for ((dj, x), m) in d.iter_mut().zip(data.row(i)).zip(&mean) {
+            *dj = x - m;
         }
+        // lower triangle, one row at a time: cov[j, ..=j] += d_j * d[..=j]
         for j in 0..p {
             let dj = d[j];
-            let row = cov.row_mut(j);
-            for k in 0..=j {
-                row[k] += dj * d[k];
-            }
+            sem_linalg::axpy(dj, &d[..=j], &mut cov.row_mut(j)[..=j]);
         }
     }
     for j in 0..p {

@@ -337,6 +337,48 @@ impl LinearConstraint {
     }
 }
 
+/// The expected information in the optimiser's space, $K^\top \mathcal I K$.
+fn projected_information(problem: &Problem, states: &[GroupState], k: Option<&Mat>) -> Mat {
+    let info = problem.information(states);
+    match k {
+        None => info,
+        Some(km) => km.t_matmul(&info.matmul(km)),
+    }
+}
+
+/// Inverse of the (projected) expected information at the current states.
+fn inverse_information(problem: &Problem, states: &[GroupState], k: Option<&Mat>) -> Mat {
+    let iz = projected_information(problem, states, k);
+    let l = factor_with_ridge(&iz);
+    let n = iz.rows();
+    let mut inv = Mat::zeros(n, n);
+    let mut work = Mat::zeros(n, n);
+    la::chol_inverse_into(&l, &mut inv, &mut work);
+    inv
+}
+
+/// BFGS update of an inverse-Hessian approximation $H$ with step $s$ and gradient change $y$:
+/// $H \leftarrow (I - \rho s y^\top) H (I - \rho y s^\top) + \rho s s^\top$, $\rho = 1/y^\top s$.
+/// Skipped when the curvature condition $y^\top s > 0$ fails.
+fn bfgs_update(h: &mut Mat, s: &[f64], y: &[f64]) {
+    let ys = la::dot(y, s);
+    let (ny, ns) = (la::dot(y, y).sqrt(), la::dot(s, s).sqrt());
+    if ys <= 1e-12 * ny * ns || !ys.is_finite() {
+        return;
+    }
+    let rho = 1.0 / ys;
+    let hy = h.mul_vec(y);
+    let yhy = la::dot(y, &hy);
+    let c = rho * rho * yhy + rho;
+    let n = s.len();
+    for i in 0..n {
+        let row = h.row_mut(i);
+        for j in 0..n {
+            row[j] += c * s[i] * s[j] - rho * (s[i] * hy[j] + hy[i] * s[j]);
+        }
+    }
+}
+
 /// Cholesky factor of a symmetric matrix, ridged along the diagonal until it factors (far from
 /// the optimum the information can be nearly singular).
 fn factor_with_ridge(iz: &Mat) -> Mat {
@@ -450,13 +492,15 @@ fn estimate_eq(
     let mut iterations = 0;
     let mut converged = false;
     let mut grad_max = f64::INFINITY;
-    // The Cholesky factor of the (projected) information, reused while steps are full and the
-    // gradient keeps shrinking fast: near the optimum the information changes little, and an
-    // iteration without it costs a fifth as much.
-    let mut factor: Option<Mat> = None;
-    let mut last_gmax = f64::INFINITY;
-    let mut last_full_step = false;
+    // Inverse-Hessian approximation: the inverse expected information at the first iterate
+    // (Fisher scoring), then refined by BFGS updates from gradient differences. Fisher scoring
+    // alone converges only linearly when the model does not fit exactly (the expected and the
+    // observed information differ); the updates restore superlinear convergence at the cost of
+    // $O(q^2)$ per iteration.
+    let mut hinv: Option<Mat> = None;
+    let mut prev: Option<(Vec<f64>, Vec<f64>)> = None; // (z, gz) at the previous iterate
     let mut f_change = f64::INFINITY;
+    let mut fresh = true;
     while iterations < opts.max_iter {
         let g = problem.gradient(&states);
         let gz = match &k {
@@ -465,7 +509,7 @@ fn estimate_eq(
         };
         grad_max = gz.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
         if trace {
-            eprintln!("iter {iterations} f {f:.15e} gmax {grad_max:.3e} reuse {}", factor.is_some());
+            eprintln!("iter {iterations} f {f:.15e} gmax {grad_max:.3e}");
         }
         // Converged: a small gradient, or an objective that no longer moves at machine precision
         // while the gradient is far inside lavaan's own check (1e-3).
@@ -473,22 +517,43 @@ fn estimate_eq(
             converged = true;
             break;
         }
-        let reuse = iterations >= 3 && last_full_step && grad_max < 0.5 * last_gmax;
-        if !reuse || factor.is_none() {
-            let info = problem.information(&states);
-            let iz = match &k {
-                None => info,
-                Some(km) => km.t_matmul(&info.matmul(km)),
-            };
-            factor = Some(factor_with_ridge(&iz));
+        // Fisher scoring while far from the optimum (fresh information each iteration, solved
+        // by its Cholesky factor), then quasi-Newton refinement from the inverse information at
+        // the switch point.
+        let fisher = iterations < 3 || grad_max > 1e-3;
+        let mut step: Vec<f64>;
+        if fisher {
+            hinv = None;
+            prev = None;
+            let l = factor_with_ridge(&projected_information(problem, &states, k.as_ref()));
+            step = gz.iter().map(|v| -v).collect();
+            la::chol_solve(&l, &mut step);
+            fresh = true;
+        } else {
+            match (&mut hinv, &prev) {
+                (Some(h), Some((zp, gp))) => {
+                    let sv: Vec<f64> = z.iter().zip(zp).map(|(a, b)| a - b).collect();
+                    let yv: Vec<f64> = gz.iter().zip(gp).map(|(a, b)| a - b).collect();
+                    bfgs_update(h, &sv, &yv);
+                }
+                _ => {
+                    hinv = Some(inverse_information(problem, &states, k.as_ref()));
+                    fresh = true;
+                }
+            }
+            let h = hinv.as_ref().expect("set above");
+            step = h.mul_vec(&gz).into_iter().map(|v| -v).collect();
         }
-        last_gmax = grad_max;
+        let mut slope = la::dot(&gz, &step);
+        if slope >= 0.0 {
+            // not a descent direction: restart from the information
+            let h = inverse_information(problem, &states, k.as_ref());
+            step = h.mul_vec(&gz).into_iter().map(|v| -v).collect();
+            slope = la::dot(&gz, &step);
+            hinv = Some(h);
+            fresh = true;
+        }
         iterations += 1;
-        let mut step: Vec<f64> = gz.iter().map(|v| -v).collect();
-        if let Some(l) = &factor {
-            la::chol_solve(l, &mut step);
-        }
-        let slope = la::dot(&gz, &step);
         let mut t = 1.0;
         let mut accepted = false;
         for _ in 0..40 {
@@ -496,6 +561,7 @@ fn estimate_eq(
             let xn = to_x(&zn);
             if let Some((fnew, fxn)) = problem.fmin(&xn, &mut states) {
                 if fnew <= f + 1e-4 * t * slope || (fnew - f).abs() <= 1e-15 * f.abs().max(1e-300) {
+                    prev = Some((z.clone(), gz.clone()));
                     z = zn;
                     x = xn;
                     f_change = (f - fnew).abs();
@@ -507,18 +573,17 @@ fn estimate_eq(
             }
             t *= 0.5;
         }
-        last_full_step = accepted && t >= 1.0;
         if !accepted {
-            if factor.is_some() && reuse {
-                // a stale factor may point badly: refresh it once before giving up
-                factor = None;
-                last_full_step = false;
-                let _ = problem.fmin(&x, &mut states);
+            let _ = problem.fmin(&x, &mut states);
+            if !fresh {
+                // a poor quasi-Newton matrix: restart from the information once
+                hinv = None;
+                prev = None;
                 continue;
             }
-            let _ = problem.fmin(&x, &mut states);
             break;
         }
+        fresh = false;
     }
     // final states are at x (the line search left them at the accepted point)
     let _ = problem.fmin(&x, &mut states);

@@ -191,14 +191,30 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
             let _ = writeln!(o, "Group {} [{}]:", g, fit.group_labels[g - 1]);
         }
         let rows: Vec<&ParamRow> = fit.parameters.iter().filter(|r| r.group == g).collect();
-        section(&mut o, "Latent Variables", rows.iter().filter(|r| r.op == "=~").copied(), true);
-        section(&mut o, "Regressions", rows.iter().filter(|r| r.op == "~").copied(), true);
-        section(&mut o, "Covariances", rows.iter().filter(|r| r.op == "~~" && r.lhs != r.rhs && !r.exo).copied(), true);
-        section(&mut o, "Intercepts", rows.iter().filter(|r| r.op == "~1" && !r.exo).copied(), false);
-        section(&mut o, "Variances", rows.iter().filter(|r| r.op == "~~" && r.lhs == r.rhs && !r.exo).copied(), false);
+        let vn = &fit.partable.vnames;
+        let endogenous =
+            |name: &str| if vn.is_lv(name) { !vn.lv_x.iter().any(|x| x == name) } else { !vn.is_ov_x(name) };
+        let section = |o: &mut String, title: &str, rows: Vec<&ParamRow>, grouped: bool| {
+            section(o, title, rows, grouped, &endogenous)
+        };
+        section(&mut o, "Latent Variables", rows.iter().filter(|r| r.op == "=~").copied().collect(), true);
+        section(&mut o, "Regressions", rows.iter().filter(|r| r.op == "~").copied().collect(), true);
+        section(
+            &mut o,
+            "Covariances",
+            rows.iter().filter(|r| r.op == "~~" && r.lhs != r.rhs && !r.exo).copied().collect(),
+            true,
+        );
+        section(&mut o, "Intercepts", rows.iter().filter(|r| r.op == "~1" && !r.exo).copied().collect(), false);
+        section(
+            &mut o,
+            "Variances",
+            rows.iter().filter(|r| r.op == "~~" && r.lhs == r.rhs && !r.exo).copied().collect(),
+            false,
+        );
     }
     let defs: Vec<&ParamRow> = fit.parameters.iter().filter(|r| r.op == ":=").collect();
-    section(&mut o, "Defined Parameters", defs.into_iter(), false);
+    section(&mut o, "Defined Parameters", defs, false, &|_| false);
     let cons: Vec<&ParamRow> = fit.parameters.iter().filter(|r| matches!(r.op.as_str(), "==" | "<" | ">")).collect();
     if !cons.is_empty() {
         let _ = writeln!(o);
@@ -252,8 +268,7 @@ fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
-fn section<'a>(o: &mut String, title: &str, rows: impl Iterator<Item = &'a ParamRow>, grouped: bool) {
-    let rows: Vec<&ParamRow> = rows.collect();
+fn section(o: &mut String, title: &str, rows: Vec<&ParamRow>, grouped: bool, endogenous: &dyn Fn(&str) -> bool) {
     if rows.is_empty() {
         return;
     }
@@ -272,9 +287,7 @@ fn section<'a>(o: &mut String, title: &str, rows: impl Iterator<Item = &'a Param
                 last = r.lhs.clone();
             }
             format!("    {}", r.rhs)
-        } else if r.op == "~1" {
-            format!("   .{}", r.lhs)
-        } else if r.op == ":=" {
+        } else if r.op == ":=" || !endogenous(&r.lhs) {
             format!("    {}", r.lhs)
         } else {
             format!("   .{}", r.lhs)

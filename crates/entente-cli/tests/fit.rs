@@ -1,0 +1,134 @@
+//! `entente fit`: output formats and bad input.
+use crate::util::{entente, repo, stderr, stdout, temp_file};
+use serde_json::Value;
+
+const HS: &str = "reference/data/HolzingerSwineford1939.csv";
+const CFA: &str = "reference/models/hs_cfa.lav";
+
+fn reference(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(repo(&format!("reference/{name}.json"))).unwrap()).unwrap()
+}
+
+#[test]
+fn json_matches_lavaan_reference() {
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--format", "json", "--timing"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let want = reference("hs_cfa");
+    for m in ["chisq", "cfi", "tli", "rmsea", "srmr", "aic", "bic"] {
+        let (a, b) = (out["fit_measures"][m].as_f64().unwrap(), want["fit_measures"][m].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "{m}: {a} vs lavaan {b}");
+    }
+    assert_eq!(out["npar"], 21);
+    assert_eq!(out["nobs"][0], 301);
+    assert_eq!(out["converged"], true);
+    let params = out["parameters"].as_array().unwrap();
+    assert_eq!(params.len(), 24);
+    let x2 = params.iter().find(|p| p["lhs"] == "visual" && p["rhs"] == "x2").unwrap();
+    for col in ["est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.lv", "std.all"] {
+        assert!(x2[col].is_number(), "column {col} missing");
+    }
+    assert!(out["timing"]["estimation"].as_f64().unwrap() >= 0.0);
+}
+
+#[test]
+fn text_summary_reads_like_lavaan() {
+    let o = entente(&["fit", "--example", "hs_cfa"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!("fit_hs_cfa_text", stdout(&o));
+}
+
+#[test]
+fn csv_has_one_row_per_parameter() {
+    let o = entente(&["fit", "--example", "polidemo", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "lhs,op,rhs,label,group,free,est,se,z,pvalue,ci.lower,ci.upper,std.lv,std.all,std.nox"
+    );
+    assert_eq!(lines.count(), reference("polidemo_sem")["parameters"].as_array().unwrap().len());
+}
+
+#[test]
+fn covariance_input_and_listwise_note() {
+    let o = entente(&[
+        "fit",
+        "--model",
+        &repo("reference/models/wheaton.lav"),
+        "--cov",
+        &repo("reference/data/wheaton.cov"),
+        "--nobs",
+        "932",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let want = reference("wheaton_cov")["fit_measures"]["chisq"].as_f64().unwrap();
+    assert!((out["fit_measures"]["chisq"].as_f64().unwrap() - want).abs() < 1e-4 * want);
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo("reference/data/hs_missing.csv")]);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("listwise deletion dropped 112 of 301 rows"), "{}", stderr(&o));
+}
+
+fn fails_with(args: &[&str], code: i32, needle: &str) {
+    let o = entente(args);
+    assert_eq!(o.status.code(), Some(code), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains(needle), "expected `{needle}` in: {}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+#[test]
+fn syntax_error_shows_line_column_and_caret() {
+    let m = temp_file("bad.lav", "visual =~ x1 + x2 + x3\ntextual =~ x4 + * x5\n");
+    let o = entente(&["fit", "--model", &m, "--data", &repo(HS)]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("line 2, column 17"), "{e}");
+    assert!(e.contains("textual =~ x4 + * x5"), "{e}");
+    assert!(e.contains("                ^"), "{e}");
+}
+
+#[test]
+fn bad_data_inputs() {
+    let m = temp_file("m.lav", "f =~ a + b + c\n");
+    let fit = |csv: &str, name: &str| {
+        vec!["fit".to_string(), "--model".into(), m.clone(), "--data".into(), temp_file(name, csv)]
+    };
+    let run = |args: Vec<String>, code: i32, needle: &str| {
+        let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+        fails_with(&a, code, needle)
+    };
+    run(fit("a,b,d\n1,2,3\n2,3,4\n", "missing.csv"), 1, "Variable `c` of the model is not a column of `missing.csv`");
+    run(fit("a,b,c\n1,2,3\n2,zz,4\n", "text.csv"), 1, "line 3 holds `zz`");
+    run(fit("", "empty.csv"), 1, "is empty");
+    run(fit("a,b,c\n", "header.csv"), 1, "no data rows");
+    run(fit("a,b,c,a\n1,2,3,4\n", "dup.csv"), 1, "two columns named `a`");
+    run(fit("a,b,c\n1,2,3\n4,5\n", "ragged.csv"), 1, "line 3");
+    run(fit("a,b,c\n1,2,3\n2,4,6\n3,6,9\n4,8,1\n", "singular.csv"), 1, "not positive definite");
+}
+
+#[test]
+fn model_problems() {
+    fails_with(
+        &["fit", "--model", &temp_file("ni.lav", "f =~ NA*x1 + x2 + x3\n"), "--data", &repo(HS)],
+        1,
+        "not identified",
+    );
+    fails_with(&["fit", "--example", "hs_cfa", "--max-iter", "2"], 1, "did not converge after 2 iterations");
+    fails_with(&["fit", "--model", "no/such/model.lav", "--data", &repo(HS)], 1, "cannot read the model file");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    fails_with(&["fit", "--model", &repo(CFA)], 2, "--data");
+    fails_with(&["fit", "--example", "nope"], 2, "unknown example `nope`");
+    fails_with(&["fit", "--model", &repo(CFA), "--cov", &repo("reference/data/wheaton.cov")], 2, "--nobs");
+    fails_with(
+        &["fit", "--model", &repo(CFA), "--data", &repo(HS), "--group-equal", "loadings"],
+        2,
+        "--group-equal needs --group",
+    );
+}
