@@ -1,0 +1,3 @@
+//! Population tests of the mismatch propositions P1-P6.
+
+pub mod glm;

@@ -1,0 +1,99 @@
+//! Bad input: missing answers, out of range, same partner names, unknown governance form.
+
+use alliance_core::assess::examples::example;
+use alliance_core::assess::{assess_texts, PartnerAnswers};
+use alliance_core::instruments::dyad::dyad_instrument;
+use alliance_core::AssessError;
+
+fn pair() -> (&'static str, &'static str) {
+    let e = example("economies").expect("example");
+    (e.text_a, e.text_b)
+}
+
+fn without_lines(text: &str, prefixes: &[&str]) -> String {
+    text.lines()
+        .filter(|l| !prefixes.iter().any(|p| l.starts_with(p)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn some_missing_answers_are_reported_and_scored_on_what_remains() {
+    let (a, b) = pair();
+    let a = without_lines(a, &["RCS_X2", "TRN_SCOPE", "LEG_"]);
+    let d = assess_texts("a.toml", &a, "b.toml", b).expect("enough remains");
+    let missing = &d.facts.profiles[0].missing;
+    assert!(missing.contains(&"RCS_X2".to_string()) && missing.contains(&"TRN_SCOPE".to_string()));
+    assert_eq!(missing.len(), 5);
+    assert_eq!(d.facts.profiles[0].motives.len(), 6);
+}
+
+#[test]
+fn too_many_missing_answers_are_refused_with_the_construct() {
+    let (a, b) = pair();
+    let a = without_lines(a, &["REC_"]);
+    let err = assess_texts("a.toml", &a, "b.toml", b).unwrap_err();
+    assert!(matches!(err, AssessError::TooFewAnswers { .. }));
+    let msg = err.to_string();
+    assert!(msg.contains("`a.toml`") && msg.contains("`REC`"), "{msg}");
+}
+
+#[test]
+fn out_of_range_answer_names_file_and_item() {
+    let (a, b) = pair();
+    let b = b.replace("TBP_VERIFY = 4", "TBP_VERIFY = 8");
+    let err = assess_texts("a.toml", a, "b.toml", &b).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Answer `TBP_VERIFY` = 8 in `b.toml` is out of range: answers run from 1 to 7."
+    );
+}
+
+#[test]
+fn same_partner_names_are_refused() {
+    let (a, _) = pair();
+    let err = assess_texts("a.toml", a, "copy.toml", a).unwrap_err();
+    assert!(matches!(err, AssessError::SamePartner { .. }));
+    assert!(err.to_string().contains("`Nordhafen Freight`"));
+}
+
+#[test]
+fn unknown_governance_form_is_refused() {
+    let (a, b) = pair();
+    let a = a.replace("governance = \"equity-jv\"", "governance = \"franchise\"");
+    let err = assess_texts("a.toml", &a, "b.toml", b).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("`franchise`") && msg.contains("`a.toml`") && msg.contains("licensing"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn missing_partner_field_is_named() {
+    let (a, b) = pair();
+    let a = without_lines(a, &["partner ="]);
+    let err = assess_texts("a.toml", &a, "b.toml", b).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`a.toml` has no `partner`; it is required."
+    );
+}
+
+#[test]
+fn unknown_item_is_named() {
+    let (a, _) = pair();
+    let a = format!("{a}\nRCS_X9 = 3\n");
+    let err = PartnerAnswers::from_toml("a.toml", &a, &dyad_instrument()).unwrap_err();
+    assert!(err.to_string().contains("`RCS_X9`"));
+}
+
+#[test]
+fn csv_out_of_range_names_the_row() {
+    let text = "partner,governance,RCS_IMP\nA,licensing,5\nA,licensing,0\n";
+    let err = PartnerAnswers::from_csv("a.csv", text, &dyad_instrument()).unwrap_err();
+    assert!(
+        err.to_string().contains("a.csv, row 2") && err.to_string().contains("`RCS_IMP`"),
+        "{err}"
+    );
+}

@@ -1,0 +1,4 @@
+//! Integration tests of alliance-core, one module per area.
+
+mod bad_input;
+mod examples;
