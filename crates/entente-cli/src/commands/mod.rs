@@ -2,6 +2,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod assess;
+
 /// Entente: structural equation modelling and alliance analytics.
 #[derive(Parser)]
 #[command(name = "entente", version, about)]
@@ -11,10 +13,15 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Diagnose one alliance: strategic match, learning race, trust-building.
+    Assess(assess::AssessArgs),
+}
 
 /// Parse the command line, run the verb, map errors to exit codes.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Assess(args) => assess::run(args),
+    }
 }
