@@ -2,3 +2,5 @@
 
 mod bad_input;
 mod examples;
+mod glm_reference;
+mod population;

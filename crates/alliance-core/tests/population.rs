@@ -1,0 +1,60 @@
+//! Population tests recover planted signs, and find nothing where nothing was planted.
+
+use alliance_core::population::propositions::test_propositions;
+use alliance_core::population::simulate::{simulate_population, Planted};
+use alliance_core::population::Verdict;
+
+#[test]
+fn planted_theory_signs_are_recovered() {
+    for seed in 1..=5 {
+        let data = simulate_population(800, seed, &Planted::theory());
+        let results = test_propositions(&data, 0.05).expect("fits");
+        assert_eq!(results.len(), 7);
+        for r in &results {
+            assert_eq!(
+                r.verdict,
+                Verdict::Supported,
+                "seed {seed}: {} {} est {} p {}",
+                r.proposition,
+                r.model,
+                r.estimate,
+                r.p_value
+            );
+        }
+    }
+}
+
+#[test]
+fn reversed_signs_are_reported_as_contradicted() {
+    let data = simulate_population(800, 11, &Planted::reversed());
+    for r in test_propositions(&data, 0.05).expect("fits") {
+        assert_eq!(
+            r.verdict,
+            Verdict::Contradicted,
+            "{} {} est {} p {}",
+            r.proposition,
+            r.model,
+            r.estimate,
+            r.p_value
+        );
+    }
+}
+
+#[test]
+fn null_population_rarely_supports_a_proposition() {
+    // Under no effect a one-sided "supported" happens with probability about alpha/2 = 0.025
+    // per test; 20 populations x 7 tests = 140 chances, so expect about 3.5.
+    let mut supported = 0;
+    for seed in 100..120 {
+        let data = simulate_population(400, seed, &Planted::null());
+        supported += test_propositions(&data, 0.05)
+            .expect("fits")
+            .iter()
+            .filter(|r| r.verdict == Verdict::Supported)
+            .count();
+    }
+    assert!(
+        supported <= 12,
+        "{supported} of 140 null tests came out supported"
+    );
+}
