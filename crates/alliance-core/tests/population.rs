@@ -58,3 +58,25 @@ fn null_population_rarely_supports_a_proposition() {
         "{supported} of 140 null tests came out supported"
     );
 }
+
+#[test]
+fn population_report_snapshot() {
+    use alliance_core::population::propositions::results_text;
+    let data = simulate_population(500, 3, &Planted::theory());
+    let results = test_propositions(&data, 0.05).expect("fits");
+    insta::assert_snapshot!(results_text(&results, data.len(), 0.05));
+}
+
+#[test]
+fn simulated_csv_reads_back() {
+    use alliance_core::population::data::write_population;
+    use alliance_core::population::read_population;
+    let data = simulate_population(30, 9, &Planted::theory());
+    let back = read_population("sim.csv", &write_population(&data)).expect("reads");
+    assert_eq!(back.len(), 30);
+    for (a, b) in data.iter().zip(&back) {
+        assert_eq!(a.quadrant, b.quadrant);
+        // written with 4 decimals
+        assert!((a.performance - b.performance).abs() < 1e-4);
+    }
+}

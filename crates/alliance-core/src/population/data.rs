@@ -198,7 +198,7 @@ pub fn write_population(records: &[AllianceRecord]) -> String {
     );
     for r in records {
         s.push_str(&format!(
-            "{},{},{},{:.4},{:.4},{:.4},{},{},{:.2}\n",
+            "{},{},{:.4},{:.4},{:.4},{:.4},{},{},{:.2}\n",
             r.id,
             r.quadrant.key(),
             r.integration,

@@ -181,7 +181,10 @@ pub fn fit_glm(
             "the data contain a value that is not a finite number",
         ));
     }
-    if family == Family::Binomial && y.iter().any(|&v| v != 0.0 && v != 1.0) {
+    if family == Family::Binomial
+        && y.iter()
+            .any(|&v| v.abs() > 1e-12 && (v - 1.0).abs() > 1e-12)
+    {
         return Err(est_err(model, "a logistic outcome must be 0 or 1"));
     }
     let mut eta: Vec<f64> = match family {

@@ -372,13 +372,14 @@ pub fn results_text(results: &[PropositionResult], n: usize, alpha: f64) -> Stri
     let mut s = format!(
         "Population tests of the mismatch propositions ({n} alliances, alpha = {alpha})\n\n"
     );
+    let w = results.iter().map(|r| r.model.len()).max().unwrap_or(5) + 2;
     s.push_str(&format!(
-        "{:<4}{:<50}{:<24}{:>4}{:>10}{:>22}{:>11}  {}\n",
+        "{:<4}{:<w$}{:<24}{:>4}{:>10}{:>22}{:>11}  {}\n",
         "P", "model", "term", "exp", "estimate", "95% CI", "p", "verdict"
     ));
     for r in results {
         s.push_str(&format!(
-            "{:<4}{:<50}{:<24}{:>4}{:>10.4}{:>22}{:>11.2e}  {}\n",
+            "{:<4}{:<w$}{:<24}{:>4}{:>10.4}{:>22}{:>11.2e}  {}\n",
             r.proposition,
             r.model,
             r.term,

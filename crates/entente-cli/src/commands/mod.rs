@@ -3,6 +3,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod assess;
+mod assess_population;
 
 /// Entente: structural equation modelling and alliance analytics.
 #[derive(Parser)]
@@ -16,6 +17,8 @@ struct Cli {
 enum Command {
     /// Diagnose one alliance: strategic match, learning race, trust-building.
     Assess(assess::AssessArgs),
+    /// Test propositions P1-P6 on a population of alliances (one CSV row per alliance).
+    AssessPopulation(assess_population::AssessPopulationArgs),
 }
 
 /// Parse the command line, run the verb, map errors to exit codes.
@@ -23,5 +26,6 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Assess(args) => assess::run(args),
+        Command::AssessPopulation(args) => assess_population::run(args),
     }
 }
