@@ -58,3 +58,24 @@ fn html_report_is_self_contained() {
     assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
     assert!(html.contains("Aurora Biologics"));
 }
+
+#[test]
+fn respondents_csv_are_aggregated_with_rwg() {
+    let a = include_str!("../data/examples/respondents/a.csv");
+    let b = include_str!("../data/examples/respondents/b.csv");
+    let d = alliance_core::assess::assess_texts("a.csv", a, "b.csv", b).expect("assesses");
+    assert_eq!(d.facts.profiles[0].respondents, 4);
+    let tbp = d.facts.profiles[1]
+        .agreement
+        .iter()
+        .find(|g| g.construct == "TBP")
+        .expect("TBP rwg");
+    // two respondents answer 2 and two answer 7 on every TBP item: variance 25/3 > 4, so rwg = 0
+    assert!(tbp.rwg.abs() < 1e-12);
+    let text = to_text(&d);
+    assert!(
+        text.contains("low agreement among Meridian Materials Lab's respondents on TBP (rwg 0.00)"),
+        "{text}"
+    );
+    insta::assert_snapshot!("text_respondents", text);
+}

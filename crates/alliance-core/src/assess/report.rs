@@ -47,6 +47,15 @@ fn missing_text(p: &PartnerProfile) -> String {
     }
 }
 
+/// An answer: integer when it is one, else one decimal (a mean over respondents).
+fn answer(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
 /// Plain-text report.
 pub fn to_text(d: &Diagnosis) -> String {
     let [a, b] = &d.facts.profiles;
@@ -135,7 +144,7 @@ pub fn to_text(d: &Diagnosis) -> String {
                 .iter()
                 .find(|x| x.motive == m)
                 .map_or("not scored".to_string(), |x| {
-                    format!("imp {:.0}, {:+.2}", x.importance, x.index)
+                    format!("imp {}, {:+.2}", answer(x.importance), x.index)
                 })
         };
         rows.push((format!("  {} {}", m.code(), m.name()), cell(a), cell(b)));
