@@ -458,13 +458,14 @@ pub fn rules_markdown() -> String {
     let mut out = String::from(
         "| rule | proposition | inputs | threshold | effect |\n|---|---|---|---|---|\n",
     );
+    let cell = |s: &str| s.replace('|', "\\|");
     for r in RULES {
         out.push_str(&format!(
             "| `{}` | {} | {} | {} | {:?} |\n",
             r.id,
             r.basis,
-            r.inputs,
-            r.threshold.map_or("categorical", |t| t.0),
+            cell(r.inputs),
+            cell(r.threshold.map_or("categorical", |t| t.0)),
             r.effect
         ));
     }

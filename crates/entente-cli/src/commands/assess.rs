@@ -57,12 +57,23 @@ fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("Cannot read `{}`", path.display()))
 }
 
+/// Write data to standard output; a closed pipe (`| head`) is not an error.
+pub(super) fn print_data(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: Cannot write to standard output: {e}.");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn emit(text: &str, output: Option<&Path>) -> ExitCode {
     match output {
-        None => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+        None => print_data(text),
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => {
                 eprintln!("Wrote `{}`.", path.display());

@@ -1,5 +1,6 @@
 //! `entente assess-population`: test propositions P1-P6 on many alliances.
 
+use super::assess::print_data;
 use alliance_core::population::data::write_population;
 use alliance_core::population::simulate::{simulate_population, Planted};
 use alliance_core::population::{read_population, results_text, test_propositions};
@@ -61,11 +62,9 @@ pub fn run(args: AssessPopulationArgs) -> ExitCode {
             PlantedEffects::Null => Planted::null(),
             PlantedEffects::Reversed => Planted::reversed(),
         };
-        print!(
-            "{}",
-            write_population(&simulate_population(n, args.seed, &planted))
-        );
-        return ExitCode::SUCCESS;
+        return print_data(&write_population(&simulate_population(
+            n, args.seed, &planted,
+        )));
     }
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
         eprintln!("error: `--alpha` must lie strictly between 0 and 1.");
@@ -92,14 +91,13 @@ pub fn run(args: AssessPopulationArgs) -> ExitCode {
         }
     };
     match args.format {
-        Format::Text => print!("{}", results_text(&results, n, args.alpha)),
+        Format::Text => print_data(&results_text(&results, n, args.alpha)),
         Format::Json => match serde_json::to_string_pretty(&results) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => print_data(&(s + "\n")),
             Err(e) => {
                 eprintln!("error: {e}.");
-                return ExitCode::from(1);
+                ExitCode::from(1)
             }
         },
     }
-    ExitCode::SUCCESS
 }
