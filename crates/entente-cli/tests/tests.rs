@@ -1,0 +1,3 @@
+//! Integration tests of the `entente` binary, one module per verb.
+
+mod assess;
