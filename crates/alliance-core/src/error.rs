@@ -95,6 +95,16 @@ pub enum AssessError {
         /// Form in the second source.
         second_form: String,
     },
+    /// The partners' equity shares add up to more than the whole.
+    #[error("The equity shares in `{first}` and `{second}` add up to {total}, more than 1.")]
+    EquityShares {
+        /// First source.
+        first: String,
+        /// Second source.
+        second: String,
+        /// Sum of the shares.
+        total: f64,
+    },
     /// A CSV of respondents mixes several partners.
     #[error("`{source_name}` mixes partners `{first}` and `{other}`: give one file per partner.")]
     MixedPartners {

@@ -97,3 +97,26 @@ fn csv_out_of_range_names_the_row() {
         "{err}"
     );
 }
+
+#[test]
+fn equity_shares_over_one_are_refused() {
+    let (a, b) = pair();
+    let b = b.replace("equity_share = 0.5", "equity_share = 0.7");
+    let err = assess_texts("a.toml", a, "b.toml", &b).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "The equity shares in `a.toml` and `b.toml` add up to 1.2, more than 1."
+    );
+}
+
+#[test]
+fn partners_disagreeing_on_governance_are_refused() {
+    let (a, b) = pair();
+    let b = b.replace("governance = \"equity-jv\"", "governance = \"licensing\"");
+    let err = assess_texts("a.toml", a, "b.toml", &b).unwrap_err();
+    assert!(matches!(err, AssessError::GovernanceDisagreement { .. }));
+    assert!(
+        err.to_string().contains("`b.toml` says `licensing`"),
+        "{err}"
+    );
+}

@@ -103,6 +103,15 @@ impl DyadFacts {
                 second_form: b.governance.key().into(),
             });
         }
+        if let (Some(x), Some(y)) = (a.equity_share, b.equity_share) {
+            if x + y > 1.0 + 1e-9 {
+                return Err(AssessError::EquityShares {
+                    first: a.source.clone(),
+                    second: b.source.clone(),
+                    total: x + y,
+                });
+            }
+        }
         let total_a: f64 = a.rationale.weights.values().sum();
         let total_b: f64 = b.rationale.weights.values().sum();
         let economic_share = (a.rationale.economic_share * total_a
@@ -293,4 +302,25 @@ pub fn diagnose(facts: DyadFacts) -> Diagnosis {
         _ => Vec::new(),
     };
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quadrant_from_signs() {
+        assert_eq!(Quadrant::of(-0.2, -0.9), Quadrant::EconomiesOfKnowledge);
+        assert_eq!(Quadrant::of(0.2, 0.0), Quadrant::SynergiesOfKnowledge);
+        assert_eq!(Quadrant::of(0.3, -0.3), Quadrant::Mismatch { explorer: 0 });
+        assert_eq!(Quadrant::of(-0.3, 0.3), Quadrant::Mismatch { explorer: 1 });
+        assert!(!Quadrant::of(-0.3, 0.3).is_match());
+    }
+
+    #[test]
+    fn lag_boundaries() {
+        assert_eq!(lag_of(LAG_SHORT_BELOW - 1e-9), Lag::Short);
+        assert_eq!(lag_of(LAG_SHORT_BELOW), Lag::Medium);
+        assert_eq!(lag_of(LAG_MEDIUM_BELOW), Lag::Long);
+    }
 }

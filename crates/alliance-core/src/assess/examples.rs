@@ -63,3 +63,17 @@ impl Example {
         assess_texts(self.file_a, self.text_a, self.file_b, self.text_b)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_names_are_unique_and_files_differ() {
+        let mut names: Vec<&str> = EXAMPLES.iter().map(|e| e.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EXAMPLES.len());
+        assert!(EXAMPLES.iter().all(|e| e.text_a != e.text_b));
+    }
+}

@@ -41,3 +41,24 @@ pub fn assess_answers(a: &PartnerAnswers, b: &PartnerAnswers) -> Result<Diagnosi
     let pb = score_partner(b, &inst)?;
     Ok(diagnose(DyadFacts::new(pa, pb)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::examples::example;
+
+    #[test]
+    fn same_partner_is_refused_before_scoring() {
+        let e = example("economies").expect("example");
+        let err = assess_texts("a.toml", e.text_a, "b.toml", e.text_a).unwrap_err();
+        assert!(matches!(err, AssessError::SamePartner { .. }));
+    }
+
+    #[test]
+    fn csv_and_toml_are_told_apart_by_extension() {
+        let e = example("economies").expect("example");
+        // TOML text under a .csv name is read as CSV and fails there, naming the file
+        let err = assess_texts("a.csv", e.text_a, "b.toml", e.text_b).unwrap_err();
+        assert!(err.to_string().contains("`a.csv`"), "{err}");
+    }
+}

@@ -3,7 +3,7 @@
 
 use super::answers::{GovernanceForm, RWG_ACCEPTABLE};
 use super::diagnosis::{Diagnosis, Quadrant};
-use super::rules::GovernanceFit;
+use super::rules::{GovernanceFit, Resolution};
 use super::scoring::PartnerProfile;
 use crate::instruments::dyad::Motive;
 use std::fmt::Write;
@@ -66,9 +66,22 @@ pub fn to_text(d: &Diagnosis) -> String {
         a.partner, b.partner
     );
     let _ = writeln!(s, "{}", "=".repeat(60));
+    let shares = match (a.equity_share, b.equity_share) {
+        (None, None) => String::new(),
+        (x, y) => {
+            let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.0}%", 100.0 * v));
+            format!(
+                "; equity shares {} {}, {} {}",
+                a.partner,
+                pct(x),
+                b.partner,
+                pct(y)
+            )
+        }
+    };
     let _ = writeln!(
         s,
-        "Governance: {} (integration {} of 4)\n",
+        "Governance: {} (integration {} of 4{shares})\n",
         d.facts.governance, d.facts.integration
     );
     let respondents = |p: &PartnerProfile| {
@@ -264,7 +277,7 @@ fn plane_svg(d: &Diagnosis) -> String {
             r##"<rect x="{x}" y="{y}" width="{h}" height="{h}" fill="{fill}"/><text x="{tx}" y="{ty}" font-size="12" text-anchor="middle" fill="#555">{label}</text>"##,
             h = size / 2.0,
             tx = x + size / 4.0,
-            ty = y + size / 4.0
+            ty = y + 18.0
         );
     }
     let band = 0.15 * size / 2.0;
@@ -287,6 +300,28 @@ fn plane_svg(d: &Diagnosis) -> String {
         bn = esc(&b.partner)
     );
     let (px, py) = (to_x(a.index), to_y(b.index));
+    // an arrow from the dyad toward the centre of the quadrant a mismatch is predicted to reach
+    let target = match d.resolution {
+        Some(Resolution::TowardEconomies) => Some((-0.5, -0.5)),
+        Some(Resolution::TowardSynergies) => Some((0.5, 0.5)),
+        _ => None,
+    };
+    if let Some((tx, ty)) = target {
+        let _ = write!(
+            s,
+            r##"<defs><marker id="head" markerWidth="8" markerHeight="8" refX="6" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 Z" fill="#c62828"/></marker></defs><line x1="{px:.1}" y1="{py:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="#c62828" stroke-width="2" stroke-dasharray="6 4" marker-end="url(#head)"/>"##,
+            x2 = to_x(tx),
+            y2 = to_y(ty)
+        );
+    }
+    let _ = write!(
+        s,
+        r##"<text x="{lx:.1}" y="{ly:.1}" font-size="12" fill="#1f4e79">({ea:+.2}, {eb:+.2})</text>"##,
+        lx = px + 10.0,
+        ly = py - 10.0,
+        ea = a.index,
+        eb = b.index
+    );
     let _ = write!(
         s,
         r##"<line x1="{px}" y1="{py}" x2="{px}" y2="{e}" stroke="#1f4e79" stroke-dasharray="3 3"/><line x1="{pad}" y1="{py}" x2="{px}" y2="{py}" stroke="#1f4e79" stroke-dasharray="3 3"/><circle cx="{px:.1}" cy="{py:.1}" r="7" fill="#1f4e79"><title>{an} {ea:+.2}, {bn} {eb:+.2}</title></circle></svg>"##,
@@ -387,7 +422,7 @@ pub fn to_html(d: &Diagnosis) -> String {
     }
     s.push_str("<div class=\"charts\"><figure>");
     s.push_str(&plane_svg(d));
-    s.push_str("<figcaption>Both partners on the exploitation-exploration plane (grey bands: borderline).</figcaption></figure><figure>");
+    s.push_str("<figcaption>Both partners on the exploitation-exploration plane (grey bands: borderline; red arrow: predicted resolution).</figcaption></figure><figure>");
     s.push_str(&bars_svg(
         &[
             (format!("{} learns", a.partner), d.facts.learning[0]),
@@ -427,4 +462,36 @@ pub fn to_html(d: &Diagnosis) -> String {
     s.push_str(&esc(&to_text(d)));
     s.push_str("</pre></body></html>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_markup_in_names() {
+        assert_eq!(
+            esc("<b>A&B</b> \"x\""),
+            "&lt;b&gt;A&amp;B&lt;/b&gt; &quot;x&quot;"
+        );
+    }
+
+    #[test]
+    fn answers_print_as_integers_or_means() {
+        assert_eq!(answer(5.0), "5");
+        assert_eq!(answer(5.25), "5.2");
+    }
+
+    #[test]
+    fn governance_fit_wording() {
+        assert_eq!(
+            fit_text(Some(GovernanceFit::OverIntegrated)),
+            "over-integrated"
+        );
+        assert!(fit_text(None).contains("P1 and P2"));
+        assert_eq!(
+            forms(&[GovernanceForm::Licensing, GovernanceForm::EquityJv]),
+            "licensing, equity JV"
+        );
+    }
 }
