@@ -119,3 +119,18 @@ fn population_bad_cell_is_exit_1_naming_row_and_column() {
         "{err}"
     );
 }
+
+#[test]
+fn docs_show_the_current_rule_table() {
+    let out = entente(&["assess", "--rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let doc: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "..", "docs", "assess.md"]
+        .iter()
+        .collect();
+    let doc = std::fs::read_to_string(doc).expect("docs/assess.md");
+    assert!(
+        doc.contains(table.trim()),
+        "docs/assess.md is out of date: paste `entente assess --rules`"
+    );
+}

@@ -246,7 +246,7 @@ pub fn diagnose(facts: DyadFacts) -> Diagnosis {
         facts,
     };
     for rule in RULES {
-        let subjects = (rule.test)(&d.facts, rule.threshold.map_or(0.0, |t| t.1));
+        let subjects = rule.fires(&d.facts);
         for subject in &subjects {
             let (partner, other) = match *subject {
                 Subject::Dyad => (None, None),
@@ -263,9 +263,6 @@ pub fn diagnose(facts: DyadFacts) -> Diagnosis {
                 finding: fill(rule.finding),
                 recommendation: fill(rule.recommendation),
             });
-            if rule.id == "BORDERLINE" {
-                d.borderline = true;
-            }
             if let (Effect::Spiral(_), Subject::Partner(slow)) = (rule.effect, subject) {
                 d.learning_balance.faster = Some(names[1 - slow].clone());
             }
@@ -280,6 +277,7 @@ pub fn diagnose(facts: DyadFacts) -> Diagnosis {
             Effect::Performance(l) => d.performance = d.performance.min(l),
             Effect::Learning(l) => d.learning = d.learning.min(l),
             Effect::CompetencyTrap => d.competency_trap = true,
+            Effect::Borderline => d.borderline = true,
             Effect::Spiral(l) => {
                 d.learning_balance.spiral_risk = d.learning_balance.spiral_risk.max(l)
             }

@@ -32,11 +32,6 @@ pub fn assess_texts(
 /// Assess a dyad from two partners' parsed answers.
 pub fn assess_answers(a: &PartnerAnswers, b: &PartnerAnswers) -> Result<Diagnosis, AssessError> {
     let inst = dyad_instrument();
-    if a.partner.trim().eq_ignore_ascii_case(b.partner.trim()) {
-        return Err(AssessError::SamePartner {
-            name: a.partner.clone(),
-        });
-    }
     let pa = score_partner(a, &inst)?;
     let pb = score_partner(b, &inst)?;
     Ok(diagnose(DyadFacts::new(pa, pb)?))
@@ -48,7 +43,7 @@ mod tests {
     use crate::assess::examples::example;
 
     #[test]
-    fn same_partner_is_refused_before_scoring() {
+    fn same_partner_is_refused() {
         let e = example("economies").expect("example");
         let err = assess_texts("a.toml", e.text_a, "b.toml", e.text_a).unwrap_err();
         assert!(matches!(err, AssessError::SamePartner { .. }));

@@ -124,6 +124,8 @@ pub enum Effect {
     CompetencyTrap,
     /// Dependency-spiral risk for the slower learner.
     Spiral(Level),
+    /// The quadrant is too close to call.
+    Borderline,
     /// A finding with no graded effect.
     Note,
 }
@@ -156,6 +158,13 @@ pub struct Rule {
     pub recommendation: &'static str,
     /// Which subjects the rule fires for (empty: it does not fire).
     pub test: fn(&DyadFacts, f64) -> Vec<Subject>,
+}
+
+impl Rule {
+    /// The subjects this rule fires for on these facts, with the rule's own threshold.
+    pub fn fires(&self, facts: &DyadFacts) -> Vec<Subject> {
+        (self.test)(facts, self.threshold.map_or(0.0, |t| t.1))
+    }
 }
 
 fn dyad_if(cond: bool) -> Vec<Subject> {
@@ -192,7 +201,7 @@ pub const RULES: &[Rule] = &[
         basis: Basis::Measurement,
         inputs: "|E| of each partner",
         threshold: Some(("|E| < 0.15", 0.15)),
-        effect: Effect::Note,
+        effect: Effect::Borderline,
         finding: "{p}'s overall exploitation-exploration index is too close to zero to call: the quadrant is borderline.",
         recommendation: "Discuss {p}'s motives explicitly with both teams before acting on the quadrant; re-assess with more respondents.",
         test: |f, t| partners_where(|i| f.profiles[i].index.abs() < t),
@@ -547,8 +556,11 @@ mod tests {
     }
 
     fn fires(id: &str, f: &DyadFacts) -> Vec<Subject> {
-        let rule = RULES.iter().find(|r| r.id == id).expect("rule exists");
-        (rule.test)(f, rule.threshold.map_or(0.0, |t| t.1))
+        RULES
+            .iter()
+            .find(|r| r.id == id)
+            .expect("rule exists")
+            .fires(f)
     }
 
     const LIC: GovernanceForm = GovernanceForm::Licensing;

@@ -6,6 +6,7 @@
 //! merger/acquisition), `dynamism` (0-1), `performance`, `learning`, `failed` (0/1),
 //! `terminated` (0/1: premature termination), `age` (years). An `id` column is optional.
 
+use crate::assess::Quadrant;
 use crate::error::AssessError;
 use serde::{Deserialize, Serialize};
 
@@ -24,10 +25,10 @@ pub enum PopQuadrant {
 impl PopQuadrant {
     /// Quadrant from the two indices (sign rule of the dyad assessment).
     pub fn from_indices(a: f64, b: f64) -> Self {
-        match (a >= 0.0, b >= 0.0) {
-            (false, false) => PopQuadrant::Economies,
-            (true, true) => PopQuadrant::Synergies,
-            _ => PopQuadrant::Mismatch,
+        match Quadrant::of(a, b) {
+            Quadrant::EconomiesOfKnowledge => PopQuadrant::Economies,
+            Quadrant::SynergiesOfKnowledge => PopQuadrant::Synergies,
+            Quadrant::Mismatch { .. } => PopQuadrant::Mismatch,
         }
     }
 

@@ -131,7 +131,8 @@ fn chol_solve(l: &[f64], p: usize, b: &[f64]) -> Vec<f64> {
     y
 }
 
-fn logistic(eta: f64) -> f64 {
+/// The logistic function $1/(1 + e^{-\eta})$, inverse of the logit link.
+pub fn logistic(eta: f64) -> f64 {
     1.0 / (1.0 + (-eta).exp())
 }
 
@@ -317,13 +318,13 @@ pub fn fit_glm(
     let has_intercept = columns
         .iter()
         .any(|c| c.iter().all(|&v| (v - 1.0).abs() < 1e-15));
-    let ybar = y.iter().sum::<f64>() / n as f64;
-    let null_mu = vec![if has_intercept { ybar } else { 0.0 }; n];
-    let null_mu = match family {
-        Family::Binomial if !has_intercept => vec![0.5; n],
-        _ => null_mu,
+    // the null model is the intercept-only fit, or eta = 0 without an intercept (as in R)
+    let null_mean = match (has_intercept, family) {
+        (true, _) => y.iter().sum::<f64>() / n as f64,
+        (false, Family::Gaussian) => 0.0,
+        (false, Family::Binomial) => 0.5,
     };
-    let null_deviance = self::deviance(family, y, &null_mu);
+    let null_deviance = self::deviance(family, y, &vec![null_mean; n]);
     let aic = match family {
         Family::Binomial => deviance + 2.0 * p as f64,
         Family::Gaussian => {

@@ -10,6 +10,7 @@
 //! - learning = 0.1 + b7 explore + N(0, 0.5)
 
 use super::data::{AllianceRecord, PopQuadrant};
+use super::glm::logistic;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -73,10 +74,6 @@ impl Planted {
             explore_learning: -t.explore_learning,
         }
     }
-}
-
-fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// Simulate `n` alliances from a seed.
