@@ -4,3 +4,4 @@ mod bad_input;
 mod examples;
 mod glm_reference;
 mod population;
+mod properties;
