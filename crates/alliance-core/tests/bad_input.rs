@@ -120,3 +120,27 @@ fn partners_disagreeing_on_governance_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn the_answers_template_parses_and_answers_every_item() {
+    let inst = dyad_instrument();
+    let a = PartnerAnswers::from_toml("template.toml", &inst.answers_template(), &inst)
+        .expect("template parses");
+    assert_eq!(a.answers.len(), inst.items().count());
+    assert_eq!(
+        a.governance,
+        alliance_core::assess::GovernanceForm::EquityJv
+    );
+}
+
+#[test]
+fn a_text_answer_is_refused_with_its_item() {
+    let (a, b) = pair();
+    let a = a.replace("RCS_X1 = 2", "RCS_X1 = \"low\"");
+    let err = assess_texts("a.toml", &a, "b.toml", b).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("Cannot read `a.toml`") && msg.contains("`RCS_X1`"),
+        "{msg}"
+    );
+}
