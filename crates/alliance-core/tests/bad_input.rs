@@ -134,6 +134,18 @@ fn the_answers_template_parses_and_answers_every_item() {
 }
 
 #[test]
+fn the_csv_header_reads_as_an_empty_respondents_file_header() {
+    let inst = dyad_instrument();
+    let header = inst.csv_header();
+    // every column present, only `RCS_IMP` answered
+    let empty = ",".repeat(header.matches(',').count() - 4);
+    let text = format!("{header}Acme,1,licensing,,5{empty}\n");
+    let a = PartnerAnswers::from_csv("r.csv", &text, &inst).expect("header is valid");
+    assert_eq!(a.answers.len(), 1);
+    assert!((a.answers["RCS_IMP"] - 5.0).abs() < 1e-12);
+}
+
+#[test]
 fn a_text_answer_is_refused_with_its_item() {
     let (a, b) = pair();
     let a = a.replace("RCS_X1 = 2", "RCS_X1 = \"low\"");

@@ -213,6 +213,14 @@ impl Instrument {
         out
     }
 
+    /// The header of a respondents CSV (one row per respondent of one partner): `partner`,
+    /// `respondent`, `governance`, `equity_share`, then every item id.
+    pub fn csv_header(&self) -> String {
+        let mut cols = vec!["partner", "respondent", "governance", "equity_share"];
+        cols.extend(self.items().map(|i| i.id.as_str()));
+        cols.join(",") + "\n"
+    }
+
     /// A TOML answers file to fill in: header fields then one commented line per item.
     pub fn answers_template(&self) -> String {
         let mut out = String::from(

@@ -42,6 +42,9 @@ pub struct AssessArgs {
     /// Print an answers-file template (TOML) to fill in.
     #[arg(long)]
     template: bool,
+    /// Print the header of a respondents CSV (several respondents per partner).
+    #[arg(long)]
+    csv_template: bool,
     /// Print the rule table (Markdown).
     #[arg(long)]
     rules: bool,
@@ -110,6 +113,9 @@ pub fn run(args: AssessArgs) -> ExitCode {
     }
     if args.template {
         return emit(&dyad_instrument().answers_template(), out);
+    }
+    if args.csv_template {
+        return emit(&dyad_instrument().csv_header(), out);
     }
     if args.rules {
         return emit(&rules_markdown(), out);
