@@ -10,7 +10,8 @@ const DATA: &str = include_str!("reference/glm_data.csv");
 const REFERENCE: &str = include_str!("reference/glm_reference.json");
 
 /// R prints to 15 significant digits and both solutions are converged to ~1e-14 in deviance,
-/// so 1e-6 (the requirement) leaves ample room; relative for large values (deviance, AIC).
+/// so 1e-6 (the requirement) leaves ample room (measured agreement: better than 1e-9);
+/// relative for large values (deviance, AIC).
 const TOL: f64 = 1e-6;
 
 fn close(what: &str, ours: f64, r: f64) {

@@ -149,6 +149,54 @@ fn deviance(family: Family, y: &[f64], mu: &[f64]) -> f64 {
     }
 }
 
+/// Accumulate $X^\top W X$ (full, symmetric) and $X^\top W z$ at the current $\eta$, $\mu$.
+fn normal_equations(
+    family: Family,
+    columns: &[Vec<f64>],
+    y: &[f64],
+    eta: &[f64],
+    mu: &[f64],
+    xtwx: &mut [f64],
+    xtwz: &mut [f64],
+) {
+    let p = columns.len();
+    xtwx.iter_mut().for_each(|v| *v = 0.0);
+    xtwz.iter_mut().for_each(|v| *v = 0.0);
+    for i in 0..y.len() {
+        // d mu / d eta and the variance function coincide for the logit link
+        let d_mu = match family {
+            Family::Gaussian => 1.0,
+            Family::Binomial => mu[i] * (1.0 - mu[i]),
+        };
+        let w = match family {
+            Family::Gaussian => 1.0,
+            Family::Binomial => d_mu,
+        };
+        let z = eta[i] + (y[i] - mu[i]) / d_mu;
+        for a in 0..p {
+            let xa = columns[a][i] * w;
+            xtwz[a] += xa * z;
+            for b in 0..=a {
+                xtwx[a * p + b] += xa * columns[b][i];
+            }
+        }
+    }
+    for a in 0..p {
+        for b in 0..a {
+            xtwx[b * p + a] = xtwx[a * p + b];
+        }
+    }
+}
+
+fn factor(model: &str, xtwx: &[f64], p: usize) -> Result<Vec<f64>, AssessError> {
+    cholesky(xtwx, p).ok_or_else(|| {
+        est_err(
+            model,
+            "the design matrix is singular (a term is constant or collinear with others)",
+        )
+    })
+}
+
 /// Fit a GLM. `columns` are the design matrix's columns (include a column of ones for the
 /// intercept), `terms` their names; `model` labels errors.
 pub fn fit_glm(
@@ -214,34 +262,8 @@ pub fn fit_glm(
     let mut converged = false;
     while iterations < opts.max_iter {
         iterations += 1;
-        xtwx.iter_mut().for_each(|v| *v = 0.0);
-        xtwz.iter_mut().for_each(|v| *v = 0.0);
-        for i in 0..n {
-            let (d_mu, var) = match family {
-                Family::Gaussian => (1.0, 1.0),
-                Family::Binomial => (mu[i] * (1.0 - mu[i]), mu[i] * (1.0 - mu[i])),
-            };
-            let w = d_mu * d_mu / var;
-            let z = eta[i] + (y[i] - mu[i]) / d_mu;
-            for a in 0..p {
-                let xa = columns[a][i] * w;
-                xtwz[a] += xa * z;
-                for b in 0..=a {
-                    xtwx[a * p + b] += xa * columns[b][i];
-                }
-            }
-        }
-        for a in 0..p {
-            for b in 0..a {
-                xtwx[b * p + a] = xtwx[a * p + b];
-            }
-        }
-        chol = cholesky(&xtwx, p).ok_or_else(|| {
-            est_err(
-                model,
-                "the design matrix is singular (a term is constant or collinear with others)",
-            )
-        })?;
+        normal_equations(family, columns, y, &eta, &mu, &mut xtwx, &mut xtwz);
+        chol = factor(model, &xtwx, p)?;
         beta = chol_solve(&chol, p, &xtwz);
         for (i, e) in eta.iter_mut().enumerate() {
             *e = (0..p).map(|a| columns[a][i] * beta[a]).sum();
@@ -277,8 +299,12 @@ pub fn fit_glm(
         Family::Gaussian => deviance / df_residual as f64,
         Family::Binomial => 1.0,
     };
-    // (X'WX)^{-1} at the solution (the weights for the binomial are those of the last step,
-    // as in R's summary.glm, which uses the weights of the final iteration)
+    // (X'WX)^{-1} at the solution: the binomial weights are recomputed at the final estimates
+    // (R's summary.glm uses those of the last iteration, equal at convergence)
+    if family == Family::Binomial {
+        normal_equations(family, columns, y, &eta, &mu, &mut xtwx, &mut xtwz);
+        chol = factor(model, &xtwx, p)?;
+    }
     let mut inv_diag = vec![0.0; p];
     for (a, d) in inv_diag.iter_mut().enumerate() {
         let mut e = vec![0.0; p];
