@@ -157,24 +157,21 @@ pub fn read_population(source: &str, text: &str) -> Result<Vec<AllianceRecord>, 
             (_, Some((a, b))) => PopQuadrant::from_indices(num(a)?, num(b)?),
             _ => return Err(bad(source, row, "quadrant", "the value is missing")),
         };
-        let integration = num(ci)?;
-        if !(1.0..=4.0).contains(&integration) {
-            return Err(bad(
-                source,
-                row,
-                "integration",
-                format!("{integration} is outside 1-4"),
-            ));
-        }
-        let dynamism = num(cd)?;
-        if !(0.0..=1.0).contains(&dynamism) {
-            return Err(bad(
-                source,
-                row,
-                "dynamism",
-                format!("{dynamism} is outside 0-1"),
-            ));
-        }
+        let ranged = |c: usize, lo: f64, hi: f64| -> Result<f64, AssessError> {
+            let v = num(c)?;
+            if (lo..=hi).contains(&v) {
+                Ok(v)
+            } else {
+                Err(bad(
+                    source,
+                    row,
+                    &headers[c],
+                    format!("{v} is outside {lo}-{hi}"),
+                ))
+            }
+        };
+        let integration = ranged(ci, 1.0, 4.0)?;
+        let dynamism = ranged(cd, 0.0, 1.0)?;
         out.push(AllianceRecord {
             id: id_col
                 .and_then(|c| rec.get(c))
