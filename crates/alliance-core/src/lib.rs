@@ -25,9 +25,11 @@
 //!
 //! ## Population tests ([`population`])
 //! One row per alliance; propositions P1-P6 become regressions (logistic for failure and
-//! premature termination, linear for integration, performance and learning, a dynamism x
-//! quadrant interaction for P6), estimated by a small IRLS GLM ([`population::glm`]) checked
-//! against R's `glm()`; each gets an estimate, a confidence interval, a p-value and a verdict.
+//! premature termination, linear for integration, performance and learning, proportional odds
+//! for integration levels, a dynamism x quadrant interaction for P6), estimated by a small IRLS
+//! GLM ([`population::glm`]) checked against R's `glm()` and a cumulative-logit model
+//! ([`population::ordinal`]) checked against `MASS::polr()`; each gets an estimate, a confidence
+//! interval, a p-value and a verdict.
 //!
 //! Sources: Hamel (1991) on inter-partner learning; the strategic-mismatch explanation of IJV
 //! failure (exploitation/exploration, March 1991); Kotelnikov on building trust; see

@@ -99,7 +99,7 @@ fn population_round_trip_through_a_simulated_csv() {
         .iter()
         .map(|r| r["verdict"].as_str().expect("verdict"))
         .collect();
-    assert_eq!(verdicts.len(), 7);
+    assert_eq!(verdicts.len(), 9);
     assert!(verdicts.iter().all(|v| *v == "supported"), "{verdicts:?}");
 }
 

@@ -25,6 +25,17 @@ pub enum Family {
     Gaussian,
     /// Bernoulli outcomes, logit link (logistic regression).
     Binomial,
+    /// Ordered outcome, cumulative logit with proportional odds (see [`super::ordinal`]).
+    CumulativeLogit,
+}
+
+/// The link of an IRLS fit (the GLM families this driver handles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Gaussian, identity link.
+    Identity,
+    /// Binomial, logit link.
+    Logit,
 }
 
 /// Options of the IRLS driver.
@@ -92,7 +103,7 @@ fn est_err(model: &str, message: impl Into<String>) -> AssessError {
 
 /// In-place Cholesky factor (lower triangle) of a symmetric positive definite `p x p` matrix
 /// stored row-major; `None` when it is not positive definite.
-fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
+pub(crate) fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
     let mut l = vec![0.0; p * p];
     for i in 0..p {
         for j in 0..=i {
@@ -114,7 +125,7 @@ fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
 }
 
 /// Solve $L L^\top x = b$.
-fn chol_solve(l: &[f64], p: usize, b: &[f64]) -> Vec<f64> {
+pub(crate) fn chol_solve(l: &[f64], p: usize, b: &[f64]) -> Vec<f64> {
     let mut y = b.to_vec();
     for i in 0..p {
         for k in 0..i {
@@ -142,16 +153,16 @@ fn binomial_dev(y: f64, mu: f64) -> f64 {
     2.0 * (term(y, mu) + term(1.0 - y, 1.0 - mu))
 }
 
-fn deviance(family: Family, y: &[f64], mu: &[f64]) -> f64 {
-    match family {
-        Family::Gaussian => y.iter().zip(mu).map(|(a, b)| (a - b).powi(2)).sum(),
-        Family::Binomial => y.iter().zip(mu).map(|(&a, &b)| binomial_dev(a, b)).sum(),
+fn deviance(link: Link, y: &[f64], mu: &[f64]) -> f64 {
+    match link {
+        Link::Identity => y.iter().zip(mu).map(|(a, b)| (a - b).powi(2)).sum(),
+        Link::Logit => y.iter().zip(mu).map(|(&a, &b)| binomial_dev(a, b)).sum(),
     }
 }
 
 /// Accumulate $X^\top W X$ (full, symmetric) and $X^\top W z$ at the current $\eta$, $\mu$.
 fn normal_equations(
-    family: Family,
+    link: Link,
     columns: &[Vec<f64>],
     y: &[f64],
     eta: &[f64],
@@ -164,13 +175,13 @@ fn normal_equations(
     xtwz.iter_mut().for_each(|v| *v = 0.0);
     for i in 0..y.len() {
         // d mu / d eta and the variance function coincide for the logit link
-        let d_mu = match family {
-            Family::Gaussian => 1.0,
-            Family::Binomial => mu[i] * (1.0 - mu[i]),
+        let d_mu = match link {
+            Link::Identity => 1.0,
+            Link::Logit => mu[i] * (1.0 - mu[i]),
         };
-        let w = match family {
-            Family::Gaussian => 1.0,
-            Family::Binomial => d_mu,
+        let w = match link {
+            Link::Identity => 1.0,
+            Link::Logit => d_mu,
         };
         let z = eta[i] + (y[i] - mu[i]) / d_mu;
         for a in 0..p {
@@ -198,7 +209,8 @@ fn factor(model: &str, xtwx: &[f64], p: usize) -> Result<Vec<f64>, AssessError> 
 }
 
 /// Fit a GLM. `columns` are the design matrix's columns (include a column of ones for the
-/// intercept), `terms` their names; `model` labels errors.
+/// intercept), `terms` their names; `model` labels errors. [`Family::CumulativeLogit`] is
+/// handed to [`super::ordinal::fit_ordinal`] (its columns must not include an intercept).
 pub fn fit_glm(
     model: &str,
     family: Family,
@@ -207,6 +219,13 @@ pub fn fit_glm(
     terms: &[String],
     opts: &GlmOptions,
 ) -> Result<GlmFit, AssessError> {
+    let link = match family {
+        Family::Gaussian => Link::Identity,
+        Family::Binomial => Link::Logit,
+        Family::CumulativeLogit => {
+            return super::ordinal::fit_ordinal(model, y, columns, terms, opts)
+        }
+    };
     let n = y.len();
     let p = columns.len();
     if p == 0 || terms.len() != p || columns.iter().any(|c| c.len() != n) {
@@ -230,15 +249,15 @@ pub fn fit_glm(
             "the data contain a value that is not a finite number",
         ));
     }
-    if family == Family::Binomial
+    if link == Link::Logit
         && y.iter()
             .any(|&v| v.abs() > 1e-12 && (v - 1.0).abs() > 1e-12)
     {
         return Err(est_err(model, "a logistic outcome must be 0 or 1"));
     }
-    let mut eta: Vec<f64> = match family {
-        Family::Gaussian => y.to_vec(),
-        Family::Binomial => y
+    let mut eta: Vec<f64> = match link {
+        Link::Identity => y.to_vec(),
+        Link::Logit => y
             .iter()
             .map(|&v| {
                 let mu = (v + 0.5) / 2.0;
@@ -247,13 +266,13 @@ pub fn fit_glm(
             .collect(),
     };
     let mu_of = |eta: &[f64]| -> Vec<f64> {
-        match family {
-            Family::Gaussian => eta.to_vec(),
-            Family::Binomial => eta.iter().map(|&e| logistic(e)).collect(),
+        match link {
+            Link::Identity => eta.to_vec(),
+            Link::Logit => eta.iter().map(|&e| logistic(e)).collect(),
         }
     };
     let mut mu = mu_of(&eta);
-    let mut dev_old = deviance(family, y, &mu);
+    let mut dev_old = deviance(link, y, &mu);
     let mut beta = vec![0.0; p];
     let mut chol = Vec::new();
     let mut xtwx = vec![0.0; p * p];
@@ -262,15 +281,15 @@ pub fn fit_glm(
     let mut converged = false;
     while iterations < opts.max_iter {
         iterations += 1;
-        normal_equations(family, columns, y, &eta, &mu, &mut xtwx, &mut xtwz);
+        normal_equations(link, columns, y, &eta, &mu, &mut xtwx, &mut xtwz);
         chol = factor(model, &xtwx, p)?;
         beta = chol_solve(&chol, p, &xtwz);
         for (i, e) in eta.iter_mut().enumerate() {
             *e = (0..p).map(|a| columns[a][i] * beta[a]).sum();
         }
         mu = mu_of(&eta);
-        let dev = deviance(family, y, &mu);
-        if (dev - dev_old).abs() / (dev.abs() + 0.1) < opts.tol || family == Family::Gaussian {
+        let dev = deviance(link, y, &mu);
+        if (dev - dev_old).abs() / (dev.abs() + 0.1) < opts.tol || link == Link::Identity {
             // one weighted least-squares step is exact for the Gaussian identity model
             dev_old = dev;
             converged = true;
@@ -287,7 +306,7 @@ pub fn fit_glm(
             ),
         ));
     }
-    if family == Family::Binomial && mu.iter().any(|&m| !(1e-10..=1.0 - 1e-10).contains(&m)) {
+    if link == Link::Logit && mu.iter().any(|&m| !(1e-10..=1.0 - 1e-10).contains(&m)) {
         return Err(est_err(
             model,
             "fitted probabilities of 0 or 1 occurred (complete separation)",
@@ -295,14 +314,14 @@ pub fn fit_glm(
     }
     let deviance = dev_old;
     let df_residual = n - p;
-    let dispersion = match family {
-        Family::Gaussian => deviance / df_residual as f64,
-        Family::Binomial => 1.0,
+    let dispersion = match link {
+        Link::Identity => deviance / df_residual as f64,
+        Link::Logit => 1.0,
     };
     // (X'WX)^{-1} at the solution: the binomial weights are recomputed at the final estimates
     // (R's summary.glm uses those of the last iteration, equal at convergence)
-    if family == Family::Binomial {
-        normal_equations(family, columns, y, &eta, &mu, &mut xtwx, &mut xtwz);
+    if link == Link::Logit {
+        normal_equations(link, columns, y, &eta, &mu, &mut xtwx, &mut xtwz);
         chol = factor(model, &xtwx, p)?;
     }
     let mut inv_diag = vec![0.0; p];
@@ -314,15 +333,15 @@ pub fn fit_glm(
     let std_error: Vec<f64> = inv_diag.iter().map(|d| (dispersion * d).sqrt()).collect();
     let statistic: Vec<f64> = beta.iter().zip(&std_error).map(|(b, s)| b / s).collect();
     let alpha = 1.0 - opts.level;
-    let (p_value, q): (Vec<f64>, f64) = match family {
-        Family::Binomial => {
+    let (p_value, q): (Vec<f64>, f64) = match link {
+        Link::Logit => {
             let norm = Normal::new(0.0, 1.0).map_err(|e| est_err(model, e.to_string()))?;
             (
                 statistic.iter().map(|z| 2.0 * norm.cdf(-z.abs())).collect(),
                 norm.inverse_cdf(1.0 - alpha / 2.0),
             )
         }
-        Family::Gaussian => {
+        Link::Identity => {
             let t = StudentsT::new(0.0, 1.0, df_residual as f64)
                 .map_err(|e| est_err(model, e.to_string()))?;
             (
@@ -345,15 +364,15 @@ pub fn fit_glm(
         .iter()
         .any(|c| c.iter().all(|&v| (v - 1.0).abs() < 1e-15));
     // the null model is the intercept-only fit, or eta = 0 without an intercept (as in R)
-    let null_mean = match (has_intercept, family) {
+    let null_mean = match (has_intercept, link) {
         (true, _) => y.iter().sum::<f64>() / n as f64,
-        (false, Family::Gaussian) => 0.0,
-        (false, Family::Binomial) => 0.5,
+        (false, Link::Identity) => 0.0,
+        (false, Link::Logit) => 0.5,
     };
-    let null_deviance = self::deviance(family, y, &vec![null_mean; n]);
-    let aic = match family {
-        Family::Binomial => deviance + 2.0 * p as f64,
-        Family::Gaussian => {
+    let null_deviance = self::deviance(link, y, &vec![null_mean; n]);
+    let aic = match link {
+        Link::Logit => deviance + 2.0 * p as f64,
+        Link::Identity => {
             let nf = n as f64;
             nf * ((2.0 * std::f64::consts::PI * deviance / nf).ln() + 1.0) + 2.0 * (p as f64 + 1.0)
         }

@@ -5,6 +5,7 @@
 
 pub mod data;
 pub mod glm;
+pub mod ordinal;
 pub mod propositions;
 pub mod simulate;
 

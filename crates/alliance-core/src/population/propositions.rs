@@ -5,11 +5,16 @@
 //! |---|---|---|---|---|
 //! | P1 | integration ~ exploit_match + explore_match (reference: mismatch) | linear | exploit_match | - |
 //! | P2 | integration ~ exploit_match + explore_match | linear | explore_match | + |
+//! | P1 | integration ~ exploit_match + explore_match | ordinal (proportional odds) | exploit_match | - |
+//! | P2 | integration ~ exploit_match + explore_match | ordinal (proportional odds) | explore_match | + |
 //! | P3 | failed ~ mismatch + age | logistic | mismatch | + |
 //! | P3 | terminated ~ mismatch + age (premature termination) | logistic | mismatch | + |
 //! | P4 | performance ~ mismatch + dynamism + age | linear | mismatch | - |
 //! | P5 | learning ~ explore_match + mismatch (reference: exploit-match) | linear | explore_match | + |
 //! | P6 | performance ~ explore_match * dynamism + age, matches only | linear | explore_match:dynamism | + |
+//!
+//! The ordinal models run only when every integration value is a whole level (1-4); for
+//! continuous integration scores only the linear models are fitted.
 //!
 //! Verdict: **supported** when the estimate has the predicted sign and $p < \alpha$;
 //! **contradicted** when it has the opposite sign and $p < \alpha$; **not supported** otherwise.
@@ -191,6 +196,26 @@ pub const SPECS: &[PropositionSpec] = &[
         matches_only: false,
     },
     PropositionSpec {
+        id: "P1",
+        hypothesis: "Exploit-matches involve a low level of integration (ordinal model).",
+        outcome: Outcome::Integration,
+        family: Family::CumulativeLogit,
+        terms: &[Term::ExploitMatch, Term::ExploreMatch],
+        target: Term::ExploitMatch,
+        expected: Sign::Negative,
+        matches_only: false,
+    },
+    PropositionSpec {
+        id: "P2",
+        hypothesis: "Explore-matches involve a high level of integration (ordinal model).",
+        outcome: Outcome::Integration,
+        family: Family::CumulativeLogit,
+        terms: &[Term::ExploitMatch, Term::ExploreMatch],
+        target: Term::ExploreMatch,
+        expected: Sign::Positive,
+        matches_only: false,
+    },
+    PropositionSpec {
         id: "P3",
         hypothesis: "Mismatches have a higher predisposition to failure.",
         outcome: Outcome::Failed,
@@ -251,22 +276,18 @@ pub const SPECS: &[PropositionSpec] = &[
 impl PropositionSpec {
     /// R-style formula.
     pub fn formula(&self) -> String {
+        let kind = match (self.family, self.matches_only) {
+            (Family::CumulativeLogit, _) => " (ordinal)",
+            (_, true) => " (matches only)",
+            _ => "",
+        };
         let rhs: Vec<&str> = self
             .terms
             .iter()
             .filter(|t| **t != Term::Intercept)
             .map(|t| t.name())
             .collect();
-        format!(
-            "{} ~ {}{}",
-            self.outcome.name(),
-            rhs.join(" + "),
-            if self.matches_only {
-                " (matches only)"
-            } else {
-                ""
-            }
-        )
+        format!("{} ~ {}{}", self.outcome.name(), rhs.join(" + "), kind)
     }
 }
 
@@ -364,7 +385,14 @@ pub fn test_propositions(
     data: &[AllianceRecord],
     alpha: f64,
 ) -> Result<Vec<PropositionResult>, AssessError> {
-    SPECS.iter().map(|s| run_spec(s, data, alpha)).collect()
+    let levels = data
+        .iter()
+        .all(|r| (r.integration - r.integration.round()).abs() < 1e-9);
+    SPECS
+        .iter()
+        .filter(|s| levels || s.family != Family::CumulativeLogit)
+        .map(|s| run_spec(s, data, alpha))
+        .collect()
 }
 
 /// Text table of the results.
@@ -428,7 +456,11 @@ mod tests {
             "integration ~ exploit_match + explore_match"
         );
         assert_eq!(
-            SPECS[6].formula(),
+            SPECS[2].formula(),
+            "integration ~ exploit_match + explore_match (ordinal)"
+        );
+        assert_eq!(
+            SPECS[SPECS.len() - 1].formula(),
             "performance ~ explore_match + dynamism + explore_match:dynamism + age (matches only)"
         );
     }

@@ -3,7 +3,8 @@
 //!
 //! Each alliance draws a quadrant (economies, synergies, mismatch with probabilities 0.3, 0.3,
 //! 0.4), dynamism ~ U(0, 1), age ~ U(1, 15), then
-//! - integration = clamp(2.5 + b1 exploit + b2 explore + N(0, 0.6), 1, 4)
+//! - integration = clamp(round(2.5 + b1 exploit + b2 explore + N(0, 0.6)), 1, 4), a level of
+//!   the continuum
 //! - failed ~ Bernoulli(logistic(-1.2 + b3 mismatch + 0.03 age))
 //! - terminated ~ Bernoulli(logistic(-1.5 + b4 mismatch))
 //! - performance = 0.2 + b5 mismatch - 0.3 dynamism + b6 explore x dynamism + N(0, 0.5)
@@ -99,6 +100,7 @@ pub fn simulate_population(n: usize, seed: u64, planted: &Planted) -> Vec<Allian
                 + planted.exploit_integration * exploit
                 + planted.explore_integration * explore
                 + normal(&mut rng, 0.6))
+            .round()
             .clamp(1.0, 4.0);
             let failed = rng.random::<f64>()
                 < logistic(-1.2 + planted.mismatch_failure * mismatch + 0.03 * age);

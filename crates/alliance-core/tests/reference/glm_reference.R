@@ -1,4 +1,5 @@
-# Reference values for alliance-core's GLM (population::glm), from R's glm().
+# Reference values for alliance-core's GLM (population::glm), from R's glm(), and for its
+# proportional-odds model (population::ordinal), from MASS::polr().
 #
 # Run from the repository root:
 #   Rscript crates/alliance-core/tests/reference/glm_reference.R
@@ -9,6 +10,8 @@
 # glm() runs with a tight convergence tolerance (epsilon 1e-14) so that the reference is the
 # maximum-likelihood solution to far better than the 1e-6 the Rust test asks for.
 # Intervals: binomial est +- qnorm(0.975) se (confint.default); gaussian est +- qt(0.975, df) se.
+# polr() runs with reltol 1e-15 so its estimates are converged; its standard errors come from
+# optim's finite-difference Hessian (step 1e-3), so they carry that approximation's error.
 suppressPackageStartupMessages(library(jsonlite))
 args <- commandArgs(trailingOnly = FALSE)
 file_arg <- sub("^--file=", "", args[grep("^--file=", args)])
@@ -22,7 +25,9 @@ explore_match <- as.integer(quadrant == "synergies")
 exploit_match <- as.integer(quadrant == "economies")
 dynamism <- round(runif(n), 4)
 age <- round(runif(n, 1, 15), 2)
-integration <- round(pmin(pmax(2.5 - 0.7 * exploit_match + 0.8 * explore_match + rnorm(n, 0, 0.6), 1), 4), 4)
+# integration is a level of the continuum: 1 licensing .. 4 merger/acquisition
+integration <- as.integer(pmin(pmax(round(2.5 - 0.7 * exploit_match + 0.8 * explore_match +
+  rnorm(n, 0, 0.6)), 1), 4))
 performance <- round(0.2 - 0.5 * mismatch - 0.3 * dynamism + 0.6 * explore_match * dynamism +
   0.02 * age + rnorm(n, 0, 0.5), 4)
 learning <- round(0.1 + 0.6 * explore_match - 0.2 * mismatch + rnorm(n, 0, 0.5), 4)
@@ -66,6 +71,20 @@ for (m in models) {
     dispersion = summary(fit)$dispersion
   )
 }
+suppressPackageStartupMessages(library(MASS))
+ord <- polr(factor(integration) ~ exploit_match + explore_match, data = d, Hess = TRUE,
+  control = list(reltol = 1e-15, maxit = 10000))
+v <- sqrt(diag(vcov(ord)))
+est <- c(coef(ord), ord$zeta)
+out[["integration_ordinal"]] <- list(
+  formula = "integration ~ exploit_match + explore_match",
+  family = "ordinal",
+  terms = names(est),
+  estimate = unname(est),
+  std_error = unname(v[names(est)]),
+  deviance = ord$deviance,
+  aic = AIC(ord)
+)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE),
   file.path(here, "glm_reference.json"))
 cat("wrote", file.path(here, "glm_reference.json"), "\n")
