@@ -26,6 +26,7 @@ pub enum Family {
     /// Bernoulli outcomes, logit link (logistic regression).
     Binomial,
     /// Ordered outcome, cumulative logit with proportional odds (see [`super::ordinal`]).
+    #[serde(rename = "ordinal")]
     CumulativeLogit,
 }
 
