@@ -29,4 +29,5 @@ mod util {
     }
 }
 
+mod assess;
 mod fit;

@@ -2,6 +2,8 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod assess;
+mod assess_population;
 mod examples;
 mod fit;
 
@@ -17,6 +19,10 @@ struct Cli {
 enum Command {
     /// Fit a structural equation model written in lavaan syntax (ML, lavaan's defaults).
     Fit(fit::FitArgs),
+    /// Diagnose one alliance: strategic match, learning race, trust-building.
+    Assess(assess::AssessArgs),
+    /// Test propositions P1-P6 on a population of alliances (one CSV row per alliance).
+    AssessPopulation(assess_population::AssessPopulationArgs),
 }
 
 /// A failure with its exit code: 1 for model or data problems, 2 for usage errors.
@@ -41,6 +47,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fit(args) => fit::run(args),
+        Command::Assess(args) => return assess::run(args),
+        Command::AssessPopulation(args) => return assess_population::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
