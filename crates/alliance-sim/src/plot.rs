@@ -133,10 +133,10 @@ impl Chart<'_> {
             let _ = writeln!(
                 s,
                 r#"<line x1="{:.1}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}" stroke="{}" stroke-width="2"/><text x="{:.1}" y="{:.1}">{}</text>"#,
+                W - RIGHT - 190.0,
                 W - RIGHT - 170.0,
-                W - RIGHT - 150.0,
                 se.colour,
-                W - RIGHT - 145.0,
+                W - RIGHT - 165.0,
                 ly + 4.0,
                 esc(se.label)
             );
@@ -188,7 +188,8 @@ pub fn learning_svg(summary: &Summary) -> String {
     let label = summary
         .directions
         .first()
-        .map_or(String::new(), |d| format!("{} minus reverse", d.direction));
+        .and_then(|d| d.direction.split_once("->"))
+        .map_or(String::new(), |(a, b)| format!("{a} minus {b}"));
     Chart {
         title: &format!("Learning balance: {}", summary.scenario),
         x_label: "period",

@@ -141,7 +141,7 @@ fn load(source: &Source) -> Result<Scenario> {
         (Some(path), None) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("Could not read `{}`.", path.display()))?;
-            Scenario::from_toml(&text).with_context(|| format!("In `{}`:", path.display()))
+            Scenario::from_toml(&text).with_context(|| format!("In `{}`", path.display()))
         }
         (None, Some(name)) => Ok(alliance_sim::example(name)?),
         _ => Err(UsageError("Give a scenario file or `--example NAME`.".into()).into()),
