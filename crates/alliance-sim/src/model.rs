@@ -431,12 +431,17 @@ impl Sim {
                 mean_trust,
                 self.integration,
             );
-            // New knowledge fills the headroom below 1: creation cannot compound without bound.
+            // New knowledge fills the headroom below 1: creation cannot compound without bound,
+            // and what counts as created (for learning and performance) is what was added.
+            let mut added = 0.0;
             for f in &mut firms {
                 for k in &mut f.knowledge[..nd] {
-                    *k += joint * (1.0 - *k).max(0.0);
+                    let a = joint * (1.0 - *k).max(0.0);
+                    *k += a;
+                    added += a;
                 }
             }
+            let joint = added / (2.0 * ndf);
             joint_total += joint;
 
             // Performance.

@@ -69,7 +69,7 @@ pub struct ModelParams {
     pub learning_rate: f64,
     /// Joint creation rate `r_J` of [`crate::rules::joint_creation`] (0.12).
     pub creation_rate: f64,
-    /// Value of one unit of jointly created knowledge in performance, `s_J` (12).
+    /// Value of one unit of jointly created knowledge in performance, `s_J` (30).
     pub creation_scale: f64,
     /// Probability of an environmental shock per period at dynamism 1 (0.15).
     pub shock_rate: f64,
@@ -99,7 +99,7 @@ impl Default for ModelParams {
             noise: 0.05,
             learning_rate: 0.08,
             creation_rate: 0.12,
-            creation_scale: 12.0,
+            creation_scale: 30.0,
             shock_rate: 0.15,
             shock_depth: 0.3,
             exit_trust: 0.08,
