@@ -348,16 +348,22 @@ pub fn kogut_singh(a: &[f64], b: &[f64], variances: &[f64]) -> (f64, f64) {
 
 /// Integration level of a governance form on the continuum (THEORY.md section 2): licensing 0.2,
 /// non-equity JV 0.45, equity JV 0.7, merger/acquisition 0.95.
+///
+/// Written as in `entente assess`: `licensing`, `non-equity-jv`, `equity-jv`,
+/// `merger-acquisition` (snake_case spellings are accepted too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Governance {
     /// Licensing.
     Licensing,
     /// Non-equity joint venture (contractual alliance).
+    #[serde(alias = "non_equity_jv")]
     NonEquityJv,
     /// Equity joint venture.
+    #[serde(alias = "equity_jv")]
     EquityJv,
     /// Merger or acquisition.
+    #[serde(rename = "merger-acquisition", alias = "merger")]
     Merger,
 }
 
@@ -376,9 +382,9 @@ impl Governance {
     pub fn name(self) -> &'static str {
         match self {
             Governance::Licensing => "licensing",
-            Governance::NonEquityJv => "non_equity_jv",
-            Governance::EquityJv => "equity_jv",
-            Governance::Merger => "merger",
+            Governance::NonEquityJv => "non-equity-jv",
+            Governance::EquityJv => "equity-jv",
+            Governance::Merger => "merger-acquisition",
         }
     }
 }
