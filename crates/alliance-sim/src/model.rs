@@ -451,7 +451,7 @@ impl Sim {
                 fit,
                 mean_explore,
                 mean_coop,
-                0.5 * (stock[0] + stock[1]) + joint,
+                0.5 * (stock[0] + stock[1]),
                 joint,
                 m.creation_scale,
             );
@@ -467,7 +467,11 @@ impl Sim {
             let power_a = rules::power(dep[0], dep[1]);
             if rules::bargain_obsolete(power_a, agreed_power, m.obsolescence) {
                 let winner = if power_a > agreed_power { 0 } else { 1 };
-                if dep[winner] < m.exit_dependence {
+                let still_needs = rules::knowledge_gap_share(
+                    &firms[winner].knowledge[..nd],
+                    &firms[1 - winner].knowledge[..nd],
+                );
+                if still_needs < m.exit_dependence {
                     status = Status::PrematureBargainObsolete;
                 } else {
                     agreed_power = power_a;

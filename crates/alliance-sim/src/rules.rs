@@ -248,21 +248,30 @@ pub fn protectiveness(
         .clamp(0.0, 1.0)
 }
 
-/// Dependence of i on j (resource dependence; Hamel's bargaining power):
-///
-/// $D_i = \min\{1,\; ID \cdot \tfrac12 + \sum_d \max(0, k_{jd} - k_{id}) / \sum_d k_{jd}\}$
-///
-/// the share of j's knowledge that i lacks, plus half the structural interdependence of the
-/// alliance. As i internalises j's skills its dependence falls.
-pub fn dependence(own: &[f64], partner: &[f64], interdependence: f64) -> f64 {
+/// Share of j's knowledge that i lacks: $\sum_d \max(0, k_{jd} - k_{id}) / \sum_d k_{jd}$
+/// (0 when j has no knowledge). It falls as i internalises j's skills (Hamel 1991).
+pub fn knowledge_gap_share(own: &[f64], partner: &[f64]) -> f64 {
     let mut lack = 0.0;
     let mut total = 0.0;
     for (o, p) in own.iter().zip(partner) {
         lack += (p - o).max(0.0);
         total += p.max(0.0);
     }
-    let share = if total > 0.0 { lack / total } else { 0.0 };
-    (0.5 * interdependence + share).min(1.0)
+    if total > 0.0 {
+        lack / total
+    } else {
+        0.0
+    }
+}
+
+/// Dependence of i on j (resource dependence; Hamel's bargaining power):
+///
+/// $D_i = \min\{1,\; ID \cdot \tfrac12 + gap_{ij}\}$
+///
+/// the share of j's knowledge that i lacks ([`knowledge_gap_share`]) plus half the structural
+/// interdependence of the alliance. As i internalises j's skills its dependence falls.
+pub fn dependence(own: &[f64], partner: &[f64], interdependence: f64) -> f64 {
+    (0.5 * interdependence + knowledge_gap_share(own, partner)).min(1.0)
 }
 
 /// Bargaining power of i over j (Emerson's power-dependence): $P_i = D_j / (D_i + D_j)$, 1/2 when
@@ -277,7 +286,10 @@ pub fn power(own_dependence: f64, partner_dependence: f64) -> f64 {
 }
 
 /// Is the bargain obsolete? True when i's power moved more than `threshold` from the power
-/// agreed at formation or at the last renegotiation (the obsolescing bargain; Hamel 1991).
+/// agreed at formation or at the last renegotiation (the obsolescing bargain; Hamel 1991). The
+/// model then renegotiates, unless the side that gained power lacks less than
+/// `model.exit_dependence` of the other's knowledge ([`knowledge_gap_share`]): having learned
+/// what it came for, it leaves (premature termination).
 pub fn bargain_obsolete(power_now: f64, power_agreed: f64, threshold: f64) -> bool {
     (power_now - power_agreed).abs() > threshold
 }

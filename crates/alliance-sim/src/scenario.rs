@@ -85,7 +85,8 @@ pub struct ModelParams {
     pub motive_lag: f64,
     /// Power shift that makes the bargain obsolete (0.2).
     pub obsolescence: f64,
-    /// A partner whose dependence has fallen below this leaves an obsolete bargain (0.1).
+    /// A partner that lacks less than this share of the other's knowledge leaves an obsolete
+    /// bargain instead of renegotiating (0.1).
     pub exit_dependence: f64,
     /// Skill atrophy rate under substitution intent (0.02).
     pub atrophy_rate: f64,
