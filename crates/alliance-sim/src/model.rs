@@ -264,6 +264,18 @@ impl Sim {
         self.cultural_distance
     }
 
+    /// Dependence of A on B and of B on A.
+    fn dependences(&self, firms: &[Firm; 2]) -> [f64; 2] {
+        let nd = self.domains;
+        [0, 1].map(|i| {
+            rules::dependence(
+                &firms[i].knowledge[..nd],
+                &firms[1 - i].knowledge[..nd],
+                self.interdependence,
+            )
+        })
+    }
+
     /// Runs one replication with the given random stream. When `panel` is given, one row per
     /// period is pushed to it (up to and including the period the alliance ends).
     // Loops over the dyad index both partner `i` and partner `j = 1 - i`; iterators would hide it.
@@ -279,14 +291,7 @@ impl Sim {
         let mut joint_total = 0.0;
         let mut cum_perf = 0.0;
         let mut renegotiations = 0u32;
-        let mut dep = [0.0f64; 2];
-        for i in 0..2 {
-            dep[i] = rules::dependence(
-                &firms[i].knowledge[..nd],
-                &firms[1 - i].knowledge[..nd],
-                self.interdependence,
-            );
-        }
+        let mut dep = self.dependences(&firms);
         // Partners start expecting the cooperation that the other's trust1 implies.
         let mut expected = [0.0f64; 2];
         for i in 0..2 {
@@ -457,13 +462,7 @@ impl Sim {
             );
 
             // Dependence, power, the bargain.
-            for i in 0..2 {
-                dep[i] = rules::dependence(
-                    &firms[i].knowledge[..nd],
-                    &firms[1 - i].knowledge[..nd],
-                    self.interdependence,
-                );
-            }
+            dep = self.dependences(&firms);
             let power_a = rules::power(dep[0], dep[1]);
             if rules::bargain_obsolete(power_a, agreed_power, m.obsolescence) {
                 let winner = if power_a > agreed_power { 0 } else { 1 };

@@ -318,6 +318,13 @@ impl Scenario {
         unit("model.atrophy_rate", m.atrophy_rate)?;
         unit("environment.dynamism", self.environment.dynamism)?;
         unit("alliance.interdependence", self.alliance.interdependence)?;
+        if self.alliance.age > 1_000_000 {
+            return Err(range(
+                "alliance.age",
+                f64::from(self.alliance.age),
+                "0..=1000000",
+            ));
+        }
         if let Some(o) = self.alliance.objective {
             within("alliance.objective", o, 1e-9, 1e12)?;
         }

@@ -320,6 +320,9 @@ fn sweep_cmd(a: SweepArgs) -> Result<()> {
         .map(|p| parse_axis(p))
         .collect::<Result<Vec<_>>>()?;
     let reps = a.reps.unwrap_or(scenario.replications);
+    if reps == 0 {
+        return Err(UsageError("`--reps` must be at least 1.".into()).into());
+    }
     let seed = a.seed.unwrap_or(scenario.seed);
     let points: usize = axes.iter().map(|x| x.values.len()).product();
     let bar = progress(points as u64 * u64::from(reps));
