@@ -536,4 +536,39 @@ mod tests {
         assert!(governance_fit(lic, 0.0) > governance_fit(jv, 0.0)); // P1
         assert!(governance_fit(jv, 1.0) > governance_fit(lic, 1.0)); // P2
     }
+
+    proptest::proptest! {
+        #[test]
+        fn tr2_keeps_trust_and_damage_in_range_and_under_a_ceiling_it_started_under(
+            trust in 0.0f64..=1.0,
+            damage in 0.0f64..=1.0,
+            s in -1.0f64..=1.0,
+            dependence in 0.0f64..=1.0,
+        ) {
+            let p = TrustParams::default();
+            let (t, r) = tr2_update(&p, trust, damage, s, dependence);
+            proptest::prop_assert!((0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&r));
+            if trust <= 1.0 - damage {
+                proptest::prop_assert!(t <= 1.0 - damage + 1e-12);
+            }
+            // Direction: trust never moves against the sign of the signal.
+            proptest::prop_assert!(s * (t - trust) >= -1e-15);
+        }
+
+        #[test]
+        fn learning_never_overshoots_the_partner(
+            intent in 0.0f64..=1.0,
+            receptivity in 0.0f64..=1.0,
+            transparency in 0.0f64..=1.0,
+            protection in 0.0f64..=1.0,
+            own in 0.0f64..=1.0,
+            partner in 0.0f64..=1.0,
+            trust in 0.0f64..=1.0,
+            rate in 0.0f64..=1.0,
+        ) {
+            let l = learning_flow(rate, intent, receptivity, transparency, protection, own, partner, trust);
+            proptest::prop_assert!(l >= 0.0);
+            proptest::prop_assert!(own + l <= own.max(partner) + 1e-12);
+        }
+    }
 }

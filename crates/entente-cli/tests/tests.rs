@@ -250,4 +250,24 @@ mod sim {
             .iter()
             .all(|r| r.split(',').count() == header.split(',').count()));
     }
+
+    #[test]
+    fn sweep_output_is_stable() {
+        // A regression snapshot of a small sweep: any change to the model's numbers, the CSV
+        // layout or the random streams shows up here and must be accepted deliberately.
+        let o = entente(&[
+            "sim",
+            "sweep",
+            "--example",
+            "learning-race",
+            "--reps",
+            "8",
+            "--seed",
+            "3",
+            "--param",
+            "partners.1.transparency=0.4,0.8",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        insta::assert_snapshot!(String::from_utf8(o.stdout).unwrap());
+    }
 }
