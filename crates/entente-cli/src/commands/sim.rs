@@ -29,7 +29,7 @@ enum SimCommand {
     Population(PopulationArgs),
 }
 
-/// Where the scenario comes from, and how many threads to use.
+/// The scenario, replications, seed and threads of `run` and `sweep`.
 #[derive(Args)]
 struct Source {
     /// Scenario file (TOML).
@@ -39,6 +39,12 @@ struct Source {
     /// `crisis-recovery`).
     #[arg(long, conflicts_with = "scenario")]
     example: Option<String>,
+    /// Replications, per grid point for `sweep` (default: the scenario's `replications`).
+    #[arg(long)]
+    reps: Option<u32>,
+    /// Seed, the same for every grid point of `sweep` (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
@@ -48,12 +54,6 @@ struct Source {
 struct RunArgs {
     #[command(flatten)]
     source: Source,
-    /// Replications (default: the scenario's `replications`).
-    #[arg(long)]
-    reps: Option<u32>,
-    /// Seed (default: the scenario's `seed`).
-    #[arg(long)]
-    seed: Option<u64>,
     /// Output directory for panel.csv, summary.json, trust.svg, learning.svg, survival.svg; with
     /// --shard, the shard file to write.
     #[arg(long, short)]
@@ -72,12 +72,6 @@ struct SweepArgs {
     /// or `partners.1.transparency=0.3,0.6`; repeat for more axes.
     #[arg(long = "param", required = true)]
     params: Vec<String>,
-    /// Replications per grid point (default: the scenario's `replications`).
-    #[arg(long)]
-    reps: Option<u32>,
-    /// Seed, the same for every grid point (default: the scenario's `seed`).
-    #[arg(long)]
-    seed: Option<u64>,
     /// CSV file to write (default: stdout).
     #[arg(long, short)]
     out: Option<PathBuf>,
@@ -135,17 +129,27 @@ fn threads(n: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-fn load(source: &Source) -> Result<Scenario> {
+/// Reads the scenario and applies the defaults of `--reps` and `--seed`.
+fn load(source: &Source) -> Result<RunSettings> {
     threads(source.threads)?;
-    match (&source.scenario, &source.example) {
+    let scenario = match (&source.scenario, &source.example) {
         (Some(path), None) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("Could not read `{}`.", path.display()))?;
-            Scenario::from_toml(&text).with_context(|| format!("In `{}`", path.display()))
+            Scenario::from_toml(&text).with_context(|| format!("In `{}`", path.display()))?
         }
-        (None, Some(name)) => Ok(alliance_sim::example(name)?),
-        _ => Err(UsageError("Give a scenario file or `--example NAME`.".into()).into()),
+        (None, Some(name)) => alliance_sim::example(name)?,
+        _ => return Err(UsageError("Give a scenario file or `--example NAME`.".into()).into()),
+    };
+    let settings = RunSettings {
+        reps: source.reps.unwrap_or(scenario.replications),
+        seed: source.seed.unwrap_or(scenario.seed),
+        scenario,
+    };
+    if settings.reps == 0 {
+        return Err(UsageError("`--reps` must be at least 1.".into()).into());
     }
+    Ok(settings)
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise.
@@ -170,15 +174,7 @@ fn parse_shard(s: &str) -> Result<(u32, u32)> {
 }
 
 fn run_cmd(a: RunArgs) -> Result<()> {
-    let scenario = load(&a.source)?;
-    let settings = RunSettings {
-        reps: a.reps.unwrap_or(scenario.replications),
-        seed: a.seed.unwrap_or(scenario.seed),
-        scenario,
-    };
-    if settings.reps == 0 {
-        return Err(UsageError("`--reps` must be at least 1.".into()).into());
-    }
+    let settings = load(&a.source)?;
     let sim = Sim::new(&settings.scenario)?;
     let (range, shard) = match &a.shard {
         Some(s) => {
@@ -313,17 +309,16 @@ fn output(out: Option<&Path>, text: &str) -> Result<()> {
 }
 
 fn sweep_cmd(a: SweepArgs) -> Result<()> {
-    let scenario = load(&a.source)?;
+    let RunSettings {
+        scenario,
+        reps,
+        seed,
+    } = load(&a.source)?;
     let axes = a
         .params
         .iter()
         .map(|p| parse_axis(p))
         .collect::<Result<Vec<_>>>()?;
-    let reps = a.reps.unwrap_or(scenario.replications);
-    if reps == 0 {
-        return Err(UsageError("`--reps` must be at least 1.".into()).into());
-    }
-    let seed = a.seed.unwrap_or(scenario.seed);
     let points: usize = axes.iter().map(|x| x.values.len()).product();
     let bar = progress(points as u64 * u64::from(reps));
     let rows = sweep(&scenario, &axes, reps, seed, &|| bar.inc(1))?;
