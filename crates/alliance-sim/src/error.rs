@@ -15,6 +15,16 @@ pub enum SimError {
         /// toml's message.
         msg: String,
     },
+    /// A validation error located in the scenario text.
+    #[error("Scenario line {line}, column {column}: {error}")]
+    At {
+        /// 1-based line of the offending value.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        error: Box<SimError>,
+    },
     /// A number outside its range.
     #[error("`{key}` = {value} is outside its range {range}.")]
     OutOfRange {

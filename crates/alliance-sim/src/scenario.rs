@@ -281,7 +281,7 @@ impl Scenario {
     /// missing keys, its line and column.
     pub fn from_toml(text: &str) -> Result<Self, SimError> {
         let scenario: Scenario = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
-        scenario.validate()?;
+        scenario.validate().map_err(|e| locate(text, e))?;
         Ok(scenario)
     }
 
@@ -526,17 +526,59 @@ impl Scenario {
     }
 }
 
+/// 1-based line and column of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1;
+    (line, column)
+}
+
+/// Adds the line and column of the key a validation error names, when the key is written in
+/// the text (keys left to their defaults have no position).
+fn locate(text: &str, error: SimError) -> SimError {
+    let key = match &error {
+        SimError::OutOfRange { key, .. } | SimError::Invalid { key, .. } => key.clone(),
+        SimError::ShockBeyondHorizon { index, .. } => format!("shocks[{index}].end"),
+        _ => return error,
+    };
+    let Ok(doc) = toml_edit::ImDocument::parse(text) else {
+        return error;
+    };
+    let mut item = doc.as_item();
+    let mut span = None;
+    for segment in key.split('.') {
+        let (name, index) = match segment.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        let Some(next) = item.get(name) else { break };
+        item = next;
+        span = item.span().or(span);
+        if let Some(i) = index {
+            let Some(next) = item.get(i) else { break };
+            item = next;
+            span = item.span().or(span);
+        }
+    }
+    match span {
+        Some(s) => {
+            let (line, column) = line_column(text, s.start);
+            SimError::At {
+                line,
+                column,
+                error: Box::new(error),
+            }
+        }
+        None => error,
+    }
+}
+
 /// Turns a toml error into one with the line and column of its span.
 fn toml_error(text: &str, e: &toml::de::Error) -> SimError {
-    let (line, column) = match e.span() {
-        Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1;
-            (line, column)
-        }
-        None => (0, 0),
-    };
+    let (line, column) = e
+        .span()
+        .map_or((0, 0), |span| line_column(text, span.start));
     SimError::Toml {
         line,
         column,
@@ -656,6 +698,14 @@ mod tests {
         assert!(
             err.to_string().contains("`partners[0].transparency`"),
             "{err}"
+        );
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("transparency = 1.5"))
+            .map(|p| p + 1);
+        assert!(
+            matches!(err, SimError::At { line: l, column: 16, .. } if Some(l) == line),
+            "{err:?}"
         );
     }
 

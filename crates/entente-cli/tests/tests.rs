@@ -141,7 +141,7 @@ mod sim {
             ),
             (
                 good.replacen("dynamism = 0.2", "dynamism = 1.7", 1),
-                vec!["`environment.dynamism`", "1.7"],
+                vec!["line 9, column 12", "`environment.dynamism`", "1.7"],
             ),
             (
                 format!("{good}\n[[shocks]]\nkind = \"crisis\"\nstart = 90\nend = 120\nseverity = 0.5\n"),
