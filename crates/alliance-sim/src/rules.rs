@@ -77,14 +77,16 @@ pub const DRIVER_WEIGHT: f64 = 0.15;
 /// $g$ = `goodwill` (`model.goodwill`, 0.12): delivering what was expected counts as a small
 /// positive signal, so that trust is built step by step in a relationship that works
 /// (THEORY.md section 4); the drivers and the partner's behaviour can outweigh it.
+///
 /// Observed cooperation is the partner's cooperation $c_j$ net of what i reads as breaches: its
 /// opportunism (RO, P5) and its protectiveness (PR, P6). The expectation is i's expectation of
-/// j's cooperation $E$ (Pant & Yu's baseline, here adaptive: see [`update_expectation`]) raised by cultural distance (CD, P9: behaviour of a distant partner is
-/// misread and judged harder) and lowered by interdependence (ID, P7) and longevity (LO, P8):
-/// partners who need each other and expect a long future give each other the benefit of the
-/// doubt. ID is centred at 1/2 so that average interdependence is neutral; LO starts at 0 for a
-/// new alliance and grows with age (see [`longevity`]). All weights are
-/// [`DRIVER_WEIGHT`]; the signs are those of THEORY.md.
+/// j's cooperation $E$ (Pant & Yu's baseline, here adaptive: see [`update_expectation`]),
+/// raised by cultural distance (CD, P9: behaviour of a distant partner is misread and judged
+/// harder) and lowered by interdependence (ID, P7) and longevity (LO, P8): partners who need
+/// each other and expect a long future give each other the benefit of the doubt. ID is centred
+/// at 1/2 so that average interdependence is neutral; LO starts at 0 for a new alliance and
+/// grows with age (see [`longevity`]). All weights are [`DRIVER_WEIGHT`]; the signs are those of
+/// THEORY.md.
 pub fn signal_argument(goodwill: f64, cooperation: f64, expected: f64, d: &Trust2Drivers) -> f64 {
     let w = DRIVER_WEIGHT;
     let observed = cooperation - w * d.opportunism_risk - w * d.protectiveness;
@@ -157,7 +159,7 @@ impl Intent {
 /// the trust model, trust +):
 ///
 /// $L = r \cdot intent_i \cdot receptivity_i \cdot transparency_j (1 - PR_j) \cdot gap \cdot (0.2 + 0.8\,T_{ij})$,
-/// $gap = \max(0, k_j - k_i)$, $r$ = `rate`.
+/// $gap = \max(0, k_j - k_i)$, $r$ = `rate` (`model.learning_rate`, 0.08).
 ///
 /// Learning needs all three determinants (intent, transparency through the membrane, receptivity),
 /// closes the gap, and flows through trust; some knowledge leaks even without trust (0.2).
@@ -183,7 +185,9 @@ pub fn learning_flow(
 /// $J = r_J \, e_i e_j \, \sqrt{K_i K_j} \, \bar c \, \bar T \, integration$
 ///
 /// with $e$ the exploration orientation of each partner, $K$ mean knowledge stocks, $\bar c$ mean
-/// cooperation, $\bar T$ mean trust. Only dyads where both explore create much.
+/// cooperation, $\bar T$ mean trust, $r_J$ = `rate` (`model.creation_rate`, 0.12). Only dyads
+/// where both explore create much. The model adds $J (1 - k)$ to every domain of both partners,
+/// so creation fills the headroom below 1 and does not compound without bound.
 #[allow(clippy::too_many_arguments)]
 pub fn joint_creation(
     rate: f64,
@@ -231,9 +235,9 @@ pub fn opportunism(propensity: f64, integration: f64, longevity: f64) -> f64 {
 ///
 /// i guards more when it distrusts j and when j is ahead in the learning race, and less the more
 /// it depends on j relative to j's dependence on i: the weaker side must reveal more to keep the
-/// partner interested, the engine of the dependency spiral. `mismatch` (0.15 in a mismatched
-/// dyad with no resolving rationale, else 0) is the protection THEORY.md attributes to
-/// unresolved mismatches.
+/// partner interested, the engine of the dependency spiral. `mismatch` (`model.mismatch_protection`,
+/// 0.1, while the dyad is mismatched, else 0) is the protection THEORY.md attributes to
+/// mismatches.
 pub fn protectiveness(
     base: f64,
     trust: f64,
