@@ -22,9 +22,7 @@ pub enum AssessError {
         field: String,
     },
     /// An answer is outside the item's 7-point scale.
-    #[error(
-        "Answer `{item}` = {value} in `{source_name}` is out of range: answers run from 1 to 7."
-    )]
+    #[error("Answer `{item}` = {value} in `{source_name}` is out of range: answers run from 1 to 7.")]
     OutOfRange {
         /// File or source the answers came from.
         source_name: String,
@@ -34,7 +32,9 @@ pub enum AssessError {
         value: f64,
     },
     /// An answer names an item that the instrument does not have.
-    #[error("`{source_name}` answers item `{item}`, which is not in the instrument (see `entente assess --questionnaire`).")]
+    #[error(
+        "`{source_name}` answers item `{item}`, which is not in the instrument (see `entente assess --questionnaire`)."
+    )]
     UnknownItem {
         /// File or source the answers came from.
         source_name: String,
@@ -84,7 +84,9 @@ pub enum AssessError {
         name: String,
     },
     /// The partners report different governance forms for the same alliance.
-    #[error("The partners disagree on the governance form: `{first}` says `{first_form}`, `{second}` says `{second_form}`.")]
+    #[error(
+        "The partners disagree on the governance form: `{first}` says `{first_form}`, `{second}` says `{second_form}`."
+    )]
     GovernanceDisagreement {
         /// First source.
         first: String,

@@ -11,10 +11,7 @@ fn pair() -> (&'static str, &'static str) {
 }
 
 fn without_lines(text: &str, prefixes: &[&str]) -> String {
-    text.lines()
-        .filter(|l| !prefixes.iter().any(|p| l.starts_with(p)))
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().filter(|l| !prefixes.iter().any(|p| l.starts_with(p))).collect::<Vec<_>>().join("\n")
 }
 
 #[test]
@@ -43,10 +40,7 @@ fn out_of_range_answer_names_file_and_item() {
     let (a, b) = pair();
     let b = b.replace("TBP_VERIFY = 4", "TBP_VERIFY = 8");
     let err = assess_texts("a.toml", a, "b.toml", &b).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "Answer `TBP_VERIFY` = 8 in `b.toml` is out of range: answers run from 1 to 7."
-    );
+    assert_eq!(err.to_string(), "Answer `TBP_VERIFY` = 8 in `b.toml` is out of range: answers run from 1 to 7.");
 }
 
 #[test]
@@ -63,10 +57,7 @@ fn unknown_governance_form_is_refused() {
     let a = a.replace("governance = \"equity-jv\"", "governance = \"franchise\"");
     let err = assess_texts("a.toml", &a, "b.toml", b).unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.contains("`franchise`") && msg.contains("`a.toml`") && msg.contains("licensing"),
-        "{msg}"
-    );
+    assert!(msg.contains("`franchise`") && msg.contains("`a.toml`") && msg.contains("licensing"), "{msg}");
 }
 
 #[test]
@@ -74,10 +65,7 @@ fn missing_partner_field_is_named() {
     let (a, b) = pair();
     let a = without_lines(a, &["partner ="]);
     let err = assess_texts("a.toml", &a, "b.toml", b).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "`a.toml` has no `partner`; it is required."
-    );
+    assert_eq!(err.to_string(), "`a.toml` has no `partner`; it is required.");
 }
 
 #[test]
@@ -92,10 +80,7 @@ fn unknown_item_is_named() {
 fn csv_out_of_range_names_the_row() {
     let text = "partner,governance,RCS_IMP\nA,licensing,5\nA,licensing,0\n";
     let err = PartnerAnswers::from_csv("a.csv", text, &dyad_instrument()).unwrap_err();
-    assert!(
-        err.to_string().contains("a.csv, row 2") && err.to_string().contains("`RCS_IMP`"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("a.csv, row 2") && err.to_string().contains("`RCS_IMP`"), "{err}");
 }
 
 #[test]
@@ -103,10 +88,7 @@ fn equity_shares_over_one_are_refused() {
     let (a, b) = pair();
     let b = b.replace("equity_share = 0.5", "equity_share = 0.7");
     let err = assess_texts("a.toml", a, "b.toml", &b).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "The equity shares in `a.toml` and `b.toml` add up to 1.2, more than 1."
-    );
+    assert_eq!(err.to_string(), "The equity shares in `a.toml` and `b.toml` add up to 1.2, more than 1.");
 }
 
 #[test]
@@ -115,22 +97,15 @@ fn partners_disagreeing_on_governance_are_refused() {
     let b = b.replace("governance = \"equity-jv\"", "governance = \"licensing\"");
     let err = assess_texts("a.toml", a, "b.toml", &b).unwrap_err();
     assert!(matches!(err, AssessError::GovernanceDisagreement { .. }));
-    assert!(
-        err.to_string().contains("`b.toml` says `licensing`"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("`b.toml` says `licensing`"), "{err}");
 }
 
 #[test]
 fn the_answers_template_parses_and_answers_every_item() {
     let inst = dyad_instrument();
-    let a = PartnerAnswers::from_toml("template.toml", &inst.answers_template(), &inst)
-        .expect("template parses");
+    let a = PartnerAnswers::from_toml("template.toml", &inst.answers_template(), &inst).expect("template parses");
     assert_eq!(a.answers.len(), inst.items().count());
-    assert_eq!(
-        a.governance,
-        alliance_core::assess::GovernanceForm::EquityJv
-    );
+    assert_eq!(a.governance, alliance_core::assess::GovernanceForm::EquityJv);
 }
 
 #[test]
@@ -151,8 +126,5 @@ fn a_text_answer_is_refused_with_its_item() {
     let a = a.replace("RCS_X1 = 2", "RCS_X1 = \"low\"");
     let err = assess_texts("a.toml", &a, "b.toml", b).unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.starts_with("Cannot read `a.toml`") && msg.contains("`RCS_X1`"),
-        "{msg}"
-    );
+    assert!(msg.starts_with("Cannot read `a.toml`") && msg.contains("`RCS_X1`"), "{msg}");
 }

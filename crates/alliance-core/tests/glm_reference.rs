@@ -17,10 +17,7 @@ const TOL: f64 = 1e-6;
 
 fn close(what: &str, ours: f64, r: f64) {
     let scale = r.abs().max(1.0);
-    assert!(
-        (ours - r).abs() <= TOL * scale,
-        "{what}: ours {ours} vs R {r}"
-    );
+    assert!((ours - r).abs() <= TOL * scale, "{what}: ours {ours} vs R {r}");
 }
 
 fn term(name: &str) -> Term {
@@ -48,11 +45,7 @@ fn outcome(formula: &str) -> Outcome {
 }
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
+    v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number")).collect()
 }
 
 #[test]
@@ -60,29 +53,19 @@ fn glm_matches_r_to_1e_6() {
     let data = read_population("glm_data.csv", DATA).expect("reference data reads");
     let reference: Value = serde_json::from_str(REFERENCE).expect("reference JSON");
     let models = reference.as_object().expect("object");
-    let glms: Vec<_> = models
-        .iter()
-        .filter(|(_, m)| m["family"] != "ordinal")
-        .collect();
+    let glms: Vec<_> = models.iter().filter(|(_, m)| m["family"] != "ordinal").collect();
     assert_eq!(glms.len(), 4);
     for (name, m) in glms {
         let family = match m["family"].as_str() {
             Some("binomial") => Family::Binomial,
             _ => Family::Gaussian,
         };
-        let names: Vec<String> = m["terms"]
-            .as_array()
-            .expect("terms")
-            .iter()
-            .map(|t| t.as_str().expect("name").to_string())
-            .collect();
+        let names: Vec<String> =
+            m["terms"].as_array().expect("terms").iter().map(|t| t.as_str().expect("name").to_string()).collect();
         let terms: Vec<Term> = names.iter().map(|t| term(t)).collect();
         let out = outcome(m["formula"].as_str().expect("formula"));
         let y: Vec<f64> = data.iter().map(|r| out.value(r)).collect();
-        let cols: Vec<Vec<f64>> = terms
-            .iter()
-            .map(|t| data.iter().map(|r| t.value(r)).collect())
-            .collect();
+        let cols: Vec<Vec<f64>> = terms.iter().map(|t| data.iter().map(|r| t.value(r)).collect()).collect();
         let fit = fit_glm(name, family, &y, &cols, &names, &GlmOptions::default()).expect("fits");
         for (field, ours) in [
             ("estimate", &fit.estimate),
@@ -98,30 +81,11 @@ fn glm_matches_r_to_1e_6() {
                 close(&format!("{name} {field}[{}]", names[k]), *o, *rv);
             }
         }
-        close(
-            &format!("{name} deviance"),
-            fit.deviance,
-            m["deviance"].as_f64().expect("deviance"),
-        );
-        close(
-            &format!("{name} null deviance"),
-            fit.null_deviance,
-            m["null_deviance"].as_f64().expect("null"),
-        );
-        close(
-            &format!("{name} aic"),
-            fit.aic,
-            m["aic"].as_f64().expect("aic"),
-        );
-        close(
-            &format!("{name} dispersion"),
-            fit.dispersion,
-            m["dispersion"].as_f64().expect("dispersion"),
-        );
-        assert_eq!(
-            fit.df_residual as u64,
-            m["df_residual"].as_u64().expect("df")
-        );
+        close(&format!("{name} deviance"), fit.deviance, m["deviance"].as_f64().expect("deviance"));
+        close(&format!("{name} null deviance"), fit.null_deviance, m["null_deviance"].as_f64().expect("null"));
+        close(&format!("{name} aic"), fit.aic, m["aic"].as_f64().expect("aic"));
+        close(&format!("{name} dispersion"), fit.dispersion, m["dispersion"].as_f64().expect("dispersion"));
+        assert_eq!(fit.df_residual as u64, m["df_residual"].as_u64().expect("df"));
     }
 }
 
@@ -133,47 +97,18 @@ fn ordinal_model_matches_polr() {
     let terms = [Term::ExploitMatch, Term::ExploreMatch];
     let names: Vec<String> = terms.iter().map(|t| t.name().to_string()).collect();
     let y: Vec<f64> = data.iter().map(|r| r.integration).collect();
-    let cols: Vec<Vec<f64>> = terms
-        .iter()
-        .map(|t| data.iter().map(|r| t.value(r)).collect())
-        .collect();
-    let fit = fit_glm(
-        "ordinal",
-        Family::CumulativeLogit,
-        &y,
-        &cols,
-        &names,
-        &GlmOptions::default(),
-    )
-    .expect("fits");
-    let r_terms: Vec<&str> = m["terms"]
-        .as_array()
-        .expect("terms")
-        .iter()
-        .map(|t| t.as_str().expect("name"))
-        .collect();
+    let cols: Vec<Vec<f64>> = terms.iter().map(|t| data.iter().map(|r| t.value(r)).collect()).collect();
+    let fit = fit_glm("ordinal", Family::CumulativeLogit, &y, &cols, &names, &GlmOptions::default()).expect("fits");
+    let r_terms: Vec<&str> = m["terms"].as_array().expect("terms").iter().map(|t| t.as_str().expect("name")).collect();
     assert_eq!(fit.terms, r_terms);
     for (k, (o, r)) in fit.estimate.iter().zip(floats(&m["estimate"])).enumerate() {
         close(&format!("ordinal estimate[{}]", fit.terms[k]), *o, r);
     }
-    close(
-        "ordinal deviance",
-        fit.deviance,
-        m["deviance"].as_f64().expect("deviance"),
-    );
+    close("ordinal deviance", fit.deviance, m["deviance"].as_f64().expect("deviance"));
     close("ordinal aic", fit.aic, m["aic"].as_f64().expect("aic"));
     // polr's standard errors come from optim's finite-difference Hessian (step 1e-3), ours from
     // the analytic one: they agree to that approximation's accuracy, not to 1e-6.
-    for (k, (o, r)) in fit
-        .std_error
-        .iter()
-        .zip(floats(&m["std_error"]))
-        .enumerate()
-    {
-        assert!(
-            (o - r).abs() <= 1e-5 * r,
-            "ordinal se[{}]: ours {o} vs polr {r}",
-            fit.terms[k]
-        );
+    for (k, (o, r)) in fit.std_error.iter().zip(floats(&m["std_error"])).enumerate() {
+        assert!((o - r).abs() <= 1e-5 * r, "ordinal se[{}]: ours {o} vs polr {r}", fit.terms[k]);
     }
 }

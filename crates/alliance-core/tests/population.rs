@@ -58,16 +58,10 @@ fn null_population_rarely_supports_a_proposition() {
     let mut supported = 0;
     for seed in 100..120 {
         let data = simulate_population(400, seed, &Planted::null());
-        supported += test_propositions(&data, 0.05)
-            .expect("fits")
-            .iter()
-            .filter(|r| r.verdict == Verdict::Supported)
-            .count();
+        supported +=
+            test_propositions(&data, 0.05).expect("fits").iter().filter(|r| r.verdict == Verdict::Supported).count();
     }
-    assert!(
-        supported <= 15,
-        "{supported} of 180 null tests came out supported"
-    );
+    assert!(supported <= 15, "{supported} of 180 null tests came out supported");
 }
 
 #[test]

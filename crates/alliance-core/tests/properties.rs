@@ -12,11 +12,7 @@ fn partner(name: &str, values: &[u8]) -> PartnerAnswers {
         partner: name.into(),
         governance: GovernanceForm::EquityJv,
         equity_share: None,
-        answers: inst
-            .items()
-            .zip(values)
-            .map(|(i, &v)| (i.id.clone(), f64::from(v)))
-            .collect(),
+        answers: inst.items().zip(values).map(|(i, &v)| (i.id.clone(), f64::from(v))).collect(),
         respondents: 1,
         agreement: Vec::new(),
     }

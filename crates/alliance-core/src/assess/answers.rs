@@ -64,9 +64,7 @@ impl GovernanceForm {
             "licensing" | "licence" | "license" => Some(GovernanceForm::Licensing),
             "non-equity-jv" | "non-equity-joint-venture" => Some(GovernanceForm::NonEquityJv),
             "equity-jv" | "equity-joint-venture" => Some(GovernanceForm::EquityJv),
-            "merger-acquisition" | "merger" | "acquisition" | "m&a" => {
-                Some(GovernanceForm::MergerAcquisition)
-            }
+            "merger-acquisition" | "merger" | "acquisition" | "m&a" => Some(GovernanceForm::MergerAcquisition),
             _ => None,
         }
     }
@@ -117,69 +115,44 @@ pub struct PartnerAnswers {
 }
 
 fn parse_err(source: &str, message: impl fmt::Display) -> AssessError {
-    AssessError::Parse {
-        source_name: source.to_string(),
-        message: message.to_string(),
-    }
+    AssessError::Parse { source_name: source.to_string(), message: message.to_string() }
 }
 
-fn check_answer(
-    source: &str,
-    item: &str,
-    value: f64,
-    inst: &Instrument,
-) -> Result<(), AssessError> {
+fn check_answer(source: &str, item: &str, value: f64, inst: &Instrument) -> Result<(), AssessError> {
     if inst.item(item).is_none() {
-        return Err(AssessError::UnknownItem {
-            source_name: source.into(),
-            item: item.into(),
-        });
+        return Err(AssessError::UnknownItem { source_name: source.into(), item: item.into() });
     }
     if !value.is_finite() || !(SCALE_MIN..=SCALE_MAX).contains(&value) {
-        return Err(AssessError::OutOfRange {
-            source_name: source.into(),
-            item: item.into(),
-            value,
-        });
+        return Err(AssessError::OutOfRange { source_name: source.into(), item: item.into(), value });
     }
     Ok(())
 }
 
 fn parse_governance(source: &str, value: &str) -> Result<GovernanceForm, AssessError> {
-    GovernanceForm::parse(value).ok_or_else(|| AssessError::UnknownGovernance {
-        source_name: source.into(),
-        value: value.into(),
-    })
+    GovernanceForm::parse(value)
+        .ok_or_else(|| AssessError::UnknownGovernance { source_name: source.into(), value: value.into() })
 }
 
 fn check_equity(source: &str, share: f64) -> Result<f64, AssessError> {
     if share.is_finite() && (0.0..=1.0).contains(&share) {
         Ok(share)
     } else {
-        Err(AssessError::EquityShare {
-            source_name: source.into(),
-            value: share,
-        })
+        Err(AssessError::EquityShare { source_name: source.into(), value: share })
     }
 }
 
 impl PartnerAnswers {
     /// Read a TOML answers file (see `entente assess --template`).
     pub fn from_toml(source: &str, text: &str, inst: &Instrument) -> Result<Self, AssessError> {
-        let value: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| parse_err(source, e.message().trim_end_matches('.')))?;
+        let value: toml::Table =
+            text.parse().map_err(|e: toml::de::Error| parse_err(source, e.message().trim_end_matches('.')))?;
         let string_field = |field: &str| -> Result<String, AssessError> {
             match value.get(field) {
                 Some(toml::Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
-                Some(toml::Value::String(_)) | None => Err(AssessError::MissingField {
-                    source_name: source.into(),
-                    field: field.into(),
-                }),
-                Some(other) => Err(parse_err(
-                    source,
-                    format!("`{field}` must be a string, not `{other}`"),
-                )),
+                Some(toml::Value::String(_)) | None => {
+                    Err(AssessError::MissingField { source_name: source.into(), field: field.into() })
+                }
+                Some(other) => Err(parse_err(source, format!("`{field}` must be a string, not `{other}`"))),
             }
         };
         let partner = string_field("partner")?;
@@ -188,12 +161,7 @@ impl PartnerAnswers {
             None => None,
             Some(toml::Value::Float(x)) => Some(check_equity(source, *x)?),
             Some(toml::Value::Integer(i)) => Some(check_equity(source, *i as f64)?),
-            Some(other) => {
-                return Err(parse_err(
-                    source,
-                    format!("`equity_share` must be a number, not `{other}`"),
-                ))
-            }
+            Some(other) => return Err(parse_err(source, format!("`equity_share` must be a number, not `{other}`"))),
         };
         for key in value.keys() {
             if !["partner", "governance", "equity_share", "answers"].contains(&key.as_str()) {
@@ -206,12 +174,7 @@ impl PartnerAnswers {
         let table = match value.get("answers") {
             Some(toml::Value::Table(t)) => t,
             Some(_) => return Err(parse_err(source, "`answers` must be a table")),
-            None => {
-                return Err(AssessError::MissingField {
-                    source_name: source.into(),
-                    field: "answers".into(),
-                })
-            }
+            None => return Err(AssessError::MissingField { source_name: source.into(), field: "answers".into() }),
         };
         let mut answers = BTreeMap::new();
         for (item, v) in table {
@@ -243,19 +206,13 @@ impl PartnerAnswers {
     /// optional `respondent` and `equity_share`, then item ids; empty cells are missing answers.
     /// Items are averaged over the respondents who answered them.
     pub fn from_csv(source: &str, text: &str, inst: &Instrument) -> Result<Self, AssessError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
         let headers = reader.headers().map_err(|e| parse_err(source, e))?.clone();
         let col = |name: &str| headers.iter().position(|h| h == name);
-        let partner_col = col("partner").ok_or_else(|| AssessError::MissingField {
-            source_name: source.into(),
-            field: "partner".into(),
-        })?;
-        let gov_col = col("governance").ok_or_else(|| AssessError::MissingField {
-            source_name: source.into(),
-            field: "governance".into(),
-        })?;
+        let partner_col = col("partner")
+            .ok_or_else(|| AssessError::MissingField { source_name: source.into(), field: "partner".into() })?;
+        let gov_col = col("governance")
+            .ok_or_else(|| AssessError::MissingField { source_name: source.into(), field: "governance".into() })?;
         let equity_col = col("equity_share");
         let mut item_cols = Vec::new();
         for (k, h) in headers.iter().enumerate() {
@@ -263,10 +220,7 @@ impl PartnerAnswers {
                 continue;
             }
             if inst.item(h).is_none() {
-                return Err(AssessError::UnknownItem {
-                    source_name: source.into(),
-                    item: h.into(),
-                });
+                return Err(AssessError::UnknownItem { source_name: source.into(), item: h.into() });
             }
             item_cols.push((k, h.to_string()));
         }
@@ -317,10 +271,7 @@ impl PartnerAnswers {
                 let cell = record.get(c).unwrap_or("");
                 if !cell.is_empty() && equity_share.is_none() {
                     let x: f64 = cell.parse().map_err(|_| {
-                        parse_err(
-                            source,
-                            format!("row {}: `equity_share` = `{cell}` is not a number", r + 1),
-                        )
+                        parse_err(source, format!("row {}: `equity_share` = `{cell}` is not a number", r + 1))
                     })?;
                     equity_share = Some(check_equity(source, x)?);
                 }
@@ -331,10 +282,7 @@ impl PartnerAnswers {
                     None
                 } else {
                     let x: f64 = cell.parse().map_err(|_| {
-                        parse_err(
-                            source,
-                            format!("row {}: answer `{item}` = `{cell}` is not a number", r + 1),
-                        )
+                        parse_err(source, format!("row {}: answer `{item}` = `{cell}` is not a number", r + 1))
                     })?;
                     check_answer(&format!("{source}, row {}", r + 1), item, x, inst)?;
                     Some(x)
@@ -342,13 +290,9 @@ impl PartnerAnswers {
                 per_item.entry(item.clone()).or_default().push(value);
             }
         }
-        let partner =
-            partner.ok_or_else(|| parse_err(source, "the file has no respondent rows"))?;
+        let partner = partner.ok_or_else(|| parse_err(source, "the file has no respondent rows"))?;
         let governance = governance
-            .ok_or_else(|| AssessError::MissingField {
-                source_name: source.into(),
-                field: "governance".into(),
-            })?
+            .ok_or_else(|| AssessError::MissingField { source_name: source.into(), field: "governance".into() })?
             .0;
         let mut answers = BTreeMap::new();
         for (item, values) in &per_item {
@@ -357,11 +301,7 @@ impl PartnerAnswers {
                 answers.insert(item.clone(), mean(&given));
             }
         }
-        let agreement = if rows >= 2 {
-            agreement_per_construct(inst, &per_item)
-        } else {
-            Vec::new()
-        };
+        let agreement = if rows >= 2 { agreement_per_construct(inst, &per_item) } else { Vec::new() };
         Ok(PartnerAnswers {
             source: source.into(),
             partner,
@@ -374,11 +314,7 @@ impl PartnerAnswers {
     }
 
     /// Read answers by file extension: `.csv` as respondents, anything else as TOML.
-    pub fn from_file_text(
-        source: &str,
-        text: &str,
-        inst: &Instrument,
-    ) -> Result<Self, AssessError> {
+    pub fn from_file_text(source: &str, text: &str, inst: &Instrument) -> Result<Self, AssessError> {
         if source.to_ascii_lowercase().ends_with(".csv") {
             Self::from_csv(source, text, inst)
         } else {
@@ -415,10 +351,7 @@ pub fn rwg_j(mean_item_variance: f64, items: usize, null_variance: f64) -> f64 {
     j * (1.0 - ratio) / (j * (1.0 - ratio) + ratio)
 }
 
-fn agreement_per_construct(
-    inst: &Instrument,
-    per_item: &BTreeMap<String, Vec<Option<f64>>>,
-) -> Vec<Agreement> {
+fn agreement_per_construct(inst: &Instrument, per_item: &BTreeMap<String, Vec<Option<f64>>>) -> Vec<Agreement> {
     let null = uniform_null_variance(SCALE_MAX - SCALE_MIN + 1.0);
     let mut out = Vec::new();
     for c in &inst.constructs {
@@ -451,14 +384,8 @@ mod tests {
 
     #[test]
     fn governance_spellings() {
-        assert_eq!(
-            GovernanceForm::parse("Equity_JV"),
-            Some(GovernanceForm::EquityJv)
-        );
-        assert_eq!(
-            GovernanceForm::parse("merger acquisition"),
-            Some(GovernanceForm::MergerAcquisition)
-        );
+        assert_eq!(GovernanceForm::parse("Equity_JV"), Some(GovernanceForm::EquityJv));
+        assert_eq!(GovernanceForm::parse("merger acquisition"), Some(GovernanceForm::MergerAcquisition));
         assert_eq!(GovernanceForm::parse("franchise"), None);
     }
 
@@ -477,10 +404,7 @@ mod tests {
         let text = "partner = \"A\"\ngovernance = \"licensing\"\n[answers]\nRCS_IMP = 9\n";
         let err = PartnerAnswers::from_toml("a.toml", text, &inst).unwrap_err();
         let msg = err.to_string();
-        assert!(
-            msg.contains("a.toml") && msg.contains("RCS_IMP") && msg.contains('9'),
-            "{msg}"
-        );
+        assert!(msg.contains("a.toml") && msg.contains("RCS_IMP") && msg.contains('9'), "{msg}");
     }
 
     #[test]
@@ -500,11 +424,7 @@ mod tests {
         assert_eq!(a.respondents, 2);
         assert!((a.answers["ENV_1"] - 5.0).abs() < 1e-12);
         assert!((a.answers["ENV_3"] - 2.0).abs() < 1e-12);
-        let env = a
-            .agreement
-            .iter()
-            .find(|g| g.construct == "ENV")
-            .expect("ENV agreement");
+        let env = a.agreement.iter().find(|g| g.construct == "ENV").expect("ENV agreement");
         // item variances: ENV_1 {6,4} -> 2, ENV_2 {5,5} -> 0; mean 1, J = 2, ratio 0.25
         let expected = 2.0 * 0.75 / (2.0 * 0.75 + 0.25);
         assert!((env.rwg - expected).abs() < 1e-12);

@@ -91,9 +91,7 @@ impl DyadFacts {
     /// Facts from two profiles; refuses partners with the same name or disagreeing governance.
     pub fn new(a: PartnerProfile, b: PartnerProfile) -> Result<Self, AssessError> {
         if a.partner.trim().eq_ignore_ascii_case(b.partner.trim()) {
-            return Err(AssessError::SamePartner {
-                name: a.partner.clone(),
-            });
+            return Err(AssessError::SamePartner { name: a.partner.clone() });
         }
         if a.governance != b.governance {
             return Err(AssessError::GovernanceDisagreement {
@@ -114,9 +112,8 @@ impl DyadFacts {
         }
         let total_a: f64 = a.rationale.weights.values().sum();
         let total_b: f64 = b.rationale.weights.values().sum();
-        let economic_share = (a.rationale.economic_share * total_a
-            + b.rationale.economic_share * total_b)
-            / (total_a + total_b);
+        let economic_share =
+            (a.rationale.economic_share * total_a + b.rationale.economic_share * total_b) / (total_a + total_b);
         let learning = [
             learning_potential(a.intent.internalisation, a.receptivity, b.transparency),
             learning_potential(b.intent.internalisation, b.receptivity, a.transparency),
@@ -223,10 +220,7 @@ pub struct Diagnosis {
 
 /// Evaluate the rule table on the facts and assemble the diagnosis.
 pub fn diagnose(facts: DyadFacts) -> Diagnosis {
-    let names = [
-        facts.profiles[0].partner.clone(),
-        facts.profiles[1].partner.clone(),
-    ];
+    let names = [facts.profiles[0].partner.clone(), facts.profiles[1].partner.clone()];
     let mut d = Diagnosis {
         borderline: false,
         resolution: None,
@@ -237,11 +231,7 @@ pub fn diagnose(facts: DyadFacts) -> Diagnosis {
         performance: Level::High,
         learning: Level::High,
         competency_trap: false,
-        learning_balance: LearningBalance {
-            potentials: facts.learning,
-            faster: None,
-            spiral_risk: Level::Low,
-        },
+        learning_balance: LearningBalance { potentials: facts.learning, faster: None, spiral_risk: Level::Low },
         findings: Vec::new(),
         facts,
     };
@@ -278,9 +268,7 @@ pub fn diagnose(facts: DyadFacts) -> Diagnosis {
             Effect::Learning(l) => d.learning = d.learning.min(l),
             Effect::CompetencyTrap => d.competency_trap = true,
             Effect::Borderline => d.borderline = true,
-            Effect::Spiral(l) => {
-                d.learning_balance.spiral_risk = d.learning_balance.spiral_risk.max(l)
-            }
+            Effect::Spiral(l) => d.learning_balance.spiral_risk = d.learning_balance.spiral_risk.max(l),
             Effect::Note => {}
         }
     }
@@ -288,9 +276,7 @@ pub fn diagnose(facts: DyadFacts) -> Diagnosis {
         d.resolution = Some(Resolution::Unresolved);
     }
     if d.resolution.is_some() {
-        d.lag = Some(lag_of(
-            (d.facts.profiles[0].index - d.facts.profiles[1].index).abs(),
-        ));
+        d.lag = Some(lag_of((d.facts.profiles[0].index - d.facts.profiles[1].index).abs()));
     }
     let low = vec![GovernanceForm::Licensing, GovernanceForm::NonEquityJv];
     let high = vec![GovernanceForm::EquityJv, GovernanceForm::MergerAcquisition];

@@ -44,17 +44,10 @@ pub const EXAMPLES: &[Example] = &[
 
 /// Find an example by name.
 pub fn example(name: &str) -> Result<&'static Example, AssessError> {
-    EXAMPLES
-        .iter()
-        .find(|e| e.name == name)
-        .ok_or_else(|| AssessError::UnknownExample {
-            name: name.to_string(),
-            available: EXAMPLES
-                .iter()
-                .map(|e| e.name)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
+    EXAMPLES.iter().find(|e| e.name == name).ok_or_else(|| AssessError::UnknownExample {
+        name: name.to_string(),
+        available: EXAMPLES.iter().map(|e| e.name).collect::<Vec<_>>().join(", "),
+    })
 }
 
 impl Example {

@@ -17,12 +17,7 @@ use crate::instruments::dyad::dyad_instrument;
 
 /// Assess a dyad from two answer texts (TOML, or CSV of respondents when the name ends in
 /// `.csv`); `source_a` and `source_b` name them in messages.
-pub fn assess_texts(
-    source_a: &str,
-    text_a: &str,
-    source_b: &str,
-    text_b: &str,
-) -> Result<Diagnosis, AssessError> {
+pub fn assess_texts(source_a: &str, text_a: &str, source_b: &str, text_b: &str) -> Result<Diagnosis, AssessError> {
     let inst = dyad_instrument();
     let a = PartnerAnswers::from_file_text(source_a, text_a, &inst)?;
     let b = PartnerAnswers::from_file_text(source_b, text_b, &inst)?;

@@ -21,10 +21,7 @@ fn forms(f: &[GovernanceForm]) -> String {
     if f.is_empty() {
         "none until the motives are settled".to_string()
     } else {
-        f.iter()
-            .map(|g| g.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        f.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -60,37 +57,19 @@ fn answer(x: f64) -> String {
 pub fn to_text(d: &Diagnosis) -> String {
     let [a, b] = &d.facts.profiles;
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Entente alliance diagnostic: {} and {}",
-        a.partner, b.partner
-    );
+    let _ = writeln!(s, "Entente alliance diagnostic: {} and {}", a.partner, b.partner);
     let _ = writeln!(s, "{}", "=".repeat(60));
     let shares = match (a.equity_share, b.equity_share) {
         (None, None) => String::new(),
         (x, y) => {
             let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:.0}%", 100.0 * v));
-            format!(
-                "; equity shares {} {}, {} {}",
-                a.partner,
-                pct(x),
-                b.partner,
-                pct(y)
-            )
+            format!("; equity shares {} {}, {} {}", a.partner, pct(x), b.partner, pct(y))
         }
     };
-    let _ = writeln!(
-        s,
-        "Governance: {} (integration {} of 4{shares})\n",
-        d.facts.governance, d.facts.integration
-    );
+    let _ = writeln!(s, "Governance: {} (integration {} of 4{shares})\n", d.facts.governance, d.facts.integration);
     let respondents = |p: &PartnerProfile| {
         let n = p.respondents;
-        format!(
-            "{} ({n} respondent{})",
-            p.source,
-            if n == 1 { "" } else { "s" }
-        )
+        format!("{} ({n} respondent{})", p.source, if n == 1 { "" } else { "s" })
     };
     let intent = |p: &PartnerProfile| {
         format!(
@@ -98,13 +77,8 @@ pub fn to_text(d: &Diagnosis) -> String {
             p.intent.kind, p.intent.internalisation, p.intent.access, p.intent.substitution
         )
     };
-    let rationale = |p: &PartnerProfile| {
-        format!(
-            "{} ({:.0}% economic)",
-            p.rationale.dominant,
-            100.0 * p.rationale.economic_share
-        )
-    };
+    let rationale =
+        |p: &PartnerProfile| format!("{} ({:.0}% economic)", p.rationale.dominant, 100.0 * p.rationale.economic_share);
     let mut rows: Vec<(String, String, String)> = vec![
         (String::new(), a.partner.clone(), b.partner.clone()),
         ("answers".into(), respondents(a), respondents(b)),
@@ -114,51 +88,21 @@ pub fn to_text(d: &Diagnosis) -> String {
             format!("{:+.2} ({})", b.index, b.stance),
         ),
         ("dominant rationale".into(), rationale(a), rationale(b)),
-        (
-            "environmental dynamism".into(),
-            format!("{:.2}", a.dynamism),
-            format!("{:.2}", b.dynamism),
-        ),
+        ("environmental dynamism".into(), format!("{:.2}", a.dynamism), format!("{:.2}", b.dynamism)),
         ("intent".into(), intent(a), intent(b)),
-        (
-            "transparency (own)".into(),
-            format!("{:.2}", a.transparency),
-            format!("{:.2}", b.transparency),
-        ),
-        (
-            "receptivity".into(),
-            format!("{:.2}", a.receptivity),
-            format!("{:.2}", b.receptivity),
-        ),
-        (
-            "trust-building practices".into(),
-            format!("{:.2}", a.trust_building),
-            format!("{:.2}", b.trust_building),
-        ),
-        (
-            "learning potential L".into(),
-            format!("{:.2}", d.facts.learning[0]),
-            format!("{:.2}", d.facts.learning[1]),
-        ),
-        (
-            "inter-rater agreement".into(),
-            agreement_text(a),
-            agreement_text(b),
-        ),
-        (
-            "motives (importance, index)".into(),
-            String::new(),
-            String::new(),
-        ),
+        ("transparency (own)".into(), format!("{:.2}", a.transparency), format!("{:.2}", b.transparency)),
+        ("receptivity".into(), format!("{:.2}", a.receptivity), format!("{:.2}", b.receptivity)),
+        ("trust-building practices".into(), format!("{:.2}", a.trust_building), format!("{:.2}", b.trust_building)),
+        ("learning potential L".into(), format!("{:.2}", d.facts.learning[0]), format!("{:.2}", d.facts.learning[1])),
+        ("inter-rater agreement".into(), agreement_text(a), agreement_text(b)),
+        ("motives (importance, index)".into(), String::new(), String::new()),
     ];
     for m in Motive::ALL {
         let cell = |p: &PartnerProfile| {
             p.motives
                 .iter()
                 .find(|x| x.motive == m)
-                .map_or("not scored".to_string(), |x| {
-                    format!("imp {}, {:+.2}", answer(x.importance), x.index)
-                })
+                .map_or("not scored".to_string(), |x| format!("imp {}, {:+.2}", answer(x.importance), x.index))
         };
         rows.push((format!("  {} {}", m.code(), m.name()), cell(a), cell(b)));
     }
@@ -168,14 +112,7 @@ pub fn to_text(d: &Diagnosis) -> String {
         let line = format!("{label:<w0$}{x:<w1$}{y}");
         let _ = writeln!(s, "{}", line.trim_end());
     }
-    let _ = writeln!(
-        s,
-        "missing answers: {}: {}; {}: {}",
-        a.partner,
-        missing_text(a),
-        b.partner,
-        missing_text(b)
-    );
+    let _ = writeln!(s, "missing answers: {}: {}; {}: {}", a.partner, missing_text(a), b.partner, missing_text(b));
     let _ = writeln!(s, "(index: -1 exploitation .. +1 exploration; scores 0-1)");
 
     let _ = writeln!(s, "\nDiagnosis");
@@ -187,23 +124,11 @@ pub fn to_text(d: &Diagnosis) -> String {
         s,
         "  match score: {:.2}{}",
         d.facts.match_score,
-        if d.borderline {
-            " (borderline: too close to call)"
-        } else {
-            ""
-        }
+        if d.borderline { " (borderline: too close to call)" } else { "" }
     );
-    let _ = writeln!(
-        s,
-        "  dyad rationale: {:.0}% economic",
-        100.0 * d.facts.economic_share
-    );
+    let _ = writeln!(s, "  dyad rationale: {:.0}% economic", 100.0 * d.facts.economic_share);
     if let Some(r) = d.resolution {
-        let _ = writeln!(
-            s,
-            "  predicted resolution: {r}, lag {}",
-            d.lag.map_or("-".to_string(), |l| l.to_string())
-        );
+        let _ = writeln!(s, "  predicted resolution: {r}, lag {}", d.lag.map_or("-".to_string(), |l| l.to_string()));
     }
     let _ = writeln!(
         s,
@@ -223,10 +148,7 @@ pub fn to_text(d: &Diagnosis) -> String {
     let _ = writeln!(
         s,
         "  learning race: faster learner {}; dependency-spiral risk for the slower learner: {}",
-        d.learning_balance
-            .faster
-            .as_deref()
-            .unwrap_or("none (balanced)"),
+        d.learning_balance.faster.as_deref().unwrap_or("none (balanced)"),
         d.learning_balance.spiral_risk
     );
     for p in [a, b] {
@@ -248,10 +170,7 @@ pub fn to_text(d: &Diagnosis) -> String {
 
 /// Escape text for HTML.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The exploitation-exploration plane: x = first partner's index, y = second's.
@@ -384,11 +303,7 @@ fn governance_svg(d: &Diagnosis) -> String {
     let _ = write!(
         s,
         r##"<text x="{left}" y="104" font-size="11" fill="#2e7d32">green: fits the {} quadrant</text></svg>"##,
-        if d.facts.quadrant.is_match() {
-            "diagnosed"
-        } else {
-            "expected"
-        }
+        if d.facts.quadrant.is_match() { "diagnosed" } else { "expected" }
     );
     s
 }
@@ -398,10 +313,7 @@ fn governance_svg(d: &Diagnosis) -> String {
 /// versus fitting form).
 pub fn to_html(d: &Diagnosis) -> String {
     let [a, b] = &d.facts.profiles;
-    let title = format!(
-        "Entente alliance diagnostic: {} and {}",
-        a.partner, b.partner
-    );
+    let title = format!("Entente alliance diagnostic: {} and {}", a.partner, b.partner);
     let mut s = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}.charts{{display:flex;flex-wrap:wrap;gap:2em}}pre{{background:#f6f6f6;padding:1em;white-space:pre-wrap}}</style></head><body><h1>{t}</h1>",
         t = esc(&title)
@@ -414,11 +326,8 @@ pub fn to_html(d: &Diagnosis) -> String {
         if d.borderline { " (borderline)" } else { "" }
     );
     if let Some(r) = d.resolution {
-        let _ = write!(
-            s,
-            "<p><b>Predicted resolution:</b> {r}, lag {}.</p>",
-            d.lag.map_or("-".into(), |l| l.to_string())
-        );
+        let _ =
+            write!(s, "<p><b>Predicted resolution:</b> {r}, lag {}.</p>", d.lag.map_or("-".into(), |l| l.to_string()));
     }
     s.push_str("<div class=\"charts\"><figure>");
     s.push_str(&plane_svg(d));
@@ -436,16 +345,10 @@ pub fn to_html(d: &Diagnosis) -> String {
     let mut motive_bars = Vec::new();
     for p in [a, b] {
         for m in &p.motives {
-            motive_bars.push((
-                format!("{} {}", p.partner, m.motive.code()),
-                (m.index + 1.0) / 2.0,
-            ));
+            motive_bars.push((format!("{} {}", p.partner, m.motive.code()), (m.index + 1.0) / 2.0));
         }
     }
-    s.push_str(&bars_svg(
-        &motive_bars,
-        "Motive placement: 0 exploitation .. 1 exploration",
-    ));
+    s.push_str(&bars_svg(&motive_bars, "Motive placement: 0 exploitation .. 1 exploration"));
     s.push_str("<figcaption>Motive indices rescaled to 0-1.</figcaption></figure></div>");
     s.push_str("<h2>Findings and recommendations</h2><table><tr><th>rule</th><th>basis</th><th>finding</th><th>recommendation</th></tr>");
     for f in &d.findings {
@@ -470,10 +373,7 @@ mod tests {
 
     #[test]
     fn html_escapes_markup_in_names() {
-        assert_eq!(
-            esc("<b>A&B</b> \"x\""),
-            "&lt;b&gt;A&amp;B&lt;/b&gt; &quot;x&quot;"
-        );
+        assert_eq!(esc("<b>A&B</b> \"x\""), "&lt;b&gt;A&amp;B&lt;/b&gt; &quot;x&quot;");
     }
 
     #[test]
@@ -484,14 +384,8 @@ mod tests {
 
     #[test]
     fn governance_fit_wording() {
-        assert_eq!(
-            fit_text(Some(GovernanceFit::OverIntegrated)),
-            "over-integrated"
-        );
+        assert_eq!(fit_text(Some(GovernanceFit::OverIntegrated)), "over-integrated");
         assert!(fit_text(None).contains("P1 and P2"));
-        assert_eq!(
-            forms(&[GovernanceForm::Licensing, GovernanceForm::EquityJv]),
-            "licensing, equity JV"
-        );
+        assert_eq!(forms(&[GovernanceForm::Licensing, GovernanceForm::EquityJv]), "licensing, equity JV");
     }
 }

@@ -464,9 +464,7 @@ pub const RULES: &[Rule] = &[
 
 /// The rule table as Markdown (rule, basis, inputs, threshold, effect).
 pub fn rules_markdown() -> String {
-    let mut out = String::from(
-        "| rule | proposition | inputs | threshold | effect |\n|---|---|---|---|---|\n",
-    );
+    let mut out = String::from("| rule | proposition | inputs | threshold | effect |\n|---|---|---|---|---|\n");
     let cell = |s: &str| s.replace('|', "\\|");
     for r in RULES {
         out.push_str(&format!(
@@ -520,8 +518,7 @@ mod tests {
     }
 
     fn profile(x: &P, governance: GovernanceForm) -> PartnerProfile {
-        let weights: BTreeMap<Root, f64> =
-            [(Root::Tce, x.economic), (Root::Ol, 1.0 - x.economic)].into();
+        let weights: BTreeMap<Root, f64> = [(Root::Tce, x.economic), (Root::Ol, 1.0 - x.economic)].into();
         PartnerProfile {
             partner: x.name.into(),
             source: format!("{}.toml", x.name),
@@ -530,18 +527,9 @@ mod tests {
             motives: Vec::new(),
             index: x.index,
             stance: Stance::of(x.index),
-            rationale: Rationale {
-                weights,
-                dominant: Root::Tce,
-                economic_share: x.economic,
-            },
+            rationale: Rationale { weights, dominant: Root::Tce, economic_share: x.economic },
             dynamism: x.dynamism,
-            intent: Intent {
-                internalisation: x.internalisation,
-                access: 0.3,
-                substitution: 0.3,
-                kind: x.kind,
-            },
+            intent: Intent { internalisation: x.internalisation, access: 0.3, substitution: 0.3, kind: x.kind },
             transparency: x.transparency,
             receptivity: x.receptivity,
             trust_building: x.trust,
@@ -556,11 +544,7 @@ mod tests {
     }
 
     fn fires(id: &str, f: &DyadFacts) -> Vec<Subject> {
-        RULES
-            .iter()
-            .find(|r| r.id == id)
-            .expect("rule exists")
-            .fires(f)
+        RULES.iter().find(|r| r.id == id).expect("rule exists").fires(f)
     }
 
     const LIC: GovernanceForm = GovernanceForm::Licensing;
@@ -576,10 +560,7 @@ mod tests {
         let me = include_str!("rules.rs");
         let tests = &me[me.find("mod tests").unwrap_or(0)..];
         for id in ids {
-            assert!(
-                tests.matches(&format!("\"{id}\"")).count() >= 2,
-                "rule {id} lacks a test"
-            );
+            assert!(tests.matches(&format!("\"{id}\"")).count() >= 2, "rule {id} lacks a test");
         }
     }
 
@@ -600,10 +581,7 @@ mod tests {
         let f = facts(&p("A", -0.6), &p("B", -0.4), EJV);
         assert!(fires("GOV_P1_FIT", &f).is_empty());
         assert_eq!(fires("GOV_P1_OVER", &f), vec![Subject::Dyad]);
-        assert_eq!(
-            diagnose(f).governance_fit,
-            Some(GovernanceFit::OverIntegrated)
-        );
+        assert_eq!(diagnose(f).governance_fit, Some(GovernanceFit::OverIntegrated));
     }
 
     #[test]
@@ -616,10 +594,7 @@ mod tests {
         assert_eq!(fires("GOV_P2_UNDER", &f), vec![Subject::Dyad]);
         let d = diagnose(f);
         assert_eq!(d.governance_fit, Some(GovernanceFit::UnderIntegrated));
-        assert_eq!(
-            d.fitting_forms,
-            vec![EJV, GovernanceForm::MergerAcquisition]
-        );
+        assert_eq!(d.fitting_forms, vec![EJV, GovernanceForm::MergerAcquisition]);
     }
 
     #[test]
@@ -651,10 +626,7 @@ mod tests {
         a.economic = 0.7;
         b.economic = 0.6;
         let f = facts(&a, &b, EJV);
-        assert_eq!(
-            fires("MISMATCH_TO_ECONOMIES", &f),
-            vec![Subject::Partner(0)]
-        );
+        assert_eq!(fires("MISMATCH_TO_ECONOMIES", &f), vec![Subject::Partner(0)]);
         let d = diagnose(f);
         assert_eq!(d.resolution, Some(Resolution::TowardEconomies));
         assert_eq!(d.fitting_forms, vec![LIC, NEJV]);
@@ -671,10 +643,7 @@ mod tests {
         b.economic = 0.3;
         let f = facts(&a, &b, EJV);
         // the recommendation addresses the exploiting partner, A
-        assert_eq!(
-            fires("MISMATCH_TO_SYNERGIES", &f),
-            vec![Subject::Partner(0)]
-        );
+        assert_eq!(fires("MISMATCH_TO_SYNERGIES", &f), vec![Subject::Partner(0)]);
         assert_eq!(diagnose(f).resolution, Some(Resolution::TowardSynergies));
         a.economic = 0.45;
         b.economic = 0.45;
@@ -693,11 +662,7 @@ mod tests {
         a.economic = 0.9;
         assert!(fires("MISMATCH_UNRESOLVED", &facts(&a, &p("B", 0.5), EJV)).is_empty());
         // a match is never "unresolved"
-        assert!(fires(
-            "MISMATCH_UNRESOLVED",
-            &facts(&p("A", 0.5), &p("B", 0.5), EJV)
-        )
-        .is_empty());
+        assert!(fires("MISMATCH_UNRESOLVED", &facts(&p("A", 0.5), &p("B", 0.5), EJV)).is_empty());
     }
 
     #[test]
@@ -772,10 +737,7 @@ mod tests {
         let mut b = p("B", 0.5);
         b.transparency = 0.8;
         let f = facts(&a, &b, EJV);
-        assert_eq!(
-            fires("RACE_DEPENDENCY_SPIRAL", &f),
-            vec![Subject::Partner(1)]
-        );
+        assert_eq!(fires("RACE_DEPENDENCY_SPIRAL", &f), vec![Subject::Partner(1)]);
         assert_eq!(diagnose(f).learning_balance.spiral_risk, Level::High);
         b.transparency = 0.5;
         assert!(fires("RACE_DEPENDENCY_SPIRAL", &facts(&a, &b, EJV)).is_empty());
@@ -787,10 +749,7 @@ mod tests {
         let mut b = p("B", 0.5);
         a.internalisation = 0.8;
         b.internalisation = 0.7;
-        assert_eq!(
-            fires("RACE_CONVERGENT_INTENT", &facts(&a, &b, EJV)),
-            vec![Subject::Dyad]
-        );
+        assert_eq!(fires("RACE_CONVERGENT_INTENT", &facts(&a, &b, EJV)), vec![Subject::Dyad]);
         b.internalisation = 0.6;
         assert!(fires("RACE_CONVERGENT_INTENT", &facts(&a, &b, EJV)).is_empty());
     }
@@ -801,10 +760,7 @@ mod tests {
         a.internalisation = 0.8;
         let mut b = p("B", 0.5);
         b.kind = IntentKind::Substitute;
-        assert_eq!(
-            fires("RACE_PLACID_DEPENDENCE", &facts(&a, &b, EJV)),
-            vec![Subject::Partner(1)]
-        );
+        assert_eq!(fires("RACE_PLACID_DEPENDENCE", &facts(&a, &b, EJV)), vec![Subject::Partner(1)]);
         b.kind = IntentKind::Internalise;
         assert!(fires("RACE_PLACID_DEPENDENCE", &facts(&a, &b, EJV)).is_empty());
     }
@@ -826,11 +782,7 @@ mod tests {
         let f = facts(&p("A", 0.5), &b, EJV);
         assert_eq!(fires("TRUST_PRACTICES_LOW", &f), vec![Subject::Partner(1)]);
         let d = diagnose(f);
-        let finding = d
-            .findings
-            .iter()
-            .find(|x| x.rule == "TRUST_PRACTICES_LOW")
-            .expect("fired");
+        let finding = d.findings.iter().find(|x| x.rule == "TRUST_PRACTICES_LOW").expect("fired");
         assert!(finding.recommendation.starts_with("B:"));
         b.trust = 0.6;
         assert!(fires("TRUST_PRACTICES_LOW", &facts(&p("A", 0.5), &b, EJV)).is_empty());
@@ -838,14 +790,9 @@ mod tests {
 
     #[test]
     fn same_partner_and_governance_disagreement_are_refused() {
-        let err = DyadFacts::new(
-            profile(&p("Acme", 0.5), EJV),
-            profile(&p("acme ", 0.5), EJV),
-        )
-        .unwrap_err();
+        let err = DyadFacts::new(profile(&p("Acme", 0.5), EJV), profile(&p("acme ", 0.5), EJV)).unwrap_err();
         assert!(err.to_string().contains("`Acme`"));
-        let err =
-            DyadFacts::new(profile(&p("A", 0.5), EJV), profile(&p("B", 0.5), LIC)).unwrap_err();
+        let err = DyadFacts::new(profile(&p("A", 0.5), EJV), profile(&p("B", 0.5), LIC)).unwrap_err();
         assert!(err.to_string().contains("A.toml") && err.to_string().contains("licensing"));
     }
 

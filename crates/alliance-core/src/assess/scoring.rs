@@ -181,11 +181,7 @@ pub fn bipolar(mean: f64) -> f64 {
 }
 
 /// Learning potential $L = q \cdot \rho \cdot \tau_{partner}$ (see the module docs).
-pub fn learning_potential(
-    internalisation: f64,
-    receptivity: f64,
-    partner_transparency: f64,
-) -> f64 {
+pub fn learning_potential(internalisation: f64, receptivity: f64, partner_transparency: f64) -> f64 {
     internalisation * receptivity * partner_transparency
 }
 
@@ -220,26 +216,17 @@ impl Scorer<'_> {
         let c = self
             .inst
             .construct(construct)
-            .ok_or_else(|| AssessError::UnknownItem {
-                source_name: "instrument".into(),
-                item: construct.into(),
-            })?;
+            .ok_or_else(|| AssessError::UnknownItem { source_name: "instrument".into(), item: construct.into() })?;
         let ids: Vec<&str> = c.items.iter().map(|i| i.id.as_str()).collect();
         self.mean_of(construct, &ids)
     }
 }
 
 /// Score one partner's answers.
-pub fn score_partner(
-    answers: &PartnerAnswers,
-    inst: &Instrument,
-) -> Result<PartnerProfile, AssessError> {
+pub fn score_partner(answers: &PartnerAnswers, inst: &Instrument) -> Result<PartnerProfile, AssessError> {
     let s = Scorer { answers, inst };
-    let missing: Vec<String> = inst
-        .items()
-        .filter(|i| !answers.answers.contains_key(&i.id))
-        .map(|i| i.id.clone())
-        .collect();
+    let missing: Vec<String> =
+        inst.items().filter(|i| !answers.answers.contains_key(&i.id)).map(|i| i.id.clone()).collect();
 
     let mut motives = Vec::new();
     for m in Motive::ALL {
@@ -250,12 +237,7 @@ pub fn score_partner(
         let Ok(mean) = s.mean_of(m.code(), &[&x1, &x2]) else {
             continue;
         };
-        motives.push(MotiveScore {
-            motive: m,
-            importance,
-            weight: unit(importance),
-            index: bipolar(mean),
-        });
+        motives.push(MotiveScore { motive: m, importance, weight: unit(importance), index: bipolar(mean) });
     }
     if motives.len() < MIN_MOTIVES {
         return Err(AssessError::TooFewAnswers {
@@ -268,9 +250,7 @@ pub fn score_partner(
     }
     let total_weight: f64 = motives.iter().map(|m| m.weight).sum();
     if total_weight <= 0.0 {
-        return Err(AssessError::NoImportantMotive {
-            source_name: answers.source.clone(),
-        });
+        return Err(AssessError::NoImportantMotive { source_name: answers.source.clone() });
     }
     let index = motives.iter().map(|m| m.weight * m.index).sum::<f64>() / total_weight;
 
@@ -281,26 +261,10 @@ pub fn score_partner(
             *weights.entry(*r).or_insert(0.0) += ms.weight / roots.len() as f64;
         }
     }
-    let dominant = weights
-        .iter()
-        .fold((Root::Tce, f64::NEG_INFINITY), |best, (&r, &w)| {
-            if w > best.1 {
-                (r, w)
-            } else {
-                best
-            }
-        })
-        .0;
-    let economic: f64 = weights
-        .iter()
-        .filter(|(r, _)| r.class() == RationaleClass::Economic)
-        .map(|(_, w)| w)
-        .sum();
-    let rationale = Rationale {
-        weights,
-        dominant,
-        economic_share: economic / total_weight,
-    };
+    let dominant =
+        weights.iter().fold((Root::Tce, f64::NEG_INFINITY), |best, (&r, &w)| if w > best.1 { (r, w) } else { best }).0;
+    let economic: f64 = weights.iter().filter(|(r, _)| r.class() == RationaleClass::Economic).map(|(_, w)| w).sum();
+    let rationale = Rationale { weights, dominant, economic_share: economic / total_weight };
 
     let internalisation = unit(s.mean_of("INT", &["INT_INTERNALISE_1", "INT_INTERNALISE_2"])?);
     let access = unit(s.mean_of("INT", &["INT_ACCESS"])?);
@@ -323,12 +287,7 @@ pub fn score_partner(
         stance: Stance::of(index),
         rationale,
         dynamism: unit(s.construct_mean("ENV")?),
-        intent: Intent {
-            internalisation,
-            access,
-            substitution,
-            kind,
-        },
+        intent: Intent { internalisation, access, substitution, kind },
         transparency: unit(s.construct_mean("TRN")?),
         receptivity: unit(s.construct_mean("REC")?),
         trust_building: unit(s.construct_mean("TBP")?),
@@ -416,9 +375,7 @@ mod tests {
         assert_eq!(p.missing.len(), 9);
         v.retain(|(k, _)| !k.starts_with("MKT"));
         let err = score_partner(&to_answers(&v), &dyad_instrument()).unwrap_err();
-        assert!(
-            matches!(err, AssessError::TooFewAnswers { ref construct, .. } if construct == "motives")
-        );
+        assert!(matches!(err, AssessError::TooFewAnswers { ref construct, .. } if construct == "motives"));
     }
 
     #[test]

@@ -156,34 +156,27 @@ impl Motive {
     /// (exploitation pole, exploration pole) from THEORY.md's table.
     pub fn poles(self) -> (&'static str, &'static str) {
         match self {
-            Motive::RiskCostSharing => (
-                "cut cost and asset risk, reach scale economies",
-                "enter unfamiliar businesses faster",
-            ),
+            Motive::RiskCostSharing => {
+                ("cut cost and asset risk, reach scale economies", "enter unfamiliar businesses faster")
+            }
             Motive::KnowledgeTransfer => (
                 "match our existing explicit skills with the partner's",
                 "fuse both firms' skills into new capabilities",
             ),
-            Motive::ShapingCompetition => (
-                "defensive or offensive positioning against rivals",
-                "co-opetition that creates new value",
-            ),
+            Motive::ShapingCompetition => {
+                ("defensive or offensive positioning against rivals", "co-opetition that creates new value")
+            }
             Motive::MarketAccess => (
                 "follow host-market rules, use local knowledge and channels",
                 "redesign the whole value chain for the market",
             ),
-            Motive::Internationalisation => (
-                "gain international experience and speed of entry",
-                "build a global strategy and organisation",
-            ),
-            Motive::StrategicLinkages => (
-                "vertical quasi-integration with the partner",
-                "total integration of both firms' capabilities",
-            ),
-            Motive::Legitimacy => (
-                "become like established players (isomorphism)",
-                "differentiate and gain autonomy",
-            ),
+            Motive::Internationalisation => {
+                ("gain international experience and speed of entry", "build a global strategy and organisation")
+            }
+            Motive::StrategicLinkages => {
+                ("vertical quasi-integration with the partner", "total integration of both firms' capabilities")
+            }
+            Motive::Legitimacy => ("become like established players (isomorphism)", "differentiate and gain autonomy"),
         }
     }
 
@@ -200,16 +193,13 @@ impl fmt::Display for Motive {
     }
 }
 
-const SEED_MISMATCH: &str =
-    "Written from THEORY.md section 2 (strategic mismatch explanation of IJV failure)";
-const SEED_HAMEL: &str = "Written from THEORY.md section 3 (Hamel: competitive collaboration and inter-partner learning)";
+const SEED_MISMATCH: &str = "Written from THEORY.md section 2 (strategic mismatch explanation of IJV failure)";
+const SEED_HAMEL: &str =
+    "Written from THEORY.md section 3 (Hamel: competitive collaboration and inter-partner learning)";
 const SEED_TRUST: &str = "Written from THEORY.md section 4 (building trust between organisations)";
 
 fn written(citation: &str) -> SourceScale {
-    SourceScale {
-        citation: citation.to_string(),
-        adapted: false,
-    }
+    SourceScale { citation: citation.to_string(), adapted: false }
 }
 
 fn motive_construct(m: Motive) -> Construct {
@@ -246,20 +236,10 @@ pub fn dyad_instrument() -> Instrument {
     constructs.push(Construct {
         id: "ENV".into(),
         name: "environmental dynamism".into(),
-        definition:
-            "How fast success criteria change in the alliance's markets and technologies (P6)."
-                .into(),
+        definition: "How fast success criteria change in the alliance's markets and technologies (P6).".into(),
         items: vec![
-            Item::new(
-                "ENV_1",
-                "Technologies in our alliance's field change rapidly.",
-                agree(),
-            ),
-            Item::new(
-                "ENV_2",
-                "Customer needs and competitors' moves in this market are hard to predict.",
-                agree(),
-            ),
+            Item::new("ENV_1", "Technologies in our alliance's field change rapidly.", agree()),
+            Item::new("ENV_2", "Customer needs and competitors' moves in this market are hard to predict.", agree()),
             Item::reversed(
                 "ENV_3",
                 "What made a firm successful in this market five years ago still does today.",

@@ -82,20 +82,12 @@ pub struct Item {
 impl Item {
     /// A non-reversed item.
     pub fn new(id: &str, text: &str, anchors: Anchors) -> Self {
-        Item {
-            id: id.to_string(),
-            text: text.to_string(),
-            anchors,
-            reverse: false,
-        }
+        Item { id: id.to_string(), text: text.to_string(), anchors, reverse: false }
     }
 
     /// A reverse-keyed item.
     pub fn reversed(id: &str, text: &str, anchors: Anchors) -> Self {
-        Item {
-            reverse: true,
-            ..Item::new(id, text, anchors)
-        }
+        Item { reverse: true, ..Item::new(id, text, anchors) }
     }
 
     /// The answer on the construct's direction: `8 - x` for reverse-keyed items.
@@ -179,35 +171,21 @@ impl Instrument {
             for item in &c.items {
                 n += 1;
                 out.push_str(&format!("{n}. `{}` {}\n", item.id, item.text));
-                let scale: Vec<String> = item
-                    .anchors
-                    .0
-                    .iter()
-                    .enumerate()
-                    .map(|(k, a)| format!("{} = {a}", k + 1))
-                    .collect();
+                let scale: Vec<String> =
+                    item.anchors.0.iter().enumerate().map(|(k, a)| format!("{} = {a}", k + 1)).collect();
                 out.push_str(&format!("   - {}\n", scale.join("; ")));
             }
         }
         out.push_str("\n## Scoring key (for the analyst)\n\n| construct | definition | source | reverse-keyed items |\n|---|---|---|---|\n");
         for c in &self.constructs {
-            let rev: Vec<&str> = c
-                .items
-                .iter()
-                .filter(|i| i.reverse)
-                .map(|i| i.id.as_str())
-                .collect();
+            let rev: Vec<&str> = c.items.iter().filter(|i| i.reverse).map(|i| i.id.as_str()).collect();
             out.push_str(&format!(
                 "| {} {} | {} | {} | {} |\n",
                 c.id,
                 c.name,
                 c.definition,
                 c.source.citation,
-                if rev.is_empty() {
-                    "none".to_string()
-                } else {
-                    rev.join(", ")
-                }
+                if rev.is_empty() { "none".to_string() } else { rev.join(", ") }
             ));
         }
         out

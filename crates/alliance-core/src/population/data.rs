@@ -76,13 +76,8 @@ fn bad(source: &str, row: usize, column: &str, message: impl Into<String>) -> As
 
 /// Read a population CSV.
 pub fn read_population(source: &str, text: &str) -> Result<Vec<AllianceRecord>, AssessError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| bad(source, 0, "-", e.to_string()))?
-        .clone();
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| bad(source, 0, "-", e.to_string()))?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let need = |name: &str| col(name).ok_or_else(|| bad(source, 0, name, "the column is missing"));
     let quadrant_col = col("quadrant");
@@ -91,12 +86,7 @@ pub fn read_population(source: &str, text: &str) -> Result<Vec<AllianceRecord>, 
         _ => None,
     };
     if quadrant_col.is_none() && index_cols.is_none() {
-        return Err(bad(
-            source,
-            0,
-            "quadrant",
-            "give `quadrant` or both `index_a` and `index_b`",
-        ));
+        return Err(bad(source, 0, "quadrant", "give `quadrant` or both `index_a` and `index_b`"));
     }
     let (ci, cd, cp, cl, cf, ct, ca) = (
         need("integration")?,
@@ -130,12 +120,7 @@ pub fn read_population(source: &str, text: &str) -> Result<Vec<AllianceRecord>, 
             } else if (v - 1.0).abs() < 1e-12 {
                 Ok(true)
             } else {
-                Err(bad(
-                    source,
-                    row,
-                    &headers[c],
-                    format!("`{v}` must be 0 or 1"),
-                ))
+                Err(bad(source, row, &headers[c], format!("`{v}` must be 0 or 1")))
             }
         };
         let quadrant = match (quadrant_col, index_cols) {
@@ -162,20 +147,13 @@ pub fn read_population(source: &str, text: &str) -> Result<Vec<AllianceRecord>, 
             if (lo..=hi).contains(&v) {
                 Ok(v)
             } else {
-                Err(bad(
-                    source,
-                    row,
-                    &headers[c],
-                    format!("{v} is outside {lo}-{hi}"),
-                ))
+                Err(bad(source, row, &headers[c], format!("{v} is outside {lo}-{hi}")))
             }
         };
         let integration = ranged(ci, 1.0, 4.0)?;
         let dynamism = ranged(cd, 0.0, 1.0)?;
         out.push(AllianceRecord {
-            id: id_col
-                .and_then(|c| rec.get(c))
-                .map_or_else(|| format!("row {row}"), str::to_string),
+            id: id_col.and_then(|c| rec.get(c)).map_or_else(|| format!("row {row}"), str::to_string),
             quadrant,
             integration,
             dynamism,
@@ -191,9 +169,7 @@ pub fn read_population(source: &str, text: &str) -> Result<Vec<AllianceRecord>, 
 
 /// Write a population as CSV (the format [`read_population`] reads).
 pub fn write_population(records: &[AllianceRecord]) -> String {
-    let mut s = String::from(
-        "id,quadrant,integration,dynamism,performance,learning,failed,terminated,age\n",
-    );
+    let mut s = String::from("id,quadrant,integration,dynamism,performance,learning,failed,terminated,age\n");
     for r in records {
         s.push_str(&format!(
             "{},{},{:.4},{:.4},{:.4},{:.4},{},{},{:.2}\n",
@@ -215,8 +191,7 @@ pub fn write_population(records: &[AllianceRecord]) -> String {
 mod tests {
     use super::*;
 
-    const HEAD: &str =
-        "id,quadrant,integration,dynamism,performance,learning,failed,terminated,age\n";
+    const HEAD: &str = "id,quadrant,integration,dynamism,performance,learning,failed,terminated,age\n";
 
     #[test]
     fn reads_rows_and_derives_quadrant_from_indices() {
@@ -228,14 +203,9 @@ mod tests {
 
     #[test]
     fn bad_cells_name_row_and_column() {
-        let err =
-            read_population("p.csv", &format!("{HEAD}a,mismatch,2,0.5,1,1,2,0,3\n")).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Population data `p.csv`, row 1, column `failed`: `2` must be 0 or 1."
-        );
-        let err =
-            read_population("p.csv", &format!("{HEAD}a,hybrid,2,0.5,1,1,0,0,3\n")).unwrap_err();
+        let err = read_population("p.csv", &format!("{HEAD}a,mismatch,2,0.5,1,1,2,0,3\n")).unwrap_err();
+        assert_eq!(err.to_string(), "Population data `p.csv`, row 1, column `failed`: `2` must be 0 or 1.");
+        let err = read_population("p.csv", &format!("{HEAD}a,hybrid,2,0.5,1,1,0,0,3\n")).unwrap_err();
         assert!(err.to_string().contains("`hybrid`"));
         let err = read_population("p.csv", "quadrant,dynamism\n").unwrap_err();
         assert!(err.to_string().contains("`integration`"));
@@ -243,11 +213,7 @@ mod tests {
 
     #[test]
     fn write_then_read_round_trips() {
-        let recs = read_population(
-            "p.csv",
-            &format!("{HEAD}a,synergies,3,0.25,1.5,0.75,0,1,6.5\n"),
-        )
-        .expect("reads");
+        let recs = read_population("p.csv", &format!("{HEAD}a,synergies,3,0.25,1.5,0.75,0,1,6.5\n")).expect("reads");
         let again = read_population("q.csv", &write_population(&recs)).expect("reads");
         assert_eq!(recs, again);
     }

@@ -52,11 +52,7 @@ pub struct GlmOptions {
 
 impl Default for GlmOptions {
     fn default() -> Self {
-        GlmOptions {
-            tol: 1e-12,
-            max_iter: 100,
-            level: 0.95,
-        }
+        GlmOptions { tol: 1e-12, max_iter: 100, level: 0.95 }
     }
 }
 
@@ -96,10 +92,7 @@ pub struct GlmFit {
 }
 
 fn est_err(model: &str, message: impl Into<String>) -> AssessError {
-    AssessError::Estimation {
-        model: model.to_string(),
-        message: message.into(),
-    }
+    AssessError::Estimation { model: model.to_string(), message: message.into() }
 }
 
 /// In-place Cholesky factor (lower triangle) of a symmetric positive definite `p x p` matrix
@@ -201,12 +194,8 @@ fn normal_equations(
 }
 
 fn factor(model: &str, xtwx: &[f64], p: usize) -> Result<Vec<f64>, AssessError> {
-    cholesky(xtwx, p).ok_or_else(|| {
-        est_err(
-            model,
-            "the design matrix is singular (a term is constant or collinear with others)",
-        )
-    })
+    cholesky(xtwx, p)
+        .ok_or_else(|| est_err(model, "the design matrix is singular (a term is constant or collinear with others)"))
 }
 
 /// Fit a GLM. `columns` are the design matrix's columns (include a column of ones for the
@@ -223,37 +212,20 @@ pub fn fit_glm(
     let link = match family {
         Family::Gaussian => Link::Identity,
         Family::Binomial => Link::Logit,
-        Family::CumulativeLogit => {
-            return super::ordinal::fit_ordinal(model, y, columns, terms, opts)
-        }
+        Family::CumulativeLogit => return super::ordinal::fit_ordinal(model, y, columns, terms, opts),
     };
     let n = y.len();
     let p = columns.len();
     if p == 0 || terms.len() != p || columns.iter().any(|c| c.len() != n) {
-        return Err(est_err(
-            model,
-            "the design matrix and the outcome do not have matching sizes",
-        ));
+        return Err(est_err(model, "the design matrix and the outcome do not have matching sizes"));
     }
     if n <= p {
-        return Err(est_err(
-            model,
-            format!("{n} observations are too few for {p} coefficients"),
-        ));
+        return Err(est_err(model, format!("{n} observations are too few for {p} coefficients")));
     }
-    if y.iter()
-        .chain(columns.iter().flatten())
-        .any(|v| !v.is_finite())
-    {
-        return Err(est_err(
-            model,
-            "the data contain a value that is not a finite number",
-        ));
+    if y.iter().chain(columns.iter().flatten()).any(|v| !v.is_finite()) {
+        return Err(est_err(model, "the data contain a value that is not a finite number"));
     }
-    if link == Link::Logit
-        && y.iter()
-            .any(|&v| v.abs() > 1e-12 && (v - 1.0).abs() > 1e-12)
-    {
+    if link == Link::Logit && y.iter().any(|&v| v.abs() > 1e-12 && (v - 1.0).abs() > 1e-12) {
         return Err(est_err(model, "a logistic outcome must be 0 or 1"));
     }
     let mut eta: Vec<f64> = match link {
@@ -299,19 +271,10 @@ pub fn fit_glm(
         dev_old = dev;
     }
     if !converged {
-        return Err(est_err(
-            model,
-            format!(
-                "IRLS did not converge in {} iterations (separation?)",
-                opts.max_iter
-            ),
-        ));
+        return Err(est_err(model, format!("IRLS did not converge in {} iterations (separation?)", opts.max_iter)));
     }
     if link == Link::Logit && mu.iter().any(|&m| !(1e-10..=1.0 - 1e-10).contains(&m)) {
-        return Err(est_err(
-            model,
-            "fitted probabilities of 0 or 1 occurred (complete separation)",
-        ));
+        return Err(est_err(model, "fitted probabilities of 0 or 1 occurred (complete separation)"));
     }
     let deviance = dev_old;
     let df_residual = n - p;
@@ -337,33 +300,16 @@ pub fn fit_glm(
     let (p_value, q): (Vec<f64>, f64) = match link {
         Link::Logit => {
             let norm = Normal::new(0.0, 1.0).map_err(|e| est_err(model, e.to_string()))?;
-            (
-                statistic.iter().map(|z| 2.0 * norm.cdf(-z.abs())).collect(),
-                norm.inverse_cdf(1.0 - alpha / 2.0),
-            )
+            (statistic.iter().map(|z| 2.0 * norm.cdf(-z.abs())).collect(), norm.inverse_cdf(1.0 - alpha / 2.0))
         }
         Link::Identity => {
-            let t = StudentsT::new(0.0, 1.0, df_residual as f64)
-                .map_err(|e| est_err(model, e.to_string()))?;
-            (
-                statistic.iter().map(|s| 2.0 * t.cdf(-s.abs())).collect(),
-                t.inverse_cdf(1.0 - alpha / 2.0),
-            )
+            let t = StudentsT::new(0.0, 1.0, df_residual as f64).map_err(|e| est_err(model, e.to_string()))?;
+            (statistic.iter().map(|s| 2.0 * t.cdf(-s.abs())).collect(), t.inverse_cdf(1.0 - alpha / 2.0))
         }
     };
-    let ci_lower = beta
-        .iter()
-        .zip(&std_error)
-        .map(|(b, s)| b - q * s)
-        .collect();
-    let ci_upper = beta
-        .iter()
-        .zip(&std_error)
-        .map(|(b, s)| b + q * s)
-        .collect();
-    let has_intercept = columns
-        .iter()
-        .any(|c| c.iter().all(|&v| (v - 1.0).abs() < 1e-15));
+    let ci_lower = beta.iter().zip(&std_error).map(|(b, s)| b - q * s).collect();
+    let ci_upper = beta.iter().zip(&std_error).map(|(b, s)| b + q * s).collect();
+    let has_intercept = columns.iter().any(|c| c.iter().all(|&v| (v - 1.0).abs() < 1e-15));
     // the null model is the intercept-only fit, or eta = 0 without an intercept (as in R)
     let null_mean = match (has_intercept, link) {
         (true, _) => y.iter().sum::<f64>() / n as f64,
@@ -427,15 +373,7 @@ mod tests {
     fn logistic_with_one_binary_term_matches_log_odds() {
         // group 0: 2 of 8 events; group 1: 6 of 8 -> log odds ln(1/3) and ln(3) - ln(1/3)
         let g: Vec<f64> = (0..16).map(|i| if i < 8 { 0.0 } else { 1.0 }).collect();
-        let y: Vec<f64> = (0..16)
-            .map(|i| {
-                if i < 2 || (8..14).contains(&i) {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        let y: Vec<f64> = (0..16).map(|i| if i < 2 || (8..14).contains(&i) { 1.0 } else { 0.0 }).collect();
         let fit = fit_glm(
             "lo",
             Family::Binomial,
@@ -470,14 +408,7 @@ mod tests {
     fn separation_is_refused() {
         let x: Vec<f64> = (0..10).map(f64::from).collect();
         let y: Vec<f64> = x.iter().map(|&v| if v < 5.0 { 0.0 } else { 1.0 }).collect();
-        assert!(fit_glm(
-            "s",
-            Family::Binomial,
-            &y,
-            &[vec![1.0; 10], x],
-            &names(&["a", "b"]),
-            &GlmOptions::default()
-        )
-        .is_err());
+        assert!(fit_glm("s", Family::Binomial, &y, &[vec![1.0; 10], x], &names(&["a", "b"]), &GlmOptions::default())
+            .is_err());
     }
 }

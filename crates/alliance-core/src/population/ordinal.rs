@@ -15,10 +15,7 @@ use crate::error::AssessError;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 fn err(model: &str, message: impl Into<String>) -> AssessError {
-    AssessError::Estimation {
-        model: model.to_string(),
-        message: message.into(),
-    }
+    AssessError::Estimation { model: model.to_string(), message: message.into() }
 }
 
 /// Density of the logistic distribution and its derivative at `x` (0 at infinities).
@@ -55,16 +52,8 @@ fn evaluate(level: &[usize], columns: &[Vec<f64>], k: usize, par: &[f64]) -> Opt
             *xa = columns[a][i];
         }
         let eta: f64 = x.iter().zip(beta).map(|(xa, b)| xa * b).sum();
-        let upper = if y + 1 < k {
-            theta[y] - eta
-        } else {
-            f64::INFINITY
-        };
-        let lower = if y > 0 {
-            theta[y - 1] - eta
-        } else {
-            f64::NEG_INFINITY
-        };
+        let upper = if y + 1 < k { theta[y] - eta } else { f64::INFINITY };
+        let lower = if y > 0 { theta[y - 1] - eta } else { f64::NEG_INFINITY };
         let cdf = |v: f64| {
             if v.is_infinite() {
                 f64::from(u8::from(v > 0.0))
@@ -139,19 +128,10 @@ pub fn fit_ordinal(
     let n = y.len();
     let p = columns.len();
     if terms.len() != p || columns.iter().any(|c| c.len() != n) {
-        return Err(err(
-            model,
-            "the design matrix and the outcome do not have matching sizes",
-        ));
+        return Err(err(model, "the design matrix and the outcome do not have matching sizes"));
     }
-    if y.iter()
-        .chain(columns.iter().flatten())
-        .any(|v| !v.is_finite())
-    {
-        return Err(err(
-            model,
-            "the data contain a value that is not a finite number",
-        ));
+    if y.iter().chain(columns.iter().flatten()).any(|v| !v.is_finite()) {
+        return Err(err(model, "the data contain a value that is not a finite number"));
     }
     let mut levels: Vec<f64> = y.to_vec();
     levels.sort_by(f64::total_cmp);
@@ -160,21 +140,10 @@ pub fn fit_ordinal(
     if k < 2 {
         return Err(err(model, "the ordered outcome has a single level"));
     }
-    let level: Vec<usize> = y
-        .iter()
-        .map(|v| {
-            levels
-                .iter()
-                .position(|l| (l - v).abs() < 1e-9)
-                .unwrap_or(0)
-        })
-        .collect();
+    let level: Vec<usize> = y.iter().map(|v| levels.iter().position(|l| (l - v).abs() < 1e-9).unwrap_or(0)).collect();
     let m = p + k - 1;
     if n <= m {
-        return Err(err(
-            model,
-            format!("{n} observations are too few for {m} parameters"),
-        ));
+        return Err(err(model, format!("{n} observations are too few for {m} parameters")));
     }
     // start: beta = 0, thresholds at the logits of the cumulative proportions
     let mut par = vec![0.0; m];
@@ -189,24 +158,13 @@ pub fn fit_ordinal(
             c * (c / n as f64).ln()
         })
         .sum();
-    let singular = || {
-        err(
-            model,
-            "the information matrix is singular (collinear terms or separation)",
-        )
-    };
+    let singular = || err(model, "the information matrix is singular (collinear terms or separation)");
     let mut cur = evaluate(&level, columns, k, &par).ok_or_else(singular)?;
     let mut iterations = 0;
     loop {
         iterations += 1;
         if iterations > opts.max_iter {
-            return Err(err(
-                model,
-                format!(
-                    "Newton-Raphson did not converge in {} iterations",
-                    opts.max_iter
-                ),
-            ));
+            return Err(err(model, format!("Newton-Raphson did not converge in {} iterations", opts.max_iter)));
         }
         let info: Vec<f64> = cur.hess.iter().map(|h| -h).collect();
         let chol = cholesky(&info, m).ok_or_else(singular)?;
@@ -284,17 +242,8 @@ mod tests {
     fn two_levels_reduce_to_logistic_regression_with_flipped_sign_intercept() {
         // With K = 2, logit P(Y = 2) = eta - theta: a logistic regression with intercept -theta.
         let g: Vec<f64> = (0..16).map(|i| if i < 8 { 0.0 } else { 1.0 }).collect();
-        let y: Vec<f64> = (0..16)
-            .map(|i| {
-                if i < 2 || (8..14).contains(&i) {
-                    2.0
-                } else {
-                    1.0
-                }
-            })
-            .collect();
-        let fit =
-            fit_ordinal("k2", &y, &[g], &["g".to_string()], &GlmOptions::default()).expect("fits");
+        let y: Vec<f64> = (0..16).map(|i| if i < 2 || (8..14).contains(&i) { 2.0 } else { 1.0 }).collect();
+        let fit = fit_ordinal("k2", &y, &[g], &["g".to_string()], &GlmOptions::default()).expect("fits");
         assert!((fit.estimate[0] - 2.0 * 3.0f64.ln()).abs() < 1e-8);
         assert!((fit.estimate[1] - 3.0f64.ln()).abs() < 1e-8);
         assert_eq!(fit.terms[1], "1|2");
@@ -318,11 +267,7 @@ mod tests {
                 - evaluate(&level, &cols, 3, &dn).expect("valid").loglik)
                 / (2.0 * h);
             // central differences: error O(h^2) plus rounding ~1e-10 / h
-            assert!(
-                (fd - e.grad[a]).abs() < 1e-6,
-                "d/d{a}: {fd} vs {}",
-                e.grad[a]
-            );
+            assert!((fd - e.grad[a]).abs() < 1e-6, "d/d{a}: {fd} vs {}", e.grad[a]);
             let fdh: Vec<f64> = (0..3)
                 .map(|b| {
                     let gu = evaluate(&level, &cols, 3, &up).expect("valid").grad[b];

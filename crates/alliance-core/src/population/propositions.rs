@@ -260,13 +260,7 @@ pub const SPECS: &[PropositionSpec] = &[
         hypothesis: "In dynamic environments explore-matches perform better than exploit-matches.",
         outcome: Outcome::Performance,
         family: Family::Gaussian,
-        terms: &[
-            Term::Intercept,
-            Term::ExploreMatch,
-            Term::Dynamism,
-            Term::ExploreMatchXDynamism,
-            Term::Age,
-        ],
+        terms: &[Term::Intercept, Term::ExploreMatch, Term::Dynamism, Term::ExploreMatchXDynamism, Term::Age],
         target: Term::ExploreMatchXDynamism,
         expected: Sign::Positive,
         matches_only: true,
@@ -281,12 +275,7 @@ impl PropositionSpec {
             (_, true) => " (matches only)",
             _ => "",
         };
-        let rhs: Vec<&str> = self
-            .terms
-            .iter()
-            .filter(|t| **t != Term::Intercept)
-            .map(|t| t.name())
-            .collect();
+        let rhs: Vec<&str> = self.terms.iter().filter(|t| **t != Term::Intercept).map(|t| t.name()).collect();
         format!("{} ~ {}{}", self.outcome.name(), rhs.join(" + "), kind)
     }
 }
@@ -332,39 +321,18 @@ pub fn verdict(estimate: f64, p_value: f64, expected: Sign, alpha: f64) -> Verdi
 }
 
 /// Run one specification.
-pub fn run_spec(
-    spec: &PropositionSpec,
-    data: &[AllianceRecord],
-    alpha: f64,
-) -> Result<PropositionResult, AssessError> {
-    let rows: Vec<&AllianceRecord> = data
-        .iter()
-        .filter(|r| !spec.matches_only || r.quadrant != PopQuadrant::Mismatch)
-        .collect();
+pub fn run_spec(spec: &PropositionSpec, data: &[AllianceRecord], alpha: f64) -> Result<PropositionResult, AssessError> {
+    let rows: Vec<&AllianceRecord> =
+        data.iter().filter(|r| !spec.matches_only || r.quadrant != PopQuadrant::Mismatch).collect();
     let y: Vec<f64> = rows.iter().map(|r| spec.outcome.value(r)).collect();
-    let columns: Vec<Vec<f64>> = spec
-        .terms
-        .iter()
-        .map(|t| rows.iter().map(|r| t.value(r)).collect())
-        .collect();
+    let columns: Vec<Vec<f64>> = spec.terms.iter().map(|t| rows.iter().map(|r| t.value(r)).collect()).collect();
     let names: Vec<String> = spec.terms.iter().map(|t| t.name().to_string()).collect();
     let label = format!("{}: {}", spec.id, spec.formula());
-    let fit = fit_glm(
-        &label,
-        spec.family,
-        &y,
-        &columns,
-        &names,
-        &GlmOptions::default(),
-    )?;
-    let k = spec
-        .terms
-        .iter()
-        .position(|t| *t == spec.target)
-        .ok_or_else(|| AssessError::Estimation {
-            model: label.clone(),
-            message: "the tested term is not in the model".into(),
-        })?;
+    let fit = fit_glm(&label, spec.family, &y, &columns, &names, &GlmOptions::default())?;
+    let k = spec.terms.iter().position(|t| *t == spec.target).ok_or_else(|| AssessError::Estimation {
+        model: label.clone(),
+        message: "the tested term is not in the model".into(),
+    })?;
     Ok(PropositionResult {
         proposition: spec.id.into(),
         hypothesis: spec.hypothesis.into(),
@@ -381,25 +349,14 @@ pub fn run_spec(
 }
 
 /// Run every proposition test on a population.
-pub fn test_propositions(
-    data: &[AllianceRecord],
-    alpha: f64,
-) -> Result<Vec<PropositionResult>, AssessError> {
-    let levels = data
-        .iter()
-        .all(|r| (r.integration - r.integration.round()).abs() < 1e-9);
-    SPECS
-        .iter()
-        .filter(|s| levels || s.family != Family::CumulativeLogit)
-        .map(|s| run_spec(s, data, alpha))
-        .collect()
+pub fn test_propositions(data: &[AllianceRecord], alpha: f64) -> Result<Vec<PropositionResult>, AssessError> {
+    let levels = data.iter().all(|r| (r.integration - r.integration.round()).abs() < 1e-9);
+    SPECS.iter().filter(|s| levels || s.family != Family::CumulativeLogit).map(|s| run_spec(s, data, alpha)).collect()
 }
 
 /// Text table of the results.
 pub fn results_text(results: &[PropositionResult], n: usize, alpha: f64) -> String {
-    let mut s = format!(
-        "Population tests of the mismatch propositions ({n} alliances, alpha = {alpha})\n\n"
-    );
+    let mut s = format!("Population tests of the mismatch propositions ({n} alliances, alpha = {alpha})\n\n");
     let w = results.iter().map(|r| r.model.len()).max().unwrap_or(5) + 2;
     s.push_str(&format!(
         "{:<4}{:<w$}{:<24}{:>4}{:>10}{:>22}{:>11}  {}\n",
@@ -420,10 +377,7 @@ pub fn results_text(results: &[PropositionResult], n: usize, alpha: f64) -> Stri
     }
     s.push('\n');
     for r in results {
-        s.push_str(&format!(
-            "{} {} -> {}\n",
-            r.proposition, r.hypothesis, r.verdict
-        ));
+        s.push_str(&format!("{} {} -> {}\n", r.proposition, r.hypothesis, r.verdict));
     }
     s
 }
@@ -435,30 +389,15 @@ mod tests {
     #[test]
     fn verdict_rules() {
         assert_eq!(verdict(0.5, 0.01, Sign::Positive, 0.05), Verdict::Supported);
-        assert_eq!(
-            verdict(-0.5, 0.01, Sign::Positive, 0.05),
-            Verdict::Contradicted
-        );
-        assert_eq!(
-            verdict(0.5, 0.2, Sign::Positive, 0.05),
-            Verdict::NotSupported
-        );
-        assert_eq!(
-            verdict(-0.5, 0.01, Sign::Negative, 0.05),
-            Verdict::Supported
-        );
+        assert_eq!(verdict(-0.5, 0.01, Sign::Positive, 0.05), Verdict::Contradicted);
+        assert_eq!(verdict(0.5, 0.2, Sign::Positive, 0.05), Verdict::NotSupported);
+        assert_eq!(verdict(-0.5, 0.01, Sign::Negative, 0.05), Verdict::Supported);
     }
 
     #[test]
     fn formulas_read_like_r() {
-        assert_eq!(
-            SPECS[0].formula(),
-            "integration ~ exploit_match + explore_match"
-        );
-        assert_eq!(
-            SPECS[2].formula(),
-            "integration ~ exploit_match + explore_match (ordinal)"
-        );
+        assert_eq!(SPECS[0].formula(), "integration ~ exploit_match + explore_match");
+        assert_eq!(SPECS[2].formula(), "integration ~ exploit_match + explore_match (ordinal)");
         assert_eq!(
             SPECS[SPECS.len() - 1].formula(),
             "performance ~ explore_match + dynamism + explore_match:dynamism + age (matches only)"

@@ -102,10 +102,8 @@ pub fn simulate_population(n: usize, seed: u64, planted: &Planted) -> Vec<Allian
                 + normal(&mut rng, 0.6))
             .round()
             .clamp(1.0, 4.0);
-            let failed = rng.random::<f64>()
-                < logistic(-1.2 + planted.mismatch_failure * mismatch + 0.03 * age);
-            let terminated =
-                rng.random::<f64>() < logistic(-1.5 + planted.mismatch_termination * mismatch);
+            let failed = rng.random::<f64>() < logistic(-1.2 + planted.mismatch_failure * mismatch + 0.03 * age);
+            let terminated = rng.random::<f64>() < logistic(-1.5 + planted.mismatch_termination * mismatch);
             let performance = 0.2 + planted.mismatch_performance * mismatch - 0.3 * dynamism
                 + planted.explore_dynamism_performance * explore * dynamism
                 + normal(&mut rng, 0.5);

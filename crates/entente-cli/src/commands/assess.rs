@@ -102,10 +102,7 @@ fn render(d: &Diagnosis, format: Format) -> anyhow::Result<String> {
 pub fn run(args: AssessArgs) -> ExitCode {
     let out = args.output.as_deref();
     if args.list_examples {
-        let list: String = EXAMPLES
-            .iter()
-            .map(|e| format!("{:<22}{}\n", e.name, e.summary))
-            .collect();
+        let list: String = EXAMPLES.iter().map(|e| format!("{:<22}{}\n", e.name, e.summary)).collect();
         return emit(&list, out);
     }
     if args.questionnaire {
@@ -124,7 +121,9 @@ pub fn run(args: AssessArgs) -> ExitCode {
         example(name).and_then(|e| e.assess())
     } else {
         let [a, b] = args.files.as_slice() else {
-            eprintln!("error: Give two answers files (one per partner) or `--example NAME`; see `entente assess --help`.");
+            eprintln!(
+                "error: Give two answers files (one per partner) or `--example NAME`; see `entente assess --help`."
+            );
             return ExitCode::from(2);
         };
         let texts = read(a).and_then(|ta| Ok((ta, read(b)?)));

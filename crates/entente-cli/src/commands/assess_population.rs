@@ -62,9 +62,7 @@ pub fn run(args: AssessPopulationArgs) -> ExitCode {
             PlantedEffects::Null => Planted::null(),
             PlantedEffects::Reversed => Planted::reversed(),
         };
-        return print_data(&write_population(&simulate_population(
-            n, args.seed, &planted,
-        )));
+        return print_data(&write_population(&simulate_population(n, args.seed, &planted)));
     }
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
         eprintln!("error: `--alpha` must lie strictly between 0 and 1.");

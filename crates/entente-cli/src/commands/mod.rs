@@ -6,6 +6,8 @@ mod assess;
 mod assess_population;
 mod examples;
 mod fit;
+mod merge;
+mod sim;
 
 /// Entente: structural equation modelling and alliance analytics.
 #[derive(Parser)]
@@ -23,6 +25,37 @@ enum Command {
     Assess(assess::AssessArgs),
     /// Test propositions P1-P6 on a population of alliances (one CSV row per alliance).
     AssessPopulation(assess_population::AssessPopulationArgs),
+    /// Simulate alliance dynamics: trust, learning races, power, mismatch resolution.
+    Sim(sim::SimArgs),
+    /// Merge shard files (`--shard i/N`) into the result of a single run.
+    Merge(merge::MergeArgs),
+}
+
+/// A usage error found after clap's own parsing (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Prints an error and maps it to an exit code: 2 for usage errors, 1 for everything else.
+fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
 }
 
 /// A failure with its exit code: 1 for model or data problems, 2 for usage errors.
@@ -49,6 +82,8 @@ pub fn run() -> ExitCode {
         Command::Fit(args) => fit::run(args),
         Command::Assess(args) => return assess::run(args),
         Command::AssessPopulation(args) => return assess_population::run(args),
+        Command::Sim(args) => return finish(sim::run(args)),
+        Command::Merge(args) => return finish(merge::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
