@@ -6,12 +6,15 @@
 //! \operatorname{tr}(S_g\Sigma_g^{-1}) - \log|S_g| - p + (\bar y_g-\mu_g)^\top\Sigma_g^{-1}(\bar y_g-\mu_g),$$
 //! so that $\chi^2 = 2 N f_{min}$. Linear equality constraints $H\theta = h$ are removed by the
 //! reparameterisation $\theta = K z + \theta_0$ with $K$ an orthonormal basis of the null space of
-//! $H$ (as lavaan does). The optimiser is Fisher scoring: each step solves
+//! $H$ (as lavaan does). The optimiser starts with Fisher scoring: each step solves
 //! $(K^\top \mathcal I K)\,\delta = -K^\top\nabla f_{min}$ with the expected information
-//! $\mathcal I$, which is the expected Hessian of $f_{min}$, followed by a backtracking
-//! (Armijo) line search. It converges in a handful of iterations from reasonable start values;
-//! convergence requires the gradient's largest element to fall below `grad_tol`, and lavaan's own
-//! check ($\max|g| \le 10^{-3}$) is reported separately.
+//! $\mathcal I$ (the expected Hessian of $f_{min}$), followed by a backtracking (Armijo) line
+//! search. Once the gradient is small ($\max|g| < 10^{-3}$) it switches to limited-memory BFGS
+//! whose base matrix is that information: Fisher scoring alone converges only linearly when the
+//! model does not fit exactly, because the observed and expected information then differ.
+//! Convergence requires the gradient's largest element to fall below `grad_tol` (or the objective
+//! to stop moving at machine precision with $\max|g| < 10^{-6}$, far inside lavaan's own
+//! $10^{-3}$ check).
 //!
 //! Inequality constraints (`a > 0`) are handled by an active set: when the unconstrained optimum
 //! violates one, it is made an equality and the model is refitted.
@@ -346,37 +349,27 @@ fn projected_information(problem: &Problem, states: &[GroupState], k: Option<&Ma
     }
 }
 
-/// Inverse of the (projected) expected information at the current states.
-fn inverse_information(problem: &Problem, states: &[GroupState], k: Option<&Mat>) -> Mat {
-    let iz = projected_information(problem, states, k);
-    let l = factor_with_ridge(&iz);
-    let n = iz.rows();
-    let mut inv = Mat::zeros(n, n);
-    let mut work = Mat::zeros(n, n);
-    la::chol_inverse_into(&l, &mut inv, &mut work);
-    inv
-}
+/// Most recent step pairs kept by the limited-memory quasi-Newton phase.
+const MAX_PAIRS: usize = 30;
 
-/// BFGS update of an inverse-Hessian approximation $H$ with step $s$ and gradient change $y$:
-/// $H \leftarrow (I - \rho s y^\top) H (I - \rho y s^\top) + \rho s s^\top$, $\rho = 1/y^\top s$.
-/// Skipped when the curvature condition $y^\top s > 0$ fails.
-fn bfgs_update(h: &mut Mat, s: &[f64], y: &[f64]) {
-    let ys = la::dot(y, s);
-    let (ny, ns) = (la::dot(y, y).sqrt(), la::dot(s, s).sqrt());
-    if ys <= 1e-12 * ny * ns || !ys.is_finite() {
-        return;
+/// $-H g$ by the L-BFGS two-loop recursion over the stored pairs, with the inverse expected
+/// information as the base matrix ($H_0 v$ solved with its Cholesky factor `l`). Without pairs it is
+/// the Fisher-scoring direction.
+fn quasi_newton_direction(l: &Mat, pairs: &[(Vec<f64>, Vec<f64>, f64)], g: &[f64]) -> Vec<f64> {
+    let mut q = g.to_vec();
+    let mut alphas = Vec::with_capacity(pairs.len());
+    for (sv, yv, rho) in pairs.iter().rev() {
+        let a = rho * la::dot(sv, &q);
+        la::axpy(-a, yv, &mut q);
+        alphas.push(a);
     }
-    let rho = 1.0 / ys;
-    let hy = h.mul_vec(y);
-    let yhy = la::dot(y, &hy);
-    let c = rho * rho * yhy + rho;
-    let n = s.len();
-    for i in 0..n {
-        let row = h.row_mut(i);
-        for j in 0..n {
-            row[j] += c * s[i] * s[j] - rho * (s[i] * hy[j] + hy[i] * s[j]);
-        }
+    la::chol_solve(l, &mut q);
+    for ((sv, yv, rho), a) in pairs.iter().zip(alphas.iter().rev()) {
+        let b = rho * la::dot(yv, &q);
+        la::axpy(a - b, sv, &mut q);
     }
+    q.iter_mut().for_each(|v| *v = -*v);
+    q
 }
 
 /// Cholesky factor of a symmetric matrix, ridged along the diagonal until it factors (far from
@@ -492,12 +485,12 @@ fn estimate_eq(
     let mut iterations = 0;
     let mut converged = false;
     let mut grad_max = f64::INFINITY;
-    // Inverse-Hessian approximation: the inverse expected information at the first iterate
-    // (Fisher scoring), then refined by BFGS updates from gradient differences. Fisher scoring
-    // alone converges only linearly when the model does not fit exactly (the expected and the
-    // observed information differ); the updates restore superlinear convergence at the cost of
-    // $O(q^2)$ per iteration.
-    let mut hinv: Option<Mat> = None;
+    // Fisher scoring while far from the optimum; then limited-memory BFGS whose base matrix is the
+    // last expected information. Fisher scoring alone converges only linearly when the model does
+    // not fit exactly (expected and observed information differ); the quasi-Newton pairs restore
+    // superlinear convergence at O(q^2) per iteration, with no new information matrix.
+    let mut h0: Option<Mat> = None; // Cholesky factor of the information: the quasi-Newton base
+    let mut pairs: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new(); // (s, y, 1/y's), oldest first
     let mut prev: Option<(Vec<f64>, Vec<f64>)> = None; // (z, gz) at the previous iterate
     let mut f_change = f64::INFINITY;
     let mut fresh = true;
@@ -521,36 +514,36 @@ fn estimate_eq(
         // by its Cholesky factor), then quasi-Newton refinement from the inverse information at
         // the switch point.
         let fisher = iterations < 3 || grad_max > 1e-3;
-        let mut step: Vec<f64>;
         if fisher {
-            hinv = None;
-            prev = None;
-            let l = factor_with_ridge(&projected_information(problem, &states, k.as_ref()));
-            step = gz.iter().map(|v| -v).collect();
-            la::chol_solve(&l, &mut step);
+            h0 = Some(factor_with_ridge(&projected_information(problem, &states, k.as_ref())));
+            pairs.clear();
             fresh = true;
         } else {
-            match (&mut hinv, &prev) {
-                (Some(h), Some((zp, gp))) => {
-                    let sv: Vec<f64> = z.iter().zip(zp).map(|(a, b)| a - b).collect();
-                    let yv: Vec<f64> = gz.iter().zip(gp).map(|(a, b)| a - b).collect();
-                    bfgs_update(h, &sv, &yv);
-                }
-                _ => {
-                    hinv = Some(inverse_information(problem, &states, k.as_ref()));
-                    fresh = true;
+            if let Some((zp, gp)) = &prev {
+                let sv: Vec<f64> = z.iter().zip(zp).map(|(a, b)| a - b).collect();
+                let yv: Vec<f64> = gz.iter().zip(gp).map(|(a, b)| a - b).collect();
+                let ys = la::dot(&yv, &sv);
+                if ys > 1e-12 * la::dot(&yv, &yv).sqrt() * la::dot(&sv, &sv).sqrt() && ys.is_finite() {
+                    if pairs.len() == MAX_PAIRS {
+                        pairs.remove(0);
+                    }
+                    pairs.push((sv, yv, 1.0 / ys));
                 }
             }
-            let h = hinv.as_ref().expect("set above");
-            step = h.mul_vec(&gz).into_iter().map(|v| -v).collect();
+            if h0.is_none() {
+                h0 = Some(factor_with_ridge(&projected_information(problem, &states, k.as_ref())));
+                pairs.clear();
+                fresh = true;
+            }
         }
+        let mut step = quasi_newton_direction(h0.as_ref().expect("set above"), &pairs, &gz);
         let mut slope = la::dot(&gz, &step);
         if slope >= 0.0 {
             // not a descent direction: restart from the information
-            let h = inverse_information(problem, &states, k.as_ref());
-            step = h.mul_vec(&gz).into_iter().map(|v| -v).collect();
+            h0 = Some(factor_with_ridge(&projected_information(problem, &states, k.as_ref())));
+            pairs.clear();
+            step = quasi_newton_direction(h0.as_ref().expect("set above"), &pairs, &gz);
             slope = la::dot(&gz, &step);
-            hinv = Some(h);
             fresh = true;
         }
         iterations += 1;
@@ -577,7 +570,8 @@ fn estimate_eq(
             let _ = problem.fmin(&x, &mut states);
             if !fresh {
                 // a poor quasi-Newton matrix: restart from the information once
-                hinv = None;
+                h0 = None;
+                pairs.clear();
                 prev = None;
                 continue;
             }

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 use std::ops::{Index, IndexMut};
+use wide::f64x4;
 
 /// Errors of the kernels.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -188,24 +189,27 @@ impl IndexMut<(usize, usize)> for Mat {
     }
 }
 
+/// Four lanes from a slice of exactly four elements.
+#[inline(always)]
+fn lanes(a: &[f64]) -> f64x4 {
+    f64x4::from([a[0], a[1], a[2], a[3]])
+}
+
 /// $x^\top y$.
 #[inline]
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
-    // Four accumulators over exact chunks: no bounds checks, and the compiler vectorises
-    // without reassociation flags.
+    // Two four-lane accumulators (SIMD through `wide`), then a scalar tail.
     let n = x.len().min(y.len());
     let (x, y) = (&x[..n], &y[..n]);
-    let mut acc = [0.0f64; 4];
-    let xc = x.chunks_exact(4);
-    let yc = y.chunks_exact(4);
+    let (mut a0, mut a1) = (f64x4::ZERO, f64x4::ZERO);
+    let xc = x.chunks_exact(8);
+    let yc = y.chunks_exact(8);
     let (xr, yr) = (xc.remainder(), yc.remainder());
     for (a, b) in xc.zip(yc) {
-        acc[0] += a[0] * b[0];
-        acc[1] += a[1] * b[1];
-        acc[2] += a[2] * b[2];
-        acc[3] += a[3] * b[3];
+        a0 += lanes(&a[..4]) * lanes(&b[..4]);
+        a1 += lanes(&a[4..]) * lanes(&b[4..]);
     }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    let mut s = (a0 + a1).reduce_add();
     for (a, b) in xr.iter().zip(yr) {
         s += a * b;
     }
@@ -215,7 +219,16 @@ pub fn dot(x: &[f64], y: &[f64]) -> f64 {
 /// $y \mathrel{+}= a x$.
 #[inline]
 pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
+    let n = x.len().min(y.len());
+    let (x, y) = (&x[..n], &mut y[..n]);
+    let av = f64x4::splat(a);
+    let mut yc = y.chunks_exact_mut(4);
+    let mut xc = x.chunks_exact(4);
+    for (yv, xv) in (&mut yc).zip(&mut xc) {
+        let r = lanes(yv) + av * lanes(xv);
+        yv.copy_from_slice(&r.to_array());
+    }
+    for (yi, xi) in yc.into_remainder().iter_mut().zip(xc.remainder()) {
         *yi += a * xi;
     }
 }

@@ -437,32 +437,60 @@ impl Model {
                 }
             }
         }
-        let tmp = si.matmul(&st_);
-        let mut w = tmp.matmul(si);
-        for (wv, sv) in w.data_mut().iter_mut().zip(si.data()) {
-            *wv = sv - *wv;
+        // Every product below is a dot of two contiguous rows, using the symmetry of S~ and
+        // Sigma^-1: R = Sigma^-1 S~ (R_ik = <si_i, s~_k>), P = R Sigma^-1 (P_ij = <r_i, si_j>,
+        // symmetric, lower triangle only), W = Sigma^-1 - P.
+        let mut r = Mat::zeros(p, p);
+        for i in 0..p {
+            let si_i = si.row(i);
+            for k in 0..p {
+                r[(i, k)] = la::dot(si_i, st_.row(k));
+            }
         }
-        let m = st.c.cols();
-        // WB = W [C G] for quick u'Wv with u or v in the C/G basis.
-        let wc = w.matmul(&st.c);
-        let wg = w.matmul(&st.g);
+        let mut w = Mat::zeros(p, p);
+        for i in 0..p {
+            for j in 0..=i {
+                let v = si[(i, j)] - la::dot(r.row(i), si.row(j));
+                w[(i, j)] = v;
+                w[(j, i)] = v;
+            }
+        }
+        // W [C G] for quick u'Wv with u or v in the C/G basis: rows of W against rows of C', G'.
+        let (ct, gt) = (st.c.t(), st.g.t());
+        let m = ct.rows();
+        let mut wc = Mat::zeros(p, m);
+        let mut wg = Mat::zeros(p, m);
+        for i in 0..p {
+            let wi = w.row(i);
+            for j in 0..m {
+                wc[(i, j)] = la::dot(wi, ct.row(j));
+                wg[(i, j)] = la::dot(wi, gt.row(j));
+            }
+        }
         let bil = |u: Basis, v: Basis| -> f64 {
             match (u, v) {
                 (Basis::E(i), Basis::E(j)) => w[(i, j)],
                 (Basis::E(i), Basis::C(j)) | (Basis::C(j), Basis::E(i)) => wc[(i, j)],
                 (Basis::E(i), Basis::G(j)) | (Basis::G(j), Basis::E(i)) => wg[(i, j)],
                 (a, b) => {
-                    let av = basis_vec(a, st, p);
-                    let bm = match b {
-                        Basis::C(j) => (0..p).map(|i| wc[(i, j)]).collect::<Vec<_>>(),
-                        Basis::G(j) => (0..p).map(|i| wg[(i, j)]).collect::<Vec<_>>(),
+                    let av = match a {
+                        Basis::C(k) => ct.row(k),
+                        Basis::G(k) => gt.row(k),
                         Basis::E(_) => unreachable_basis(),
                     };
-                    la::dot(&av, &bm)
+                    (0..p)
+                        .map(|i| {
+                            av[i]
+                                * match b {
+                                    Basis::C(j) => wc[(i, j)],
+                                    Basis::G(j) => wg[(i, j)],
+                                    Basis::E(_) => 0.0,
+                                }
+                        })
+                        .sum()
                 }
             }
         };
-        let _ = m;
         for d in self.derivs(g, st) {
             let mut v = 0.0;
             if d.c != 0.0 {
@@ -557,8 +585,9 @@ impl Model {
     }
 }
 
-fn unreachable_basis() -> Vec<f64> {
-    Vec::new()
+fn unreachable_basis() -> &'static [f64] {
+    // (E, E) pairs are matched before this arm.
+    &[]
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -128,7 +128,7 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
     let _ = writeln!(o, "entente {} ended normally after {} iterations", env!("CARGO_PKG_VERSION"), fit.iterations);
     let _ = writeln!(o);
     let _ = writeln!(o, "  {:<44}{:>12}", "Estimator", fit.estimator);
-    let _ = writeln!(o, "  {:<44}{:>12}", "Optimization method", "FISHER");
+    let _ = writeln!(o, "  {:<44}{:>12}", "Optimization method", "FISHER+LBFGS");
     let _ = writeln!(o, "  {:<44}{:>12}", "Number of model parameters", fit.npar);
     let _ = writeln!(o);
     if fit.nobs.len() == 1 {
