@@ -457,16 +457,17 @@ pub fn moments(data: &Mat) -> (Vec<f64>, Mat) {
         sem_linalg::axpy(1.0, data.row(i), &mut mean);
     }
     mean.iter_mut().for_each(|m| *m /= n as f64);
-    let mut cov = Mat::zeros(p, p);
-    let mut d = vec![0.0; p];
+    // Centred columns stored as rows, so each covariance is one long dot product.
+    let mut xt = Mat::zeros(p, n);
     for i in 0..n {
-        for ((dj, x), m) in d.iter_mut().zip(data.row(i)).zip(&mean) {
-            *dj = x - m;
+        for (j, x) in data.row(i).iter().enumerate() {
+            xt[(j, i)] = x - mean[j];
         }
-        // lower triangle, one row at a time: cov[j, ..=j] += d_j * d[..=j]
-        for j in 0..p {
-            let dj = d[j];
-            sem_linalg::axpy(dj, &d[..=j], &mut cov.row_mut(j)[..=j]);
+    }
+    let mut cov = Mat::zeros(p, p);
+    for j in 0..p {
+        for k in 0..=j {
+            cov[(j, k)] = sem_linalg::dot(xt.row(j), xt.row(k));
         }
     }
     for j in 0..p {

@@ -295,11 +295,16 @@ impl Model {
         // G = Lambda A; H = G Psi; Sigma = H G' + Theta; C = H A'; veta = A Psi A'.
         la::matmul_into(&st.lambda, &st.a, &mut st.g);
         let h = st.g.matmul(&st.psi);
-        st.sigma = h.matmul_t(&st.g);
-        for (s, t) in st.sigma.data_mut().iter_mut().zip(st.theta.data()) {
-            *s += t;
+        // Sigma = H G' + Theta, symmetric: lower triangle by row dots, mirrored.
+        st.sigma.reset(p, p);
+        for i in 0..p {
+            let hi = h.row(i);
+            for j in 0..=i {
+                let v = la::dot(hi, st.g.row(j)) + st.theta[(i, j)];
+                st.sigma[(i, j)] = v;
+                st.sigma[(j, i)] = v;
+            }
         }
-        st.sigma.symmetrize();
         st.c = h.matmul_t(&st.a);
         st.veta = st.a.matmul(&st.psi).matmul_t(&st.a);
         st.eeta = st.a.mul_vec(&st.alpha);
