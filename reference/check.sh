@@ -22,6 +22,7 @@ run hs_cfa_means --model $M/hs_cfa.lav --data $HS --meanstructure
 run hs_cfa_missing_listwise --model $M/hs_cfa.lav --data $D/hs_missing.csv
 run hs_mimic --model $M/hs_mimic.lav --data $HS
 run hs_path --model $M/hs_path.lav --data $HS
+run hs_cfa_ineq --model $M/hs_cfa_ineq.lav --data $HS
 run polidemo_sem --model $M/polidemo_sem.lav --data $D/PoliticalDemocracy.csv
 run polidemo_eq --model $M/polidemo_eq.lav --data $D/PoliticalDemocracy.csv
 run wheaton_cov --model $M/wheaton.lav --cov $D/wheaton.cov --nobs 932

@@ -30,13 +30,13 @@ use std::time::Instant;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SemError {
     /// Malformed model syntax.
-    #[error("{0}")]
+    #[error(transparent)]
     Syntax(#[from] ParseError),
     /// A model that cannot be turned into a parameter table.
-    #[error("{0}")]
+    #[error(transparent)]
     Model(#[from] PartableError),
     /// A data problem.
-    #[error("{0}")]
+    #[error(transparent)]
     Data(#[from] DataError),
     /// More free parameters than sample moments.
     #[error("The model is not identified: it has {npar} free parameters but the data provide only {ndat} sample moments (df = {df}). Fix more parameters or simplify the model.")]
@@ -49,10 +49,10 @@ pub enum SemError {
         df: i64,
     },
     /// Estimation failed.
-    #[error("{0}")]
+    #[error(transparent)]
     Estimate(#[from] sem_estimate::EstimateError),
     /// Inference failed (singular information).
-    #[error("{0}")]
+    #[error(transparent)]
     Inference(#[from] sem_fit::FitError),
     /// The optimiser did not converge.
     #[error("The model did not converge after {iterations} iterations (largest gradient element {grad:.2e}); results would not be trustworthy. Try other start values (`start(...)`), fewer parameters, or check the data.")]

@@ -94,3 +94,36 @@ fn non_convergence_is_an_error() {
     // and the same model converges with the default limit
     assert!(sem.fit(&Data::Frame(&frame), &FitOptions::default()).unwrap().converged);
 }
+
+#[test]
+fn inadmissible_solution_is_flagged() {
+    // two two-indicator factors of HS items: the latent correlation exceeds one
+    let fit = fit("f =~ x1 + x2\ng =~ x3 + x4\nf ~~ g", &hs()).unwrap();
+    assert!(fit.warnings.iter().any(|w| w.contains("latent variables is not positive definite")), "{:?}", fit.warnings);
+    // an admissible solution carries no such warning
+    let ok = fit_ok("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6");
+    assert!(ok.warnings.is_empty(), "{:?}", ok.warnings);
+}
+
+#[test]
+fn errors_are_not_repeated() {
+    let e = fit("f =~ x1 + x2 + x3\nf ~~ g", &hs());
+    let msg = format!("{:#}", anyhow_like(e.unwrap_err()));
+    assert_eq!(msg.matches("not identified").count() + msg.matches("not a column").count(), 1, "{msg}");
+}
+
+fn fit_ok(model: &str) -> sem::Fit {
+    fit(model, &hs()).unwrap()
+}
+
+/// Render an error with its source chain, as the command line does.
+fn anyhow_like(e: SemError) -> String {
+    let mut s = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(x) = src {
+        s.push_str(": ");
+        s.push_str(&x.to_string());
+        src = x.source();
+    }
+    s
+}

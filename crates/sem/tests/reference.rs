@@ -152,6 +152,11 @@ fn hs_path_model_with_defined_parameter() {
 }
 
 #[test]
+fn inequality_constraints_active_and_inactive() {
+    check("hs_cfa_ineq", "hs_cfa_ineq.lav", Data::Frame(&frame("HolzingerSwineford1939.csv")), FitOptions::default());
+}
+
+#[test]
 fn political_democracy_structural_model() {
     check("polidemo_sem", "polidemo_sem.lav", Data::Frame(&frame("PoliticalDemocracy.csv")), FitOptions::default());
 }
