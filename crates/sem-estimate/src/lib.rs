@@ -16,6 +16,9 @@
 //! to stop moving at machine precision with $\max|g| < 10^{-6}$, far inside lavaan's own
 //! $10^{-3}$ check).
 //!
+//! Setting the environment variable `ENTENTE_TRACE` prints $f_{min}$ and the largest gradient
+//! element of every iteration to stderr.
+//!
 //! Inequality constraints (`a > 0`) are handled by an active set: when the unconstrained optimum
 //! violates one, it is made an equality and the model is refitted.
 #![deny(missing_docs)]
