@@ -519,7 +519,9 @@ impl Prepared {
             .iter()
             .map(|r| (r.lhs.clone(), r.op.as_str().to_string(), r.rhs.clone(), r.label.clone(), r.group, r.free > 0))
             .collect();
-        out.extend(self.pt.defined.iter().map(|d| (d.name.clone(), ":=".into(), d.text.clone(), d.name.clone(), 0, false)));
+        out.extend(
+            self.pt.defined.iter().map(|d| (d.name.clone(), ":=".into(), d.text.clone(), d.name.clone(), 0, false)),
+        );
         out
     }
 
@@ -540,8 +542,7 @@ impl Prepared {
         if !est.converged {
             return Err(SemError::NotConverged { iterations: est.iterations, grad: est.grad_max });
         }
-        let chisq: f64 =
-            groups.iter().zip(&est.fx_group).map(|(g, fx)| (2.0 * g.nobs as f64 * fx).max(0.0)).sum();
+        let chisq: f64 = groups.iter().zip(&est.fx_group).map(|(g, fx)| (2.0 * g.nobs as f64 * fx).max(0.0)).sum();
         let vcov = if with_se {
             let ntotal: f64 = groups.iter().map(|g| g.nobs as f64).sum();
             let info = problem.information(&est.states);
@@ -570,6 +571,19 @@ impl Prepared {
         });
         Ok(Refit { x: est.x, est: vals, se, chisq, iterations: est.iterations })
     }
+}
+
+/// The implied covariance matrix and means of group 1 of `pt` when every row takes `values`
+/// (one value per parameter-table row). Fails when $\Sigma$ is not positive definite.
+pub fn implied_moments(pt: &ParTable, values: &[f64]) -> Result<(Mat, Vec<f64>), sem_model::ModelError> {
+    let model = sem_model::Model::new(pt);
+    let x: Vec<f64> =
+        (0..pt.nfree).map(|j| pt.rows.iter().position(|r| r.free == j + 1).map(|i| values[i]).unwrap_or(0.0)).collect();
+    let mut st = sem_model::GroupState::default();
+    model.evaluate(0, &x, values, &mut st)?;
+    let p = st.sigma.rows();
+    let mu = if st.mu.len() == p { st.mu.clone() } else { vec![0.0; p] };
+    Ok((st.sigma, mu))
 }
 
 #[allow(clippy::too_many_arguments)]
