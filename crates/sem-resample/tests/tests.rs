@@ -1,1 +1,3 @@
-mod simulate;
+//! Integration tests of sem-resample: lavaan's bootstrap, Monte Carlo properties, reproducibility.
+mod bootstrap;
+mod power;
