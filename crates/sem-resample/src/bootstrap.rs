@@ -15,6 +15,7 @@ pub struct Draw {
     /// 0-based draw index, global across shards.
     pub draw: u32,
     /// Estimates, `None` for a failed or non-converged draw.
+    #[serde(with = "crate::nan_serde::opt_vec")]
     pub est: Option<Vec<f64>>,
     /// $\chi^2$ of the refit to the Bollen-Stine transformed data, when asked (and converged).
     pub chisq_bs: Option<f64>,

@@ -74,6 +74,52 @@ pub enum ResampleError {
     Options(String),
 }
 
+/// JSON has no NaN: vectors of numbers are written with `null` for NaN and read back.
+pub(crate) mod nan_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    fn out(v: &[f64]) -> Vec<Option<f64>> {
+        v.iter().map(|x| x.is_finite().then_some(*x)).collect()
+    }
+
+    fn back(v: Vec<Option<f64>>) -> Vec<f64> {
+        v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()
+    }
+
+    /// `Vec<f64>`.
+    pub mod vec {
+        use super::*;
+        pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+            out(v).serialize(s)
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+            Ok(back(Vec::deserialize(d)?))
+        }
+    }
+
+    /// `Option<Vec<f64>>`.
+    pub mod opt_vec {
+        use super::*;
+        pub fn serialize<S: Serializer>(v: &Option<Vec<f64>>, s: S) -> Result<S::Ok, S::Error> {
+            v.as_deref().map(out).serialize(s)
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<f64>>, D::Error> {
+            Ok(Option::<Vec<Option<f64>>>::deserialize(d)?.map(back))
+        }
+    }
+
+    /// `f64`.
+    pub mod num {
+        use super::*;
+        pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+            v.is_finite().then_some(*v).serialize(s)
+        }
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+            Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+        }
+    }
+}
+
 /// The random stream of draw `r`: ChaCha8 keyed by `seed`, on stream number `r`.
 pub fn draw_rng(seed: u64, r: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -31,10 +31,13 @@ pub struct Rep {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepFit {
     /// Estimates per row of [`Prepared::row_keys`].
+    #[serde(with = "crate::nan_serde::vec")]
     pub est: Vec<f64>,
     /// Standard errors per row.
+    #[serde(with = "crate::nan_serde::vec")]
     pub se: Vec<f64>,
     /// p-value of the $\chi^2$ test (NaN when df = 0).
+    #[serde(with = "crate::nan_serde::num")]
     pub pvalue: f64,
 }
 
