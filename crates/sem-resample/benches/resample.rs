@@ -49,6 +49,9 @@ fn main() {
         let reps = power::run_reps(&pop, &prep, &[500], &design, 7, 0..200, &|| {}).expect("reps");
         conv = reps.iter().filter(|r| r.fit.is_some()).count() as f64 / 200.0;
     });
-    eprintln!("bootstrap: {ok}/1000 draws converged; power: convergence rate {conv:.3}; {} threads", rayon::current_num_threads());
+    eprintln!(
+        "bootstrap: {ok}/1000 draws converged; power: convergence rate {conv:.3}; {} threads",
+        rayon::current_num_threads()
+    );
     println!("{{\"bootstrap_1000\": {boot:.1}, \"power_200\": {pw:.1}}}");
 }

@@ -56,16 +56,18 @@ fn stream(k: u32, rep: u32) -> u64 {
     (u64::from(k) << 32) | u64::from(rep)
 }
 
-fn one(
-    pop: &Population,
-    prep: &Prepared,
-    cols: &[usize],
-    n: usize,
-    design: &Design,
+/// What every replication shares.
+struct Study<'a> {
+    pop: &'a Population,
+    prep: &'a Prepared,
+    cols: Vec<usize>,
+    design: &'a Design,
     seed: u64,
-    k: u32,
-    rep: u32,
-) -> Rep {
+}
+
+fn one(st: &Study, n: usize, k: u32, rep: u32) -> Rep {
+    let Study { pop, prep, cols, design, seed } = st;
+    let (seed, prep) = (*seed, *prep);
     let mut rng = draw_rng(seed, stream(k, rep));
     let full = pop.draw(n, design.likert.as_ref(), design.missing, &mut rng);
     let rows: Vec<usize> = (0..n).filter(|i| cols.iter().all(|c| full[(*i, *c)].is_finite())).collect();
@@ -101,12 +103,12 @@ pub fn run_reps(
     reps: Range<u32>,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Rep>, ResampleError> {
-    let cols = columns(pop, prep)?;
+    let study = Study { pop, prep, cols: columns(pop, prep)?, design, seed };
     let jobs: Vec<(u32, u32)> = reps.flat_map(|r| (0..ns.len() as u32).map(move |k| (r, k))).collect();
     Ok(jobs
         .into_par_iter()
         .map(|(r, k)| {
-            let out = one(pop, prep, &cols, ns[k as usize], design, seed, k, r);
+            let out = one(&study, ns[k as usize], k, r);
             progress();
             out
         })
