@@ -24,9 +24,11 @@ pub enum SeKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 pub enum TestKind {
     /// The ML chi-square only.
+    #[serde(rename = "standard")]
     Standard,
     /// Also the Bollen-Stine bootstrap p-value.
     #[value(name = "bollen.stine")]
+    #[serde(rename = "bollen.stine")]
     BollenStine,
 }
 
@@ -34,9 +36,11 @@ pub enum TestKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 pub enum CiKind {
     /// Percentile with `norm.inter` interpolation (lavaan's default).
+    #[serde(rename = "perc")]
     Perc,
     /// Bias-corrected percentile (lavaan's `bca.simple`).
     #[value(name = "bca.simple")]
+    #[serde(rename = "bca.simple")]
     BcaSimple,
 }
 
