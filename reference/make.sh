@@ -23,6 +23,8 @@ ref hs_cfa_means --model models/hs_cfa.lav --data "$HS" --fun cfa --opt 'meanstr
 ref hs_cfa_missing_listwise --model models/hs_cfa.lav --data data/hs_missing.csv --fun cfa
 ref hs_mimic --model models/hs_mimic.lav --data "$HS"
 ref hs_path --model models/hs_path.lav --data "$HS"
+# Bootstrap SEs and percentile intervals (2000 draws, iseed 7): the target of crates/sem-resample.
+ref hs_path_boot --model models/hs_path.lav --data "$HS" --opt 'se="bootstrap"' --opt 'bootstrap=2000' --opt 'iseed=7'
 ref hs_cfa_ineq --model models/hs_cfa_ineq.lav --data "$HS" --fun cfa
 ref polidemo_sem --model models/polidemo_sem.lav --data "$PD"
 ref polidemo_eq --model models/polidemo_eq.lav --data "$PD"

@@ -31,6 +31,7 @@ mod util {
 
 mod assess;
 mod fit;
+mod resample;
 
 // Helpers and tests of the `sim` and `merge` verbs.
 

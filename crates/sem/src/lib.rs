@@ -17,13 +17,13 @@
 //! `parameterEstimates(fit, standardized = TRUE)` and `fitMeasures(fit)`.
 #![deny(missing_docs)]
 
-pub use sem_data::{CovInput, DataError, DataFrame, SampleStats};
+pub use sem_data::{CovInput, DataError, DataFrame, GroupStats, SampleStats};
+pub use sem_linalg::Mat;
 pub use sem_partable::{GroupEqual, Op, ParTable, PartableError};
 pub use sem_syntax::{ModelSyntax, ParseError};
 
 use sem_estimate::{EstimateOptions, GroupData, LinearConstraint, Problem};
 use sem_fit::{FitInput, Moments};
-use sem_linalg::Mat;
 use std::time::Instant;
 
 /// Everything that can go wrong, with a located, plain-language message.
@@ -210,6 +210,39 @@ impl Sem {
     /// Observed variables the model needs from the data, in lavaan's order.
     pub fn observed_variables(&self) -> Vec<String> {
         sem_partable::Vnames::from_syntax(&self.syntax).ov
+    }
+
+    /// The parameter table and model of this syntax for sample statistics with `ngroups` groups,
+    /// ready for many quick refits ([`Prepared::refit`]) without parsing or building again.
+    pub fn prepare(&self, ngroups: usize, opts: &FitOptions) -> Result<Prepared, SemError> {
+        let pt_opts = sem_partable::PartableOptions {
+            std_lv: opts.std_lv,
+            meanstructure: opts.meanstructure,
+            fixed_x: !opts.random_x,
+            orthogonal: false,
+            ngroups,
+            group_equal: opts.group_equal.clone(),
+            group_partial: opts.group_partial.clone(),
+        };
+        let pt = ParTable::build(&self.syntax, &pt_opts)?;
+        let model = sem_model::Model::new(&pt);
+        let constraints = LinearConstraint::from_partable(&pt);
+        let ndat = pt.ndat_per_group() * pt.ngroups;
+        let eq_only: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();
+        let n_eq = if eq_only.is_empty() {
+            0
+        } else {
+            let mut h = Mat::zeros(eq_only.len(), pt.nfree);
+            for (i, c) in eq_only.iter().enumerate() {
+                h.row_mut(i).copy_from_slice(&c.a);
+            }
+            sem_linalg::null_space(&h, 1e-10).1
+        };
+        let npar = pt.nfree - n_eq;
+        if npar > ndat {
+            return Err(SemError::NotIdentified { npar, ndat, df: ndat as i64 - npar as i64 });
+        }
+        Ok(Prepared { pt, model, constraints, npar, ndat, max_iter: opts.max_iter.unwrap_or(500) })
     }
 
     /// Fit the model by maximum likelihood.
@@ -428,6 +461,129 @@ impl Sem {
             estimator: "ML",
         })
     }
+}
+
+/// A parameter table and model built once, refitted to many sets of sample statistics (bootstrap
+/// draws, Monte Carlo replications) by [`Prepared::refit`].
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pt: ParTable,
+    model: sem_model::Model,
+    constraints: Vec<LinearConstraint>,
+    npar: usize,
+    ndat: usize,
+    max_iter: usize,
+}
+
+/// The result of a quick refit: estimates of every row, the test statistic, optional SEs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refit {
+    /// Free parameters.
+    pub x: Vec<f64>,
+    /// Estimates in the order of [`Fit::parameters`]: parameter-table rows, then `:=` rows.
+    pub est: Vec<f64>,
+    /// Standard errors in the same order (0 for fixed rows, delta method for `:=`), when asked.
+    pub se: Option<Vec<f64>>,
+    /// $\chi^2 = 2 N f_{min}$.
+    pub chisq: f64,
+    /// Optimiser iterations.
+    pub iterations: usize,
+}
+
+impl Prepared {
+    /// The parameter table.
+    pub fn partable(&self) -> &ParTable {
+        &self.pt
+    }
+
+    /// Free parameters minus independent equality constraints.
+    pub fn npar(&self) -> usize {
+        self.npar
+    }
+
+    /// Degrees of freedom of the model test.
+    pub fn df(&self) -> f64 {
+        self.ndat as f64 - self.npar as f64
+    }
+
+    /// Number of rows of [`Refit::est`]: parameter-table rows and `:=` rows.
+    pub fn nrows(&self) -> usize {
+        self.pt.rows.len() + self.pt.defined.len()
+    }
+
+    /// `(lhs, op, rhs, label, group, free)` of each row of [`Refit::est`].
+    pub fn row_keys(&self) -> Vec<(String, String, String, String, usize, bool)> {
+        let mut out: Vec<_> = self
+            .pt
+            .rows
+            .iter()
+            .map(|r| (r.lhs.clone(), r.op.as_str().to_string(), r.rhs.clone(), r.label.clone(), r.group, r.free > 0))
+            .collect();
+        out.extend(
+            self.pt.defined.iter().map(|d| (d.name.clone(), ":=".into(), d.text.clone(), d.name.clone(), 0, false)),
+        );
+        out
+    }
+
+    /// Refit to the sample statistics `groups` (one per group, in the order of the original
+    /// data), starting from `start` (e.g. the original estimates) or from the default start values.
+    /// Non-convergence is an error, as for [`Sem::fit`].
+    pub fn refit(&self, groups: &[GroupStats], start: Option<&[f64]>, with_se: bool) -> Result<Refit, SemError> {
+        let gdata: Vec<GroupData> =
+            groups.iter().map(|g| GroupData { cov: &g.cov, mean: &g.mean, nobs: g.nobs }).collect();
+        let (start0, values0) = sem_estimate::start_values(&self.pt, &gdata);
+        let start = match start {
+            Some(s) if s.len() == start0.len() => s,
+            _ => &start0,
+        };
+        let problem = Problem::new(&self.model, &values0, gdata.clone());
+        let est_opts = EstimateOptions { max_iter: self.max_iter, ..Default::default() };
+        let est = sem_estimate::estimate(&problem, start, &self.constraints, &est_opts)?;
+        if !est.converged {
+            return Err(SemError::NotConverged { iterations: est.iterations, grad: est.grad_max });
+        }
+        let chisq: f64 = groups.iter().zip(&est.fx_group).map(|(g, fx)| (2.0 * g.nobs as f64 * fx).max(0.0)).sum();
+        let vcov = if with_se {
+            let ntotal: f64 = groups.iter().map(|g| g.nobs as f64).sum();
+            let info = problem.information(&est.states);
+            Some(sem_fit::vcov_from_information(&info, est.k.as_ref(), ntotal, &|j| format!("#{}", j + 1))?)
+        } else {
+            None
+        };
+        let defs = sem_fit::defined_params(&self.pt, &est.x, vcov.as_ref());
+        let mut vals: Vec<f64> = self
+            .pt
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| if r.free > 0 { est.x[r.free - 1] } else { values0[i] })
+            .collect();
+        vals.extend(defs.iter().map(|d| d.0));
+        let se = vcov.as_ref().map(|vc| {
+            let mut se: Vec<f64> = self
+                .pt
+                .rows
+                .iter()
+                .map(|r| if r.free > 0 { vc[(r.free - 1, r.free - 1)].max(0.0).sqrt() } else { 0.0 })
+                .collect();
+            se.extend(defs.iter().map(|d| d.1.unwrap_or(f64::NAN)));
+            se
+        });
+        Ok(Refit { x: est.x, est: vals, se, chisq, iterations: est.iterations })
+    }
+}
+
+/// The implied covariance matrix and means of group 1 of `pt` when every row takes `values`
+/// (one value per parameter-table row). Fails when $\Sigma$ is not positive definite.
+pub fn implied_moments(pt: &ParTable, values: &[f64]) -> Result<(Mat, Vec<f64>), sem_model::ModelError> {
+    let model = sem_model::Model::new(pt);
+    let x: Vec<f64> =
+        (0..pt.nfree).map(|j| pt.rows.iter().position(|r| r.free == j + 1).map(|i| values[i]).unwrap_or(0.0)).collect();
+    let mut st = sem_model::GroupState::default();
+    model.evaluate(0, &x, values, &mut st)?;
+    let p = st.sigma.rows();
+    let mu = if st.mu.len() == p { st.mu.clone() } else { vec![0.0; p] };
+    Ok((st.sigma, mu))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -57,6 +57,8 @@ pub struct FitArgs {
     /// Report milliseconds per pipeline step.
     #[arg(long)]
     timing: bool,
+    #[command(flatten)]
+    boot: super::bootstrap::BootArgs,
 }
 
 fn read(path: &PathBuf, what: &str) -> Result<String, Failure> {
@@ -103,6 +105,7 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         max_iter: Some(args.max_iter),
     };
     let t_read = std::time::Instant::now();
+    let mut boot_input: Option<(String, DataFrame)> = None;
     let fit = match (&args.data, &args.cov) {
         _ if example.is_some() => {
             let ex = example.expect("checked above");
@@ -124,6 +127,7 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
             let read_ms = t_read.elapsed().as_secs_f64() * 1e3;
             let mut fit = sem.fit(&Data::Frame(&frame), &opts).map_err(Failure::data)?;
             fit.timing.insert(0, ("read data", read_ms));
+            boot_input = Some((text, frame));
             fit
         }
         (None, Some(path)) => {
@@ -158,6 +162,13 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         eprintln!("warning: {w}");
     }
     let mut fit = fit;
+    if args.boot.active() {
+        let (text, frame) =
+            boot_input.ok_or_else(|| Failure::usage(anyhow!("--se bootstrap needs raw data (--data D.csv)")))?;
+        if !super::bootstrap::apply(&args.boot, &sem, &src, &text, &frame, &opts, &mut fit)? {
+            return Ok(());
+        }
+    }
     if args.timing {
         let total: f64 = fit.timing.iter().map(|(_, v)| v).sum();
         fit.timing.push(("process (incl. reading the model)", t0.elapsed().as_secs_f64() * 1e3 - total));

@@ -72,7 +72,7 @@ impl ShardHeader {
 }
 
 /// FNV-1a (64 bit) of the settings' JSON: stable across platforms and versions of Rust.
-fn settings_hash(json: &str) -> String {
+pub fn settings_hash(json: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in json.bytes() {
         h ^= u64::from(b);
@@ -165,6 +165,15 @@ pub fn run(args: MergeArgs) -> Result<()> {
         by_index.iter().flatten().map(|k| &shards[*k].1).collect();
     match h0.command.as_str() {
         "sim run" => merge_sim_run(&ordered, args.out.as_deref()),
+        "power" | "fit bootstrap" => {
+            let payloads = ordered.iter().map(|s| s.payload.clone()).collect();
+            let settings = ordered[0].settings.clone();
+            if h0.command == "power" {
+                super::power::merge(settings, payloads, args.out.as_deref())
+            } else {
+                super::bootstrap::merge(settings, payloads, args.out.as_deref())
+            }
+        }
         other => bail!("Shards of `{other}` cannot be merged by this version of Entente."),
     }
 }

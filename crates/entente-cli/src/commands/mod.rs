@@ -4,10 +4,13 @@ use std::process::ExitCode;
 
 mod assess;
 mod assess_population;
+mod bootstrap;
 mod examples;
 mod fit;
 mod merge;
+mod power;
 mod sim;
+mod simulate_data;
 
 /// Entente: structural equation modelling and alliance analytics.
 #[derive(Parser)]
@@ -29,6 +32,10 @@ enum Command {
     Sim(sim::SimArgs),
     /// Merge shard files (`--shard i/N`) into the result of a single run.
     Merge(merge::MergeArgs),
+    /// Monte Carlo power: simulate from a population model, fit an analysis model, repeat.
+    Power(power::PowerArgs),
+    /// Write a CSV drawn from a fully specified population model (lavaan's simulateData).
+    SimulateData(simulate_data::SimulateDataArgs),
 }
 
 /// A usage error found after clap's own parsing (exit code 2).
@@ -84,6 +91,8 @@ pub fn run() -> ExitCode {
         Command::AssessPopulation(args) => return assess_population::run(args),
         Command::Sim(args) => return finish(sim::run(args)),
         Command::Merge(args) => return finish(merge::run(args)),
+        Command::Power(args) => return finish(power::run(args)),
+        Command::SimulateData(args) => return finish(simulate_data::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -150,7 +150,7 @@ fn load(source: &Source) -> Result<RunSettings> {
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise.
-fn progress(total: u64) -> ProgressBar {
+pub(super) fn progress(total: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -161,7 +161,7 @@ fn progress(total: u64) -> ProgressBar {
     bar
 }
 
-fn parse_shard(s: &str) -> Result<(u32, u32)> {
+pub(super) fn parse_shard(s: &str) -> Result<(u32, u32)> {
     let bad = || UsageError(format!("`--shard {s}`: write the shard as i/N, e.g. 2/4."));
     let (i, n) = s.split_once('/').ok_or_else(bad)?;
     Ok((i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?))

@@ -1,0 +1,181 @@
+//! Nonparametric bootstrap of a fitted model: case resampling within groups (lavaan:
+//! `se = "bootstrap"`, `test = "bollen.stine"`, SEM-NOTES §17).
+use crate::ci::{bca_simple, mean_sd_n, percentile};
+use crate::{draw_rng, ResampleError};
+use rand::Rng;
+use rayon::prelude::*;
+use sem::{GroupStats, Mat, Prepared, SampleStats};
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+
+/// One bootstrap draw: the estimates of every row (parameter-table rows, then `:=`) and the
+/// Bollen-Stine statistic, or `None` where the refit failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draw {
+    /// 0-based draw index, global across shards.
+    pub draw: u32,
+    /// Estimates, `None` for a failed or non-converged draw.
+    #[serde(with = "crate::nan_serde::opt_vec")]
+    pub est: Option<Vec<f64>>,
+    /// $\chi^2$ of the refit to the Bollen-Stine transformed data, when asked (and converged).
+    pub chisq_bs: Option<f64>,
+}
+
+/// The data a bootstrap resamples: raw complete cases per group and, for the Bollen-Stine test,
+/// the transformed data.
+#[derive(Debug, Clone)]
+pub struct BootData {
+    groups: Vec<Mat>,
+    bollen_stine: Option<Vec<Mat>>,
+}
+
+impl BootData {
+    /// From sample statistics that kept their raw data; `implied` (per group, $\hat\Sigma$) adds
+    /// the Bollen-Stine transformed data $(X - \bar y) S^{-1/2} \hat\Sigma^{1/2} + \bar y$.
+    pub fn new(stats: &SampleStats, implied: Option<&[Mat]>) -> Result<BootData, ResampleError> {
+        let groups: Vec<Mat> =
+            stats.groups.iter().map(|g| g.data.clone().ok_or(ResampleError::NoRawData)).collect::<Result<_, _>>()?;
+        let bollen_stine = match implied {
+            None => None,
+            Some(sig) => {
+                let mut out = Vec::with_capacity(groups.len());
+                for ((x, g), sigma) in groups.iter().zip(&stats.groups).zip(sig) {
+                    let (sinv, _) = sem_linalg::spd_inverse(&g.cov).map_err(|_| {
+                        ResampleError::Options("The sample covariance matrix is singular; no Bollen-Stine test.".into())
+                    })?;
+                    let m = sem_linalg::sym_sqrt(&sinv).matmul(&sem_linalg::sym_sqrt(sigma));
+                    let (n, p) = (x.rows(), x.cols());
+                    let mut xc = Mat::zeros(n, p);
+                    for i in 0..n {
+                        for j in 0..p {
+                            xc[(i, j)] = x[(i, j)] - g.mean[j];
+                        }
+                    }
+                    let mut t = xc.matmul(&m);
+                    for i in 0..n {
+                        for j in 0..p {
+                            t[(i, j)] += g.mean[j];
+                        }
+                    }
+                    out.push(t);
+                }
+                Some(out)
+            }
+        };
+        Ok(BootData { groups, bollen_stine })
+    }
+}
+
+fn resample(data: &[Mat], idx: &[Vec<usize>]) -> Vec<GroupStats> {
+    data.iter()
+        .zip(idx)
+        .map(|(x, ix)| {
+            let p = x.cols();
+            let mut d = Mat::zeros(ix.len(), p);
+            for (i, k) in ix.iter().enumerate() {
+                d.row_mut(i).copy_from_slice(x.row(*k));
+            }
+            let (mean, cov) = sem_data::moments(&d);
+            GroupStats { label: String::new(), nobs: ix.len(), cov, mean, data: None }
+        })
+        .collect()
+}
+
+/// Runs draws `range` of a bootstrap with `seed` in parallel, in draw order, refitting from
+/// `start` (the original estimates). `progress` is called once per finished draw.
+pub fn run_draws(
+    prep: &Prepared,
+    data: &BootData,
+    start: &[f64],
+    seed: u64,
+    range: Range<u32>,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<Draw> {
+    range
+        .into_par_iter()
+        .map(|draw| {
+            let mut rng = draw_rng(seed, u64::from(draw));
+            let idx: Vec<Vec<usize>> =
+                data.groups.iter().map(|x| (0..x.rows()).map(|_| rng.random_range(0..x.rows())).collect()).collect();
+            let stats = resample(&data.groups, &idx);
+            let est = prep.refit(&stats, Some(start), false).ok().map(|r| r.est);
+            let chisq_bs = data.bollen_stine.as_ref().and_then(|bs| {
+                let stats = resample(bs, &idx);
+                prep.refit(&stats, Some(start), false).ok().map(|r| r.chisq)
+            });
+            progress();
+            Draw { draw, est, chisq_bs }
+        })
+        .collect()
+}
+
+/// Bootstrap results per row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Draws asked for.
+    pub draws: usize,
+    /// Draws that converged (used).
+    pub successful: usize,
+    /// Bootstrap SE (divisor B) per row; 0 for rows that do not vary.
+    pub se: Vec<f64>,
+    /// Percentile (`norm.inter`) interval per row.
+    pub perc: Vec<(f64, f64)>,
+    /// `bca.simple` interval per row.
+    pub bca_simple: Vec<(f64, f64)>,
+    /// Bollen-Stine p-value $\#\{T^* > T\}/B$, when run.
+    pub bollen_stine_pvalue: Option<f64>,
+    /// Successful Bollen-Stine draws.
+    pub bollen_stine_successful: usize,
+}
+
+/// Summarises draws given the original estimates `est0` and test statistic `chisq0`.
+pub fn summarize(est0: &[f64], chisq0: f64, draws: &[Draw], level: f64) -> Summary {
+    let ok: Vec<&Vec<f64>> = draws.iter().filter_map(|d| d.est.as_ref()).filter(|e| e.len() == est0.len()).collect();
+    let mut se = Vec::with_capacity(est0.len());
+    let mut perc = Vec::with_capacity(est0.len());
+    let mut bca = Vec::with_capacity(est0.len());
+    for (j, e0) in est0.iter().enumerate() {
+        let mut t: Vec<f64> = ok.iter().map(|e| e[j]).filter(|v| v.is_finite()).collect();
+        if t.is_empty() {
+            se.push(f64::NAN);
+            perc.push((f64::NAN, f64::NAN));
+            bca.push((f64::NAN, f64::NAN));
+            continue;
+        }
+        t.sort_by(f64::total_cmp);
+        se.push(mean_sd_n(&t).1);
+        perc.push(percentile(&t, level));
+        bca.push(bca_simple(&t, *e0, level));
+    }
+    let bs: Vec<f64> = draws.iter().filter_map(|d| d.chisq_bs).collect();
+    let any_bs = draws.iter().any(|d| d.chisq_bs.is_some());
+    let bollen_stine_pvalue =
+        any_bs.then(|| bs.iter().filter(|t| **t > chisq0).count() as f64 / bs.len().max(1) as f64);
+    Summary {
+        draws: draws.len(),
+        successful: ok.len(),
+        se,
+        perc,
+        bca_simple: bca,
+        bollen_stine_pvalue,
+        bollen_stine_successful: bs.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_draws_are_excluded_and_se_uses_divisor_b() {
+        let draws = vec![
+            Draw { draw: 0, est: Some(vec![1.0]), chisq_bs: Some(5.0) },
+            Draw { draw: 1, est: None, chisq_bs: None },
+            Draw { draw: 2, est: Some(vec![3.0]), chisq_bs: Some(1.0) },
+        ];
+        let s = summarize(&[2.0], 2.0, &draws, 0.95);
+        assert_eq!((s.draws, s.successful), (3, 2));
+        assert!((s.se[0] - 1.0).abs() < 1e-12);
+        assert!((s.bollen_stine_pvalue.unwrap() - 0.5).abs() < 1e-12);
+    }
+}
