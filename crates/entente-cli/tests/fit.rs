@@ -132,3 +132,27 @@ fn usage_errors_exit_2() {
         "--group-equal needs --group",
     );
 }
+
+#[test]
+fn modindices_in_json_and_text() {
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--modindices", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mi = out["modindices"].as_array().unwrap();
+    let want = reference("hs_cfa_mi");
+    assert_eq!(mi.len(), want["modindices"].as_array().unwrap().len());
+    // largest first: `visual =~ x9`, MI 36.411 and EPC 0.577 in lavaan 0.6.14
+    assert_eq!(
+        (mi[0]["lhs"].as_str(), mi[0]["op"].as_str(), mi[0]["rhs"].as_str()),
+        (Some("visual"), Some("=~"), Some("x9"))
+    );
+    assert!((mi[0]["mi"].as_f64().unwrap() - 36.41103).abs() < 1e-3);
+    assert!((mi[0]["epc"].as_f64().unwrap() - 0.5770215).abs() < 1e-5);
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--modindices"]);
+    let text = stdout(&o);
+    assert!(text.contains("Modification indices (largest first):"), "{text}");
+    assert!(text.contains("visual =~ x9"), "{text}");
+    let plain = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--format", "json"]);
+    let out: Value = serde_json::from_str(&stdout(&plain)).unwrap();
+    assert!(out.get("modindices").is_none());
+}

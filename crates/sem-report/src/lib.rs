@@ -4,6 +4,8 @@
 //! - [`to_json`]: `{"converged", "iterations", "nobs", "npar", "parameters": [...],
 //!   "fit_measures": {...}, "timing": {...}}` with lavaan's column names (`ci.lower`, `std.all`)
 //!   and fit-measure names, so results compare column for column with lavaan's.
+//!   With modification indices requested, `"modindices": [{"lhs", "op", "rhs", "group", "mi",
+//!   "epc", "sepc.lv", "sepc.all", "sepc.nox"}]`, largest first.
 //! - [`to_csv`]: the parameter rows, one per line.
 //! - [`to_text`]: a summary laid out like lavaan's.
 #![deny(missing_docs)]
@@ -56,6 +58,20 @@ pub fn to_json(fit: &Fit, timing: bool) -> String {
         },
         "warnings": fit.warnings,
     });
+    if !fit.modindices.is_empty() {
+        doc["modindices"] = Value::Array(
+            fit.modindices
+                .iter()
+                .map(|m| {
+                    json!({
+                        "lhs": m.lhs, "op": m.op, "rhs": m.rhs, "group": m.group,
+                        "mi": num(m.mi), "epc": num(m.epc), "sepc.lv": num(m.sepc_lv),
+                        "sepc.all": num(m.sepc_all), "sepc.nox": num(m.sepc_nox),
+                    })
+                })
+                .collect(),
+        );
+    }
     if timing {
         let mut t = Map::new();
         let mut total = 0.0;
@@ -244,6 +260,9 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
             let _ = writeln!(o);
         }
     }
+    if !fit.modindices.is_empty() {
+        modindices_table(&mut o, fit);
+    }
     if !fit.warnings.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Warnings:");
@@ -262,6 +281,33 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
         let _ = writeln!(o, "  {:<44}{:>12.3}", "total", total);
     }
     o
+}
+
+/// Modification indices, largest first, as lavaan's `modindices(fit, sort. = TRUE)`.
+fn modindices_table(o: &mut String, fit: &Fit) {
+    let grouped = fit.group_labels.len() > 1;
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Modification indices (largest first):");
+    let _ = writeln!(
+        o,
+        "{:<28}{:>6}{:>10}{:>10}{:>9}{:>9}{:>9}",
+        "", "group", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox"
+    );
+    for m in &fit.modindices {
+        let name = format!("  {} {} {}", m.lhs, m.op, m.rhs);
+        let group = if grouped { m.group.to_string() } else { String::new() };
+        let _ = writeln!(
+            o,
+            "{:<28}{:>6}{:>10}{:>10}{:>9}{:>9}{:>9}",
+            name,
+            group,
+            f3(m.mi),
+            f3(m.epc),
+            f3(m.sepc_lv),
+            f3(m.sepc_all),
+            f3(m.sepc_nox)
+        );
+    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -21,6 +21,9 @@ pub use sem_data::{CovInput, DataError, DataFrame, SampleStats};
 pub use sem_partable::{GroupEqual, Op, ParTable, PartableError};
 pub use sem_syntax::{ModelSyntax, ParseError};
 
+mod modindices;
+pub use modindices::{candidates, ModIndex};
+
 use sem_estimate::{EstimateOptions, GroupData, LinearConstraint, Problem};
 use sem_fit::{FitInput, Moments};
 use sem_linalg::Mat;
@@ -95,6 +98,8 @@ pub struct FitOptions {
     pub group_partial: Vec<String>,
     /// Iteration limit of the optimiser (`None`: 500).
     pub max_iter: Option<usize>,
+    /// Compute modification indices ([`Fit::modindices`]).
+    pub modindices: bool,
 }
 
 /// One row of the results: lavaan's `parameterEstimates(fit, standardized = TRUE)`.
@@ -174,6 +179,8 @@ pub struct Fit {
     pub estimator: &'static str,
     /// Whether the model has a mean structure.
     pub meanstructure: bool,
+    /// Modification indices, largest first (empty unless [`FitOptions::modindices`]).
+    pub modindices: Vec<ModIndex>,
 }
 
 impl Fit {
@@ -407,6 +414,21 @@ impl Sem {
         let residual_cor =
             stats.groups.iter().zip(&est.states).map(|(g, st)| cor_residual(&g.cov, &st.sigma)).collect();
         timing.push(("standardised solution", ms(t)));
+        let modindices = if opts.modindices {
+            let t = Instant::now();
+            let mi = modindices::modindices(&modindices::MiInput {
+                pt: &pt,
+                x: &est.x,
+                values: &values0,
+                row_est: &row_est,
+                groups: gdata.clone(),
+                vcov: &vcov,
+            });
+            timing.push(("modification indices", ms(t)));
+            mi
+        } else {
+            Vec::new()
+        };
         let implied_cov = est.states.iter().map(|s| s.sigma.clone()).collect();
         Ok(Fit {
             converged: est.converged,
@@ -426,6 +448,7 @@ impl Sem {
             meanstructure: pt.meanstructure,
             partable: pt,
             estimator: "ML",
+            modindices,
         })
     }
 }

@@ -1,3 +1,4 @@
 //! Integration tests of the `sem` facade.
 mod bad_input;
+mod modindices;
 mod reference;

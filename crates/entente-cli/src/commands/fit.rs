@@ -51,6 +51,9 @@ pub struct FitArgs {
     /// Iteration limit of the optimiser.
     #[arg(long, value_name = "N", default_value_t = 500)]
     max_iter: usize,
+    /// Add modification indices with (standardised) expected parameter changes, largest first.
+    #[arg(long)]
+    modindices: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -101,6 +104,7 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         group_equal,
         group_partial: args.group_partial.clone(),
         max_iter: Some(args.max_iter),
+        modindices: args.modindices,
     };
     let t_read = std::time::Instant::now();
     let fit = match (&args.data, &args.cov) {
