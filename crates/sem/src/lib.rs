@@ -21,6 +21,7 @@ pub use sem_data::{CovInput, DataError, DataFrame, SampleStats};
 pub use sem_partable::{GroupEqual, Op, ParTable, PartableError};
 pub use sem_syntax::{ModelSyntax, ParseError};
 
+pub mod compare;
 mod modindices;
 pub use modindices::{candidates, ModIndex};
 
@@ -57,6 +58,9 @@ pub enum SemError {
     /// Inference failed (singular information).
     #[error(transparent)]
     Inference(#[from] sem_fit::FitError),
+    /// Models that cannot be compared.
+    #[error(transparent)]
+    Compare(#[from] compare::CompareError),
     /// The optimiser did not converge.
     #[error("The model did not converge after {iterations} iterations (largest gradient element {grad:.2e}); results would not be trustworthy. Try other start values (`start(...)`), fewer parameters, or check the data.")]
     NotConverged {

@@ -1,4 +1,5 @@
 //! Integration tests of the `sem` facade.
 mod bad_input;
+mod compare;
 mod modindices;
 mod reference;
