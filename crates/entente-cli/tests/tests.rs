@@ -30,7 +30,9 @@ mod util {
 }
 
 mod assess;
+mod compare;
 mod fit;
+mod invariance;
 
 // Helpers and tests of the `sim` and `merge` verbs.
 
