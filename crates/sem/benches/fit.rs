@@ -38,6 +38,7 @@ fn parse_opts(args: &[&str]) -> (Option<FitOptions>, Option<usize>) {
                     .filter_map(|s| GroupEqual::parse(s.trim().trim_matches('"')))
                     .collect()
             }
+            "modindices" => o.modindices = v.trim() == "TRUE",
             "sample.nobs" => nobs = v.trim().parse().ok(),
             _ => return (None, nobs),
         }
