@@ -23,6 +23,7 @@ pub use sem_syntax::{ModelSyntax, ParseError};
 
 pub mod compare;
 mod modindices;
+pub mod quality;
 pub use modindices::{candidates, ModIndex};
 
 use sem_estimate::{EstimateOptions, GroupData, LinearConstraint, Problem};
@@ -183,6 +184,10 @@ pub struct Fit {
     pub estimator: &'static str,
     /// Whether the model has a mean structure.
     pub meanstructure: bool,
+    /// Sample covariance matrices (N divisor) per group, in `ov_names` order.
+    pub sample_cov: Vec<Mat>,
+    /// Model-implied covariance matrices of the latent variables per group (`lavInspect(fit, "cov.lv")`).
+    pub cov_lv: Vec<Mat>,
     /// Modification indices, largest first (empty unless [`FitOptions::modindices`]).
     pub modindices: Vec<ModIndex>,
 }
@@ -434,6 +439,20 @@ impl Sem {
             Vec::new()
         };
         let implied_cov = est.states.iter().map(|s| s.sigma.clone()).collect();
+        let nlv = pt.vnames.lv.len();
+        let cov_lv = est
+            .states
+            .iter()
+            .map(|st| {
+                let mut v = Mat::zeros(nlv, nlv);
+                for a in 0..nlv {
+                    for b in 0..nlv {
+                        v[(a, b)] = st.veta[(a, b)];
+                    }
+                }
+                v
+            })
+            .collect();
         Ok(Fit {
             converged: est.converged,
             iterations: est.iterations,
@@ -453,6 +472,8 @@ impl Sem {
             partable: pt,
             estimator: "ML",
             modindices,
+            sample_cov: stats.groups.iter().map(|g| g.cov.clone()).collect(),
+            cov_lv,
         })
     }
 }

@@ -2,4 +2,5 @@
 mod bad_input;
 mod compare;
 mod modindices;
+mod quality;
 mod reference;
