@@ -156,3 +156,28 @@ fn modindices_in_json_and_text() {
     let out: Value = serde_json::from_str(&stdout(&plain)).unwrap();
     assert!(out.get("modindices").is_none());
 }
+
+#[test]
+fn quality_in_json_and_text() {
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--quality", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let q = &out["quality"][0];
+    let want = reference("hs_cfa_quality");
+    let visual = &q["factors"][0];
+    assert_eq!(visual["factor"], "visual");
+    for (k, w) in [("alpha", "alpha"), ("omega", "omega"), ("ave", "ave")] {
+        let (a, b) = (visual[k].as_f64().unwrap(), want[w]["visual"].as_f64().unwrap());
+        assert!((a - b).abs() < 1e-4, "{k}: {a} vs semTools {b}");
+    }
+    // visual: alpha 0.626 and AVE 0.371 fall short; textual passes everything
+    assert_eq!(visual["alpha.ok"], false);
+    assert_eq!(visual["ave.ok"], false);
+    assert_eq!(q["factors"][1]["ave.ok"], true);
+    assert_eq!(q["htmt.ok"], true);
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--quality"]);
+    let text = stdout(&o);
+    assert!(text.contains("Measurement quality:") && text.contains("HTMT"), "{text}");
+    let visual = text.lines().find(|l| l.trim_start().starts_with("visual") && l.contains("0.626")).unwrap();
+    assert!(visual.contains('*'), "{visual}");
+}

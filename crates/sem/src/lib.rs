@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub use sem_data::{CovInput, DataError, DataFrame, SampleStats};
+pub use sem_linalg::Mat;
 pub use sem_partable::{GroupEqual, Op, ParTable, PartableError};
 pub use sem_syntax::{ModelSyntax, ParseError};
 
@@ -28,7 +29,6 @@ pub use modindices::{candidates, ModIndex};
 
 use sem_estimate::{EstimateOptions, GroupData, LinearConstraint, Problem};
 use sem_fit::{FitInput, Moments};
-use sem_linalg::Mat;
 use std::time::Instant;
 
 /// Everything that can go wrong, with a located, plain-language message.

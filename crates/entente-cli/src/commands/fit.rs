@@ -54,6 +54,9 @@ pub struct FitArgs {
     /// Add modification indices with (standardised) expected parameter changes, largest first.
     #[arg(long)]
     modindices: bool,
+    /// Add measurement quality: alpha, omega, AVE, Fornell-Larcker and HTMT, thresholds flagged.
+    #[arg(long)]
+    quality: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -167,8 +170,9 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         fit.timing.push(("process (incl. reading the model)", t0.elapsed().as_secs_f64() * 1e3 - total));
     }
     let out = match args.format {
+        Format::Text if args.quality => sem_report::to_text(&fit, args.timing) + &sem_report::quality_text(&fit),
         Format::Text => sem_report::to_text(&fit, args.timing),
-        Format::Json => sem_report::to_json(&fit, args.timing),
+        Format::Json => sem_report::to_json_with(&fit, args.timing, args.quality),
         Format::Csv => sem_report::to_csv(&fit),
     };
     print!("{out}");
