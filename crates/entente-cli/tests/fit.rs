@@ -181,3 +181,29 @@ fn quality_in_json_and_text() {
     let visual = text.lines().find(|l| l.trim_start().starts_with("visual") && l.contains("0.626")).unwrap();
     assert!(visual.contains('*'), "{visual}");
 }
+
+#[test]
+fn mlr_scaled_test_in_json() {
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--estimator", "mlr", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(out["estimator"], "MLR");
+    let want = reference("hs_cfa_mlr");
+    for m in ["chisq.scaled", "chisq.scaling.factor", "cfi.robust", "rmsea.robust"] {
+        let (a, b) = (out["fit_measures"][m].as_f64().unwrap(), want["fit_measures"][m].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "{m}: {a} vs lavaan {b}");
+    }
+    let o = entente(&[
+        "fit",
+        "--model",
+        &repo("reference/models/wheaton.lav"),
+        "--cov",
+        &repo("reference/data/wheaton.cov"),
+        "--nobs",
+        "932",
+        "--estimator",
+        "mlr",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("MLR needs raw data"), "{}", stderr(&o));
+}

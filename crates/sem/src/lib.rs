@@ -25,6 +25,7 @@ pub use sem_syntax::{ModelSyntax, ParseError};
 pub mod compare;
 mod modindices;
 pub mod quality;
+pub mod robust;
 pub use modindices::{candidates, ModIndex};
 
 use sem_estimate::{EstimateOptions, GroupData, LinearConstraint, Problem};
@@ -62,6 +63,9 @@ pub enum SemError {
     /// Models that cannot be compared.
     #[error(transparent)]
     Compare(#[from] compare::CompareError),
+    /// An option combination the engine does not support yet.
+    #[error("{0}")]
+    Unsupported(String),
     /// The optimiser did not converge.
     #[error("The model did not converge after {iterations} iterations (largest gradient element {grad:.2e}); results would not be trustworthy. Try other start values (`start(...)`), fewer parameters, or check the data.")]
     NotConverged {
@@ -105,6 +109,18 @@ pub struct FitOptions {
     pub max_iter: Option<usize>,
     /// Compute modification indices ([`Fit::modindices`]).
     pub modindices: bool,
+    /// Estimator: ML, or ML with robust SEs and the Yuan-Bentler scaled test.
+    pub estimator: Estimator,
+}
+
+/// The estimator (lavaan's `estimator` argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Estimator {
+    /// Maximum likelihood with expected-information SEs.
+    #[default]
+    Ml,
+    /// Maximum likelihood with Huber-White SEs and the Yuan-Bentler (Mplus) scaled test.
+    Mlr,
 }
 
 /// One row of the results: lavaan's `parameterEstimates(fit, standardized = TRUE)`.
@@ -309,6 +325,28 @@ impl Sem {
                 .unwrap_or_else(|| format!("#{}", j + 1))
         };
         let vcov = sem_fit::vcov_from_information(&info, est.k.as_ref(), ntotal, &describe)?;
+        let mut robust = None;
+        let vcov = if opts.estimator == Estimator::Mlr {
+            let data: Vec<&Mat> = stats.groups.iter().filter_map(|g| g.data.as_ref()).collect();
+            if data.len() != stats.groups.len() {
+                return Err(SemError::Unsupported(
+                    "MLR needs raw data (--data); a covariance matrix has no casewise scores.".into(),
+                ));
+            }
+            if !pt.vnames.ov_x.is_empty() {
+                return Err(SemError::Unsupported(
+                    "MLR with exogenous observed covariates (fixed.x) is not supported yet.".into(),
+                ));
+            }
+            let mut states = est.states.clone();
+            let r = robust::robust(&problem, &est.x, est.k.as_ref(), &data, pt.meanstructure, &mut states)
+                .ok_or_else(|| sem_fit::FitError::SingularInformation("the observed information".into()))?;
+            let v = r.vcov.clone();
+            robust = Some(r);
+            v
+        } else {
+            vcov
+        };
         timing.push(("standard errors", ms(t)));
 
         let t = Instant::now();
@@ -324,7 +362,11 @@ impl Sem {
             npar,
         };
         let test = sem_fit::model_test(&finp);
-        let fit_measures = sem_fit::fit_measures(&finp, &test);
+        let mut fit_measures = sem_fit::fit_measures(&finp, &test);
+        if let Some(r) = &robust {
+            let extra = robust::scaled_measures(&fit_measures, r, pt.ngroups as f64);
+            fit_measures.extend(extra);
+        }
         timing.push(("fit measures", ms(t)));
 
         let t = Instant::now();
@@ -470,7 +512,7 @@ impl Sem {
             timing,
             meanstructure: pt.meanstructure,
             partable: pt,
-            estimator: "ML",
+            estimator: if opts.estimator == Estimator::Mlr { "MLR" } else { "ML" },
             modindices,
             sample_cov: stats.groups.iter().map(|g| g.cov.clone()).collect(),
             cov_lv,

@@ -12,6 +12,21 @@ pub enum Format {
     Csv,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EstimatorArg {
+    Ml,
+    Mlr,
+}
+
+impl From<EstimatorArg> for sem::Estimator {
+    fn from(e: EstimatorArg) -> Self {
+        match e {
+            EstimatorArg::Ml => sem::Estimator::Ml,
+            EstimatorArg::Mlr => sem::Estimator::Mlr,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct FitArgs {
     /// Model file in lavaan syntax.
@@ -54,6 +69,9 @@ pub struct FitArgs {
     /// Add modification indices with (standardised) expected parameter changes, largest first.
     #[arg(long)]
     modindices: bool,
+    /// Estimator: ml, or mlr (robust Huber-White SEs, Yuan-Bentler scaled test; raw data only).
+    #[arg(long, value_enum, default_value = "ml")]
+    estimator: EstimatorArg,
     /// Add measurement quality: alpha, omega, AVE, Fornell-Larcker and HTMT, thresholds flagged.
     #[arg(long)]
     quality: bool,
@@ -108,6 +126,7 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         group_partial: args.group_partial.clone(),
         max_iter: Some(args.max_iter),
         modindices: args.modindices,
+        estimator: args.estimator.into(),
     };
     let t_read = std::time::Instant::now();
     let fit = match (&args.data, &args.cov) {
