@@ -39,3 +39,24 @@ fn unnested_models_are_refused() {
     let o = entente(&["compare", &full, "--data", &repo(HS)]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn mlr_models_get_the_scaled_difference() {
+    let o = entente(&[
+        "compare",
+        &repo("reference/models/alliance39.lav"),
+        &repo("reference/models/alliance39_partial.lav"),
+        "--data",
+        &repo("reference/data/alliance39_likert.csv"),
+        "--estimator",
+        "mlr",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(out["heading"].as_str().unwrap().contains("satorra.bentler.2001"));
+    // lavaan 0.6.14 lavTestLRT: 0.5934 on 2 df
+    let d = out["table"][1]["Chisq diff"].as_f64().unwrap();
+    assert!((d - 0.593416266302711).abs() < 1e-4, "{d}");
+}

@@ -6,6 +6,9 @@
 //! consecutive models, gives $\Delta\chi^2 = \chi^2_{m+1} - \chi^2_m$ on
 //! $\Delta df = df_{m+1} - df_m$ with its upper-tail p-value and the RMSEA of the difference,
 //! $\sqrt{\max(0, \Delta\chi^2 - \Delta df) / (N\,\Delta df)}\,\sqrt{G}$ (SEM-NOTES §15).
+//! For MLR fits the difference is the Satorra-Bentler (2001) scaled difference
+//! $(T_0 - T_1)/c_d$, $c_d = (r_0c_0 - r_1c_1)/(r_0 - r_1)$, from the standard statistics $T$,
+//! their df $r$ and scaling factors $c$ (lavaan's default for MLR; no RMSEA column).
 //! The invariance table adds $\Delta\mathrm{CFI}$ and $\Delta\mathrm{RMSEA}$ (restricted minus
 //! less restricted) with the customary cut-offs of Chen (2007) and Cheung & Rensvold (2002):
 //! a drop in CFI of more than 0.01 or a rise in RMSEA of more than 0.015 flags non-invariance.
@@ -125,10 +128,29 @@ pub fn lrt(models: &[(String, &Fit)]) -> Result<Vec<LrtRow>, CompareError> {
                 });
             }
             let n = fit.nobs.iter().sum::<usize>() as f64;
-            row.chisq_diff = Some(dchisq);
             row.df_diff = Some(ddf);
-            row.rmsea_diff = Some(rmsea_diff(dchisq, ddf, n, fit.nobs.len() as f64));
-            row.pvalue_diff = Some(sem_fit::dist::pchisq_upper(dchisq.max(0.0), ddf));
+            match (prev.measure("chisq.scaling.factor"), fit.measure("chisq.scaling.factor")) {
+                (Some(c1), Some(c0)) => {
+                    // Satorra-Bentler (2001) from the standard statistics (SEM-NOTES §15.3).
+                    let c1 = if m(prev, "df") == 0.0 { 1.0 } else { c1 };
+                    let cd = (df * c0 - m(prev, "df") * c1) / ddf;
+                    let td = if cd > 0.0 { dchisq / cd } else { f64::NAN };
+                    row.chisq_diff = Some(td);
+                    row.pvalue_diff = Some(sem_fit::dist::pchisq_upper(td.max(0.0), ddf));
+                }
+                (None, None) => {
+                    row.chisq_diff = Some(dchisq);
+                    row.rmsea_diff = Some(rmsea_diff(dchisq, ddf, n, fit.nobs.len() as f64));
+                    row.pvalue_diff = Some(sem_fit::dist::pchisq_upper(dchisq.max(0.0), ddf));
+                }
+                _ => {
+                    return Err(CompareError::DifferentData {
+                        a: pname.clone(),
+                        b: name.clone(),
+                        why: "one has a scaled (MLR) test and the other not".into(),
+                    })
+                }
+            }
         }
         rows.push(row);
     }

@@ -103,3 +103,22 @@ fn invariance_needs_two_groups() {
     assert!(matches!(e, SemError::Data(_)), "{e}");
     assert!(e.to_string().contains("at least 2"), "{e}");
 }
+
+#[test]
+fn satorra_bentler_2001_difference_matches_lavaan() {
+    let frame = DataFrame::from_csv_str(&read("data/alliance39_likert.csv"), "likert.csv").unwrap();
+    let opts = FitOptions { estimator: sem::Estimator::Mlr, ..Default::default() };
+    let full = Sem::new(&read("models/alliance39.lav")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap();
+    let partial = Sem::new(&read("models/alliance39_partial.lav")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap();
+    let rows = lrt(&[("full".into(), &full), ("partial".into(), &partial)]).unwrap();
+    let want: Value = serde_json::from_str(&read("alliance39_likert_lrt_mlr.json")).unwrap();
+    let w = &want["table"][1];
+    assert_eq!(rows[1].name, "full");
+    assert!(close(w["Chisq diff"].as_f64().unwrap(), rows[1].chisq_diff.unwrap()), "{:?}", rows[1]);
+    assert!(close(w["Pr(>Chisq)"].as_f64().unwrap(), rows[1].pvalue_diff.unwrap()), "{:?}", rows[1]);
+    assert!(rows[1].rmsea_diff.is_none());
+    // A scaled and an unscaled fit cannot be compared.
+    let plain =
+        Sem::new(&read("models/alliance39.lav")).unwrap().fit(&Data::Frame(&frame), &FitOptions::default()).unwrap();
+    assert!(lrt(&[("plain".into(), &plain), ("partial".into(), &partial)]).is_err());
+}

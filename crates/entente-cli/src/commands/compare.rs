@@ -21,6 +21,9 @@ pub struct CompareArgs {
     /// Grouping column for multiple-group models.
     #[arg(long, value_name = "COLUMN")]
     group: Option<String>,
+    /// Estimator: ml, or mlr (then the Satorra-Bentler 2001 scaled difference test).
+    #[arg(long, value_enum, default_value = "ml")]
+    estimator: super::fit::EstimatorArg,
     /// Output format (text or json).
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -29,7 +32,8 @@ pub struct CompareArgs {
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let frame =
         DataFrame::from_csv_str(&read(&args.data, "data file")?, &file_name(&args.data)).map_err(Failure::data)?;
-    let opts = FitOptions { group: args.group.clone(), ..Default::default() };
+    let opts = FitOptions { group: args.group.clone(), estimator: args.estimator.into(), ..Default::default() };
+    let scaled = opts.estimator == sem::Estimator::Mlr;
     let mut fits = Vec::new();
     for path in &args.models {
         let name = file_name(path);
@@ -40,8 +44,8 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let refs: Vec<(String, &sem::Fit)> = fits.iter().map(|(n, f)| (n.clone(), f)).collect();
     let rows = lrt(&refs).map_err(Failure::data)?;
     let out = match args.format {
-        Format::Json => to_json(&rows),
-        Format::Text => to_text(&rows),
+        Format::Json => to_json(&rows, scaled),
+        Format::Text => to_text(&rows, scaled),
         Format::Csv => return Err(Failure::usage(anyhow!("`entente compare` writes text or json"))),
     };
     print!("{out}");
@@ -56,7 +60,9 @@ fn num(v: f64) -> serde_json::Value {
     }
 }
 
-fn to_json(rows: &[LrtRow]) -> String {
+const SCALED: &str = "Scaled Chi-Squared Difference Test (method = \"satorra.bentler.2001\")";
+
+fn to_json(rows: &[LrtRow], scaled: bool) -> String {
     let table: Vec<_> = rows
         .iter()
         .map(|r| {
@@ -67,7 +73,8 @@ fn to_json(rows: &[LrtRow]) -> String {
             })
         })
         .collect();
-    let doc = json!({"heading": "Chi-Squared Difference Test", "table": table});
+    let heading = if scaled { SCALED } else { "Chi-Squared Difference Test" };
+    let doc = json!({"heading": heading, "table": table});
     format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default())
 }
 
@@ -75,8 +82,12 @@ fn opt(v: Option<f64>, digits: usize) -> String {
     v.filter(|x| x.is_finite()).map(|x| format!("{x:.digits$}")).unwrap_or_default()
 }
 
-fn to_text(rows: &[LrtRow]) -> String {
-    let mut o = String::from("Chi-Squared Difference Test\n\n");
+fn to_text(rows: &[LrtRow], scaled: bool) -> String {
+    let mut o = if scaled {
+        format!("{SCALED}\n(the Chisq column holds the standard statistics; the difference is scaled)\n\n")
+    } else {
+        String::from("Chi-Squared Difference Test\n\n")
+    };
     let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(5).max(5) + 2;
     let _ = writeln!(
         o,
