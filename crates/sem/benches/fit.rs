@@ -39,6 +39,7 @@ fn parse_opts(args: &[&str]) -> (Option<FitOptions>, Option<usize>) {
                     .collect()
             }
             "modindices" => o.modindices = v.trim() == "TRUE",
+            "estimator" if v.trim().trim_matches('"').eq_ignore_ascii_case("MLR") => o.estimator = sem::Estimator::Mlr,
             "sample.nobs" => nobs = v.trim().parse().ok(),
             _ => return (None, nobs),
         }

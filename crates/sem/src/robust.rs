@@ -97,6 +97,21 @@ pub fn robust(
             .iter()
             .map(|(ds, _)| (0..p).map(|a| (0..p).map(|b| st.sigma_inv[(a, b)] * ds[(b, a)]).sum::<f64>()).sum())
             .collect();
+        // dSigma/dtheta_j is sparse (a loading touches one row and column): keep the non-zeros.
+        let nz: Vec<Vec<(usize, usize, f64)>> = jac
+            .iter()
+            .map(|(ds, _)| {
+                let mut v = Vec::new();
+                for a in 0..p {
+                    for b in 0..p {
+                        if ds[(a, b)] != 0.0 {
+                            v.push((a, b, ds[(a, b)]));
+                        }
+                    }
+                }
+                v
+            })
+            .collect();
         let mut s_cov = Mat::zeros(p, p);
         for i in 0..n {
             for a in 0..p {
@@ -116,18 +131,15 @@ pub fn robust(
             for a in 0..p {
                 w[a] = (0..p).map(|b| st.sigma_inv[(a, b)] * d[b]).sum();
             }
-            for (j, (ds, dm)) in jac.iter().enumerate() {
-                let mut quad = 0.0;
-                for a in 0..p {
-                    let row: f64 = (0..p).map(|b| ds[(a, b)] * w[b]).sum();
-                    quad += w[a] * row;
-                }
+            for (j, (_, dm)) in jac.iter().enumerate() {
+                let quad: f64 = nz[j].iter().map(|&(a, b, v)| v * w[a] * w[b]).sum();
                 let mean_part: f64 = if meanstructure { (0..p).map(|a| dm[a] * w[a]).sum() } else { 0.0 };
                 score[j] = mean_part + 0.5 * (quad - tr_sd[j]);
             }
             for a in 0..q {
-                for b in 0..q {
-                    b0[(a, b)] += score[a] * score[b] / ntotal;
+                let sa = score[a] / ntotal;
+                for b in 0..=a {
+                    b0[(a, b)] += sa * score[b];
                 }
             }
             // saturated and baseline models at the sample moments
@@ -145,6 +157,11 @@ pub fn robust(
         }
         if meanstructure {
             tr_baseline += p as f64;
+        }
+    }
+    for a in 0..q {
+        for b in 0..a {
+            b0[(b, a)] = b0[(a, b)];
         }
     }
     let mb = m.matmul(&b0);
