@@ -197,9 +197,9 @@ pub struct InvarianceRow {
     pub df: f64,
     /// p-value.
     pub pvalue: f64,
-    /// CFI.
+    /// CFI (`cfi.robust` under MLR).
     pub cfi: f64,
-    /// RMSEA.
+    /// RMSEA (`rmsea.robust` under MLR).
     pub rmsea: f64,
     /// SRMR.
     pub srmr: f64,
@@ -207,8 +207,8 @@ pub struct InvarianceRow {
     pub aic: f64,
     /// BIC.
     pub bic: f64,
-    /// Chi-square difference, df difference, its p-value and the RMSEA of the difference
-    /// (`None` on the first step).
+    /// Chi-square difference (Satorra-Bentler 2001 under MLR), df difference, its p-value and
+    /// the RMSEA of the difference (NaN under MLR); `None` on the first step.
     pub lrt: Option<(f64, f64, f64, f64)>,
     /// CFI minus the CFI of the step before.
     pub delta_cfi: Option<f64>,
@@ -232,7 +232,8 @@ pub fn invariance_steps() -> Vec<(&'static str, Vec<GroupEqual>)> {
 }
 
 /// Fit the ladder configural → metric → scalar → strict to `data` grouped by `group`, and
-/// compare each step with the one before. `opts.group` and `opts.group_equal` are overridden.
+/// compare each step with the one before. `opts.group` and `opts.group_equal` are overridden;
+/// with `opts.estimator` MLR the differences are scaled and CFI/RMSEA are the robust ones.
 pub fn invariance(sem: &Sem, data: &Data, group: &str, opts: &FitOptions) -> Result<Vec<InvarianceRow>, SemError> {
     let mut rows: Vec<InvarianceRow> = Vec::new();
     let mut prev: Option<Fit> = None;
@@ -245,8 +246,8 @@ pub fn invariance(sem: &Sem, data: &Data, group: &str, opts: &FitOptions) -> Res
             chisq: m(&fit, "chisq"),
             df: m(&fit, "df"),
             pvalue: m(&fit, "pvalue"),
-            cfi: m(&fit, "cfi"),
-            rmsea: m(&fit, "rmsea"),
+            cfi: fit.measure("cfi.robust").unwrap_or_else(|| m(&fit, "cfi")),
+            rmsea: fit.measure("rmsea.robust").unwrap_or_else(|| m(&fit, "rmsea")),
             srmr: m(&fit, "srmr"),
             aic: m(&fit, "aic"),
             bic: m(&fit, "bic"),
@@ -257,11 +258,14 @@ pub fn invariance(sem: &Sem, data: &Data, group: &str, opts: &FitOptions) -> Res
             flag_rmsea: false,
         };
         if let (Some(p), Some(last)) = (&prev, rows.last()) {
-            let ddf = row.df - last.df;
-            let dchisq = row.chisq - last.chisq;
-            let n = fit.nobs.iter().sum::<usize>() as f64;
-            let pv = sem_fit::dist::pchisq_upper(dchisq.max(0.0), ddf);
-            row.lrt = Some((dchisq, ddf, pv, rmsea_diff(dchisq, ddf, n, p.nobs.len() as f64)));
+            let pair = lrt(&[(last.step.to_string(), p), (step.to_string(), &fit)])?;
+            let d = &pair[1];
+            row.lrt = Some((
+                d.chisq_diff.unwrap_or(f64::NAN),
+                d.df_diff.unwrap_or(f64::NAN),
+                d.pvalue_diff.unwrap_or(f64::NAN),
+                d.rmsea_diff.unwrap_or(f64::NAN),
+            ));
             let (dc, dr) = (row.cfi - last.cfi, row.rmsea - last.rmsea);
             row.delta_cfi = Some(dc);
             row.delta_rmsea = Some(dr);

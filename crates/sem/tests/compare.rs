@@ -122,3 +122,19 @@ fn satorra_bentler_2001_difference_matches_lavaan() {
         Sem::new(&read("models/alliance39.lav")).unwrap().fit(&Data::Frame(&frame), &FitOptions::default()).unwrap();
     assert!(lrt(&[("plain".into(), &plain), ("partial".into(), &partial)]).is_err());
 }
+
+#[test]
+fn invariance_under_mlr_uses_scaled_differences() {
+    let sem = Sem::new(&read("models/hs_cfa.lav")).unwrap();
+    let frame = hs();
+    let opts = FitOptions { estimator: sem::Estimator::Mlr, ..Default::default() };
+    let ml = invariance(&sem, &Data::Frame(&frame), "school", &FitOptions::default()).unwrap();
+    let rows = invariance(&sem, &Data::Frame(&frame), "school", &opts).unwrap();
+    for (r, p) in rows.iter().zip(&ml).skip(1) {
+        let (d, ddf, pv, rm) = r.lrt.unwrap();
+        // same df, a different (scaled) difference, no RMSEA of the difference
+        assert!((ddf - p.lrt.unwrap().1).abs() < 1e-12);
+        assert!((d - p.lrt.unwrap().0).abs() > 1e-3 && d > 0.0, "{} {d}", r.step);
+        assert!((0.0..=1.0).contains(&pv) && rm.is_nan());
+    }
+}

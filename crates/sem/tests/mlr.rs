@@ -25,15 +25,23 @@ const MEASURES: &[&str] = &[
 ];
 
 fn check(name: &str, model: &str, data: &str) {
+    check_with(name, model, data, FitOptions { estimator: Estimator::Mlr, ..Default::default() });
+}
+
+fn check_with(name: &str, model: &str, data: &str, opts: FitOptions) {
     let reference: Value = serde_json::from_str(&read(&format!("{name}.json"))).unwrap();
     let frame = DataFrame::from_csv_str(&read(&format!("data/{data}")), data).unwrap();
-    let opts = FitOptions { estimator: Estimator::Mlr, ..Default::default() };
     let fit = Sem::new(&read(&format!("models/{model}"))).unwrap().fit(&Data::Frame(&frame), &opts).unwrap();
     assert_eq!(fit.estimator, "MLR");
     let mut failures = Vec::new();
     for r in reference["parameters"].as_array().unwrap() {
         let (lhs, op, rhs) = (r["lhs"].as_str().unwrap(), r["op"].as_str().unwrap(), r["rhs"].as_str().unwrap());
-        let Some(o) = fit.parameters.iter().find(|p| p.lhs == lhs && p.op == op && p.rhs == rhs) else {
+        if matches!(op, "==" | ":=") {
+            continue;
+        }
+        let g = r.get("group").and_then(|v| v.as_u64()).unwrap_or(1).max(1) as usize;
+        let Some(o) = fit.parameters.iter().find(|p| p.lhs == lhs && p.op == op && p.rhs == rhs && p.group.max(1) == g)
+        else {
             failures.push(format!("missing {lhs} {op} {rhs}"));
             continue;
         };
@@ -61,4 +69,15 @@ fn hs_cfa_mlr() {
 #[test]
 fn alliance39_likert_mlr() {
     check("alliance39_likert_mlr", "alliance39.lav", "alliance39_likert.csv");
+}
+
+#[test]
+fn two_groups_equal_loadings_mlr() {
+    let opts = FitOptions {
+        estimator: Estimator::Mlr,
+        group: Some("school".into()),
+        group_equal: vec![sem::GroupEqual::Loadings],
+        ..Default::default()
+    };
+    check_with("hs_inv_metric_mlr", "hs_cfa.lav", "HolzingerSwineford1939.csv", opts);
 }

@@ -23,6 +23,9 @@ pub struct InvarianceArgs {
     /// Identify latent variables by fixing their variances to 1.
     #[arg(long)]
     std_lv: bool,
+    /// Estimator: ml, or mlr (scaled differences, robust CFI and RMSEA).
+    #[arg(long, value_enum, default_value = "ml")]
+    estimator: super::fit::EstimatorArg,
     /// Output format (text or json).
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -43,7 +46,7 @@ pub fn run(args: InvarianceArgs) -> Result<(), Failure> {
     let sem = Sem::new(&src).map_err(|e| Failure::data(anyhow!("in `{}`: {e}", args.model.display())))?;
     let frame =
         DataFrame::from_csv_str(&read(&args.data, "data file")?, &file_name(&args.data)).map_err(Failure::data)?;
-    let opts = FitOptions { std_lv: args.std_lv, ..Default::default() };
+    let opts = FitOptions { std_lv: args.std_lv, estimator: args.estimator.into(), ..Default::default() };
     let rows = invariance(&sem, &Data::Frame(&frame), &args.group, &opts).map_err(Failure::data)?;
     let out = match args.format {
         Format::Json => to_json(&rows),
