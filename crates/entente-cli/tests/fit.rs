@@ -206,4 +206,8 @@ fn mlr_scaled_test_in_json() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("MLR needs raw data"), "{}", stderr(&o));
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--estimator", "mlr"]);
+    let text = stdout(&o);
+    let line = text.lines().find(|l| l.contains("Scaled test statistic")).unwrap_or_default();
+    assert!(line.ends_with("87.132"), "{text}");
 }

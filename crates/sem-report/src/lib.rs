@@ -173,6 +173,17 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
     let _ = writeln!(o, "  {:<44}{:>12.3}", "Test statistic", m("chisq"));
     let _ = writeln!(o, "  {:<44}{:>12}", "Degrees of freedom", m("df"));
     let _ = writeln!(o, "  {:<44}{:>12.3}", "P-value (Chi-square)", m("pvalue"));
+    if fit.measure("chisq.scaled").is_some() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Robust (Yuan-Bentler, Mplus variant):");
+        let _ = writeln!(o);
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Scaled test statistic", m("chisq.scaled"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Scaling correction factor", m("chisq.scaling.factor"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "P-value (scaled)", m("pvalue.scaled"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Robust Comparative Fit Index (CFI)", m("cfi.robust"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Robust Tucker-Lewis Index (TLI)", m("tli.robust"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Robust RMSEA", m("rmsea.robust"));
+    }
     let _ = writeln!(o);
     let _ = writeln!(o, "Model Test Baseline Model:");
     let _ = writeln!(o);
