@@ -476,6 +476,11 @@ impl Sem {
                 vcov: &vcov,
             });
             timing.push(("modification indices", ms(t)));
+            if !pt.vnames.ov_x.is_empty() {
+                warnings.push(
+                    "Modification indices of models with exogenous observed covariates (fixed.x) differ from lavaan's for `covariate ~ factor` rows and omit the covariates' own rows; treat them as approximate.".into(),
+                );
+            }
             mi
         } else {
             Vec::new()

@@ -138,11 +138,25 @@ pub fn modindices(inp: &MiInput) -> Vec<ModIndex> {
     let q = pt.nfree;
     let mut ext = pt.clone();
     let mut cand_rows = Vec::new();
+    let mut start = Vec::new();
+    // Fixed rows of the model are candidates too, freed from their fixed value (lavaan's
+    // `all.free = TRUE`); a fixed marker loading becomes identified when freed in one group of
+    // a model with equality constraints across groups.
+    for (i, r) in pt.rows.iter().enumerate() {
+        let op_ok = matches!(r.op, Op::Loading | Op::Regression | Op::Covariance | Op::Intercept);
+        if r.free == 0 && !r.exo && op_ok {
+            ext.nfree += 1;
+            ext.rows[i].free = ext.nfree;
+            cand_rows.push(i);
+            start.push(inp.values[i]);
+        }
+    }
     for g in 1..=pt.ngroups {
         for (op, lhs, rhs) in candidates(pt, g) {
             let free = ext.nfree + 1;
             ext.nfree = free;
             cand_rows.push(ext.rows.len());
+            start.push(0.0);
             ext.rows.push(ParRow {
                 id: ext.rows.len() + 1,
                 lhs,
@@ -167,7 +181,7 @@ pub fn modindices(inp: &MiInput) -> Vec<ModIndex> {
     let mut values = inp.values.to_vec();
     values.resize(ext.rows.len(), 0.0);
     let mut x = inp.x.to_vec();
-    x.resize(q + k, 0.0);
+    x.extend(&start);
     let problem = Problem::new(&model, &values, inp.groups.clone());
     let mut states = vec![GroupState::default(); pt.ngroups];
     if problem.fmin(&x, &mut states).is_none() {
@@ -201,11 +215,11 @@ pub fn modindices(inp: &MiInput) -> Vec<ModIndex> {
             epc[j] = -gj / v;
         }
     }
+    // Variances are standardised at their current value (`cov.std`), everything else at |EPC|.
     let mut est = inp.row_est.to_vec();
+    est.resize(ext.rows.len(), 0.0);
     for (j, &ri) in cand_rows.iter().enumerate() {
-        let r = &ext.rows[ri];
-        // Candidate variances stand at zero; lavaan gives them standardised EPC 0.
-        est.push(if r.is_variance() { 0.0 } else { epc[j].abs() });
+        est[ri] = if ext.rows[ri].is_variance() { start[j].abs() } else { epc[j].abs() };
     }
     let stdz = sem_fit::standardize(&ext, &model, &states, &est);
     let mut out: Vec<ModIndex> = cand_rows
@@ -215,7 +229,8 @@ pub fn modindices(inp: &MiInput) -> Vec<ModIndex> {
         .map(|(j, &ri)| {
             let r = &ext.rows[ri];
             let s = epc[j].signum();
-            let fix = |v: f64| if r.is_variance() || !v.is_finite() { 0.0 } else { s * v };
+            let tiny_var = r.is_variance() && start[j].abs() < f64::EPSILON.sqrt();
+            let fix = |v: f64| if tiny_var || !v.is_finite() { 0.0 } else { s * v };
             ModIndex {
                 lhs: r.lhs.clone(),
                 op: r.op.as_str().to_string(),

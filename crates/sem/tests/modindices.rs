@@ -8,22 +8,24 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
 }
 
-fn hs_fit(modindices: bool) -> sem::Fit {
+fn hs_fit_with(opts: FitOptions) -> sem::Fit {
     let frame = DataFrame::from_csv_str(&read("data/HolzingerSwineford1939.csv"), "hs.csv").unwrap();
-    let opts = FitOptions { modindices, ..Default::default() };
     Sem::new(&read("models/hs_cfa.lav")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap()
 }
 
-#[test]
-fn hs_cfa_modindices_match_lavaan() {
-    let reference: Value = serde_json::from_str(&read("hs_cfa_mi.json")).unwrap();
+fn hs_fit(modindices: bool) -> sem::Fit {
+    hs_fit_with(FitOptions { modindices, ..Default::default() })
+}
+
+fn compare(reference: &str, fit: &sem::Fit) {
+    let reference: Value = serde_json::from_str(&read(reference)).unwrap();
     let want = reference["modindices"].as_array().unwrap();
-    let fit = hs_fit(true);
     assert_eq!(fit.modindices.len(), want.len(), "number of modification indices");
     let mut failures = Vec::new();
     for w in want {
         let (lhs, op, rhs) = (w["lhs"].as_str().unwrap(), w["op"].as_str().unwrap(), w["rhs"].as_str().unwrap());
-        let Some(o) = fit.modindices.iter().find(|m| m.lhs == lhs && m.op == op && m.rhs == rhs) else {
+        let g = w.get("group").and_then(|v| v.as_u64()).unwrap_or(1) as usize;
+        let Some(o) = fit.modindices.iter().find(|m| m.lhs == lhs && m.op == op && m.rhs == rhs && m.group == g) else {
             failures.push(format!("missing {lhs} {op} {rhs}"));
             continue;
         };
@@ -38,6 +40,12 @@ fn hs_cfa_modindices_match_lavaan() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn hs_cfa_modindices_match_lavaan() {
+    let fit = hs_fit(true);
+    compare("hs_cfa_mi.json", &fit);
     // sorted, largest first: lavaan's largest is `visual =~ x9` (36.411)
     assert!(fit.modindices.windows(2).all(|w| w[0].mi >= w[1].mi));
     assert_eq!((fit.modindices[0].lhs.as_str(), fit.modindices[0].rhs.as_str()), ("visual", "x9"));
@@ -46,4 +54,24 @@ fn hs_cfa_modindices_match_lavaan() {
 #[test]
 fn modindices_are_off_by_default() {
     assert!(hs_fit(false).modindices.is_empty());
+}
+
+#[test]
+fn two_group_modindices_with_equal_loadings_match_lavaan() {
+    let fit = hs_fit_with(FitOptions {
+        modindices: true,
+        group: Some("school".into()),
+        group_equal: vec![sem::GroupEqual::Loadings],
+        ..Default::default()
+    });
+    compare("hs_inv_metric_mi.json", &fit);
+}
+
+#[test]
+fn covariate_models_warn_that_indices_are_approximate() {
+    let frame = DataFrame::from_csv_str(&read("data/HolzingerSwineford1939.csv"), "hs.csv").unwrap();
+    let opts = FitOptions { modindices: true, ..Default::default() };
+    let fit = Sem::new(&read("models/hs_mimic.lav")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap();
+    assert!(fit.warnings.iter().any(|w| w.contains("fixed.x")), "{:?}", fit.warnings);
+    assert!(hs_fit(true).warnings.is_empty());
 }
