@@ -177,7 +177,7 @@ pub fn robust(
 }
 
 /// The MLR fit measures from the standard ones: chisq.scaled and friends, scaled and robust
-/// CFI, TLI and RMSEA (SEM-NOTES §11.3-11.5; no RMSEA confidence intervals yet).
+/// CFI, TLI and RMSEA with their confidence intervals and close-fit p-values (SEM-NOTES §11.3-11.5).
 pub fn scaled_measures(fm: &[(String, f64)], r: &Robust, ngroups: f64) -> Vec<(String, f64)> {
     let get = |k: &str| fm.iter().find(|(n, _)| n == k).map(|(_, v)| *v).unwrap_or(f64::NAN);
     let (x2, df, x2b, dfb, n) = (get("chisq"), get("df"), get("baseline.chisq"), get("baseline.df"), get("ntotal"));
@@ -197,6 +197,9 @@ pub fn scaled_measures(fm: &[(String, f64)], r: &Robust, ngroups: f64) -> Vec<(S
     };
     let tli = |t: f64, df: f64, tb: f64, dfb: f64| 1.0 - ((t - df) * dfb) / ((tb - dfb) * df);
     let g = ngroups;
+    let (lo_s, hi_s) = sem_fit::rmsea_ci(x2, c * df, n, g);
+    let (lo_r, hi_r) = sem_fit::rmsea_ci(x2 / c, df, n, g);
+    let nc = sem_fit::dist::pchisq_nc;
     vec![
         ("chisq.scaled".into(), t),
         ("df.scaled".into(), df),
@@ -211,6 +214,14 @@ pub fn scaled_measures(fm: &[(String, f64)], r: &Robust, ngroups: f64) -> Vec<(S
         ("cfi.robust".into(), cfi(x2, c * df, x2b, cb * dfb)),
         ("tli.robust".into(), 1.0 - ((x2 - c * df) * dfb) / ((x2b - cb * dfb) * df)),
         ("rmsea.scaled".into(), ((x2 / (n * c * df) - 1.0 / n).max(0.0)).sqrt() * g.sqrt()),
+        ("rmsea.ci.lower.scaled".into(), lo_s),
+        ("rmsea.ci.upper.scaled".into(), hi_s),
+        ("rmsea.pvalue.scaled".into(), 1.0 - nc(x2, c * df, n * c * df * 0.05 * 0.05 / g)),
+        ("rmsea.notclose.pvalue.scaled".into(), nc(x2, c * df, n * c * df * 0.08 * 0.08 / g)),
         ("rmsea.robust".into(), ((x2 - c * df) / (n * df)).max(0.0).sqrt() * g.sqrt()),
+        ("rmsea.ci.lower.robust".into(), lo_r * c.sqrt()),
+        ("rmsea.ci.upper.robust".into(), hi_r * c.sqrt()),
+        ("rmsea.pvalue.robust".into(), 1.0 - nc(x2 / c, df, n * df * 0.05 * 0.05 / (c * g))),
+        ("rmsea.notclose.pvalue.robust".into(), nc(x2 / c, df, n * df * 0.08 * 0.08 / (c * g))),
     ]
 }

@@ -22,6 +22,14 @@ const MEASURES: &[&str] = &[
     "tli.robust",
     "rmsea.scaled",
     "rmsea.robust",
+    "rmsea.ci.lower.scaled",
+    "rmsea.ci.upper.scaled",
+    "rmsea.pvalue.scaled",
+    "rmsea.notclose.pvalue.scaled",
+    "rmsea.ci.lower.robust",
+    "rmsea.ci.upper.robust",
+    "rmsea.pvalue.robust",
+    "rmsea.notclose.pvalue.robust",
 ];
 
 fn check(name: &str, model: &str, data: &str) {
