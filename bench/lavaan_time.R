@@ -6,7 +6,8 @@
 #   SPEC = name=MODEL.lav,DATA[,lavaan arguments]
 #   DATA is a CSV file, or a covariance file (*.cov, format in reference/R/inputs.R) that is
 #   passed as sample.cov and then needs sample.nobs among the arguments. The arguments are R
-#   code, as in a call: std.lv=TRUE, estimator="MLR", group.equal=c("loadings","intercepts").
+#   code, as in a call: std.lv=TRUE, estimator="MLR", group.equal=c("loadings","intercepts");
+#   modindices=TRUE also times modindices(fit).
 #   Without SPECs the cases are read from bench/cases.txt (one SPEC a line, `#` comments; paths
 #   relative to that file); SPEC paths on the command line are relative to the working directory.
 # Examples:
@@ -34,7 +35,15 @@ if (!length(args)) {
 cases <- lapply(args, read_case, base = base)
 res <- list()
 for (cs in cases) {
-  fit_once <- function() invisible(do.call("sem", cs$args))
+  # modindices=TRUE is not a sem() argument: time modindices(fit) after the fit, as
+  # `entente fit --modindices` does.
+  mi <- isTRUE(cs$args$modindices)
+  cs$args$modindices <- NULL
+  fit_once <- function() {
+    fit <- do.call("sem", cs$args)
+    if (mi) modindices(fit)
+    invisible(fit)
+  }
   fit_once(); fit_once()
   t <- replicate(reps, system.time(fit_once())[["elapsed"]])
   res[[cs$name]] <- round(1000 * stats::median(t), 3)

@@ -45,6 +45,11 @@ for i in "${!steps[@]}"; do
   inv+=("${steps[i]}=models/hs_cfa.lav,$HS,$(IFS=,; echo "${opts[*]}")")
 done
 Rscript R/lrt_reference.R --out hs_inv_lrt.json "${inv[@]}"
+ref hs_inv_metric_mlr --model models/hs_cfa.lav --data "$HS" --fun cfa --opt 'group="school"' \
+  --opt 'group.equal=c("loadings")' --opt 'estimator="MLR"'
+ref hs_inv_metric_mi --model models/hs_cfa.lav --data "$HS" --fun cfa --opt 'group="school"' \
+  --opt 'group.equal=c("loadings")' --modindices
+Rscript R/quality_reference.R models/hs_cfa.lav "$HS" hs_cfa_quality.json
 
 # Non-normal (Likert) data: MLR, and a scaled LRT of full against partial mediation.
 LK=data/alliance39_likert.csv

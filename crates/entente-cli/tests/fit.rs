@@ -132,3 +132,82 @@ fn usage_errors_exit_2() {
         "--group-equal needs --group",
     );
 }
+
+#[test]
+fn modindices_in_json_and_text() {
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--modindices", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let mi = out["modindices"].as_array().unwrap();
+    let want = reference("hs_cfa_mi");
+    assert_eq!(mi.len(), want["modindices"].as_array().unwrap().len());
+    // largest first: `visual =~ x9`, MI 36.411 and EPC 0.577 in lavaan 0.6.14
+    assert_eq!(
+        (mi[0]["lhs"].as_str(), mi[0]["op"].as_str(), mi[0]["rhs"].as_str()),
+        (Some("visual"), Some("=~"), Some("x9"))
+    );
+    assert!((mi[0]["mi"].as_f64().unwrap() - 36.41103).abs() < 1e-3);
+    assert!((mi[0]["epc"].as_f64().unwrap() - 0.5770215).abs() < 1e-5);
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--modindices"]);
+    let text = stdout(&o);
+    assert!(text.contains("Modification indices (largest first):"), "{text}");
+    assert!(text.contains("visual =~ x9"), "{text}");
+    let plain = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--format", "json"]);
+    let out: Value = serde_json::from_str(&stdout(&plain)).unwrap();
+    assert!(out.get("modindices").is_none());
+}
+
+#[test]
+fn quality_in_json_and_text() {
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--quality", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let q = &out["quality"][0];
+    let want = reference("hs_cfa_quality");
+    let visual = &q["factors"][0];
+    assert_eq!(visual["factor"], "visual");
+    for (k, w) in [("alpha", "alpha"), ("omega", "omega"), ("ave", "ave")] {
+        let (a, b) = (visual[k].as_f64().unwrap(), want[w]["visual"].as_f64().unwrap());
+        assert!((a - b).abs() < 1e-4, "{k}: {a} vs semTools {b}");
+    }
+    // visual: alpha 0.626 and AVE 0.371 fall short; textual passes everything
+    assert_eq!(visual["alpha.ok"], false);
+    assert_eq!(visual["ave.ok"], false);
+    assert_eq!(q["factors"][1]["ave.ok"], true);
+    assert_eq!(q["htmt.ok"], true);
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--quality"]);
+    let text = stdout(&o);
+    assert!(text.contains("Measurement quality:") && text.contains("HTMT"), "{text}");
+    let visual = text.lines().find(|l| l.trim_start().starts_with("visual") && l.contains("0.626")).unwrap();
+    assert!(visual.contains('*'), "{visual}");
+}
+
+#[test]
+fn mlr_scaled_test_in_json() {
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--estimator", "mlr", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(out["estimator"], "MLR");
+    let want = reference("hs_cfa_mlr");
+    for m in ["chisq.scaled", "chisq.scaling.factor", "cfi.robust", "rmsea.robust"] {
+        let (a, b) = (out["fit_measures"][m].as_f64().unwrap(), want["fit_measures"][m].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "{m}: {a} vs lavaan {b}");
+    }
+    let o = entente(&[
+        "fit",
+        "--model",
+        &repo("reference/models/wheaton.lav"),
+        "--cov",
+        &repo("reference/data/wheaton.cov"),
+        "--nobs",
+        "932",
+        "--estimator",
+        "mlr",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("MLR needs raw data"), "{}", stderr(&o));
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS), "--estimator", "mlr"]);
+    let text = stdout(&o);
+    let line = text.lines().find(|l| l.contains("Scaled test statistic")).unwrap_or_default();
+    assert!(line.ends_with("87.132"), "{text}");
+}

@@ -30,7 +30,9 @@ mod util {
 }
 
 mod assess;
+mod compare;
 mod fit;
+mod invariance;
 mod resample;
 
 // Helpers and tests of the `sim` and `merge` verbs.

@@ -290,6 +290,34 @@ impl DataFrame {
     }
 }
 
+/// A model variable with no observed value in some group would silently remove that group by
+/// listwise deletion; refuse it with the variable and the group named.
+fn check_group_columns(
+    labels: &[Option<String>],
+    cols: &[&[f64]],
+    vars: &[String],
+    gname: &str,
+) -> Result<(), DataError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for l in labels.iter().flatten() {
+        if !seen.contains(&l.as_str()) {
+            seen.push(l);
+        }
+    }
+    for g in seen {
+        let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i].as_deref() == Some(g)).collect();
+        for (j, c) in cols.iter().enumerate() {
+            if rows.iter().all(|&i| c[i].is_nan()) {
+                return Err(DataError::Group(format!(
+                    "Variable `{}` is missing in every row of group `{g}` (column `{gname}`); the group cannot be analysed. Drop the variable, the group, or the grouping.",
+                    vars[j]
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A "did you mean" hint: the closest name by edit distance, if close enough.
 fn suggest(name: &str, names: &[String]) -> String {
     let best =
@@ -357,6 +385,9 @@ impl SampleStats {
             Some(g) => Some(frame.labels(g)?),
             None => None,
         };
+        if let (Some(gname), Some(l)) = (group, &glabels) {
+            check_group_columns(l, &cols, vars, gname)?;
+        }
         let mut order: Vec<String> = Vec::new();
         let mut rows_of: Vec<Vec<usize>> = Vec::new();
         let mut dropped = 0;

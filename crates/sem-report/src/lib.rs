@@ -4,6 +4,8 @@
 //! - [`to_json`]: `{"converged", "iterations", "nobs", "npar", "parameters": [...],
 //!   "fit_measures": {...}, "timing": {...}}` with lavaan's column names (`ci.lower`, `std.all`)
 //!   and fit-measure names, so results compare column for column with lavaan's.
+//!   With modification indices requested, `"modindices": [{"lhs", "op", "rhs", "group", "mi",
+//!   "epc", "sepc.lv", "sepc.all", "sepc.nox"}]`, largest first.
 //! - [`to_csv`]: the parameter rows, one per line.
 //! - [`to_text`]: a summary laid out like lavaan's.
 #![deny(missing_docs)]
@@ -22,6 +24,12 @@ fn num(v: f64) -> Value {
 
 /// JSON report. `timing` adds the per-step milliseconds.
 pub fn to_json(fit: &Fit, timing: bool) -> String {
+    to_json_with(fit, timing, false)
+}
+
+/// JSON report; `quality` adds `"quality"`: per group, the measurement-quality report
+/// ([`sem::quality`]) with its thresholds flagged.
+pub fn to_json_with(fit: &Fit, timing: bool, quality: bool) -> String {
     let params: Vec<Value> = fit
         .parameters
         .iter()
@@ -56,6 +64,25 @@ pub fn to_json(fit: &Fit, timing: bool) -> String {
         },
         "warnings": fit.warnings,
     });
+    if !fit.modindices.is_empty() {
+        doc["modindices"] = Value::Array(
+            fit.modindices
+                .iter()
+                .map(|m| {
+                    json!({
+                        "lhs": m.lhs, "op": m.op, "rhs": m.rhs, "group": m.group,
+                        "mi": num(m.mi), "epc": num(m.epc), "sepc.lv": num(m.sepc_lv),
+                        "sepc.all": num(m.sepc_all), "sepc.nox": num(m.sepc_nox),
+                    })
+                })
+                .collect(),
+        );
+    }
+    if quality {
+        doc["quality"] = Value::Array(
+            (0..fit.sample_cov.len()).filter_map(|g| sem::quality::quality(fit, g)).map(|q| quality_json(&q)).collect(),
+        );
+    }
     if timing {
         let mut t = Map::new();
         let mut total = 0.0;
@@ -146,6 +173,17 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
     let _ = writeln!(o, "  {:<44}{:>12.3}", "Test statistic", m("chisq"));
     let _ = writeln!(o, "  {:<44}{:>12}", "Degrees of freedom", m("df"));
     let _ = writeln!(o, "  {:<44}{:>12.3}", "P-value (Chi-square)", m("pvalue"));
+    if fit.measure("chisq.scaled").is_some() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Robust (Yuan-Bentler, Mplus variant):");
+        let _ = writeln!(o);
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Scaled test statistic", m("chisq.scaled"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Scaling correction factor", m("chisq.scaling.factor"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "P-value (scaled)", m("pvalue.scaled"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Robust Comparative Fit Index (CFI)", m("cfi.robust"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Robust Tucker-Lewis Index (TLI)", m("tli.robust"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Robust RMSEA", m("rmsea.robust"));
+    }
     let _ = writeln!(o);
     let _ = writeln!(o, "Model Test Baseline Model:");
     let _ = writeln!(o);
@@ -244,6 +282,9 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
             let _ = writeln!(o);
         }
     }
+    if !fit.modindices.is_empty() {
+        modindices_table(&mut o, fit);
+    }
     if !fit.warnings.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Warnings:");
@@ -262,6 +303,125 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
         let _ = writeln!(o, "  {:<44}{:>12.3}", "total", total);
     }
     o
+}
+
+fn mat_rows(m: &sem::Mat) -> Vec<Vec<f64>> {
+    (0..m.rows()).map(|i| m.row(i).to_vec()).collect()
+}
+
+fn quality_json(q: &sem::quality::Quality) -> Value {
+    use sem::quality::{AVE_MIN, HTMT_MAX, RELIABILITY_MIN};
+    let factors: Vec<Value> = q
+        .factors
+        .iter()
+        .map(|f| {
+            json!({
+                "factor": f.name, "indicators": f.indicators,
+                "alpha": num(f.alpha), "omega": num(f.omega), "ave": num(f.ave),
+                "alpha.ok": f.alpha >= RELIABILITY_MIN, "omega.ok": f.omega >= RELIABILITY_MIN,
+                "ave.ok": f.ave >= AVE_MIN, "fornell.larcker.ok": f.fornell_larcker,
+            })
+        })
+        .collect();
+    let m = q.htmt.rows();
+    let htmt_ok = (0..m).all(|a| (0..m).all(|b| a == b || q.htmt[(a, b)] < HTMT_MAX));
+    json!({
+        "factors": factors,
+        "cor.lv": mat_rows(&q.cor_lv),
+        "htmt": mat_rows(&q.htmt),
+        "htmt.ok": htmt_ok,
+        "thresholds": {"alpha": RELIABILITY_MIN, "omega": RELIABILITY_MIN, "ave": AVE_MIN, "htmt": HTMT_MAX},
+    })
+}
+
+/// Measurement quality: reliability and validity per factor, then HTMT and Fornell-Larcker.
+pub fn quality_text(fit: &Fit) -> String {
+    use sem::quality::{AVE_MIN, HTMT_MAX, RELIABILITY_MIN};
+    let mut o = String::new();
+    let star = |bad: bool| if bad { "*" } else { " " };
+    for g in 0..fit.sample_cov.len() {
+        let Some(q) = sem::quality::quality(fit, g) else { continue };
+        let _ = writeln!(o);
+        let title = if fit.group_labels.len() > 1 {
+            format!("Measurement quality, group {} [{}]:", g + 1, fit.group_labels[g])
+        } else {
+            "Measurement quality:".to_string()
+        };
+        let _ = writeln!(o, "{title}");
+        let _ = writeln!(o, "{:<20}{:>9}{:>9}{:>9}{:>9}", "", "alpha", "omega", "AVE", "sqrt.AVE");
+        for f in &q.factors {
+            let _ = writeln!(
+                o,
+                "  {:<18}{:>8}{}{:>8}{}{:>8}{}{:>9}",
+                truncate(&f.name, 18),
+                f3(f.alpha),
+                star(f.alpha < RELIABILITY_MIN),
+                f3(f.omega),
+                star(f.omega < RELIABILITY_MIN),
+                f3(f.ave),
+                star(f.ave.is_nan() || f.ave < AVE_MIN),
+                f3(f.ave.sqrt())
+            );
+        }
+        let names: Vec<&str> = q.factors.iter().map(|f| f.name.as_str()).collect();
+        let _ = writeln!(o);
+        let _ = writeln!(o, "  Fornell-Larcker (sqrt(AVE) on the diagonal, factor correlations below):");
+        for (a, n) in names.iter().enumerate() {
+            let _ = write!(o, "    {:<16}", truncate(n, 16));
+            for b in 0..=a {
+                let v = if a == b { q.factors[a].ave.sqrt() } else { q.cor_lv[(a, b)] };
+                let bad = a != b && !(v.abs() < q.factors[a].ave.sqrt() && v.abs() < q.factors[b].ave.sqrt());
+                let _ = write!(o, " {:>7}{}", f3(v), star(bad));
+            }
+            let _ = writeln!(o);
+        }
+        let _ = writeln!(o);
+        let _ = writeln!(o, "  HTMT (heterotrait-monotrait ratio):");
+        for (a, n) in names.iter().enumerate() {
+            let _ = write!(o, "    {:<16}", truncate(n, 16));
+            for b in 0..a {
+                let _ = write!(
+                    o,
+                    " {:>7}{}",
+                    f3(q.htmt[(a, b)]),
+                    star(q.htmt[(a, b)].is_nan() || q.htmt[(a, b)] >= HTMT_MAX)
+                );
+            }
+            let _ = writeln!(o);
+        }
+        let _ = writeln!(
+            o,
+            "  * outside the usual thresholds: alpha and omega >= {RELIABILITY_MIN}, AVE >= {AVE_MIN}, sqrt(AVE) above the factor's correlations, HTMT < {HTMT_MAX}."
+        );
+    }
+    o
+}
+
+/// Modification indices, largest first, as lavaan's `modindices(fit, sort. = TRUE)`.
+fn modindices_table(o: &mut String, fit: &Fit) {
+    let grouped = fit.group_labels.len() > 1;
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Modification indices (largest first):");
+    let _ = writeln!(
+        o,
+        "{:<28}{:>6}{:>10}{:>10}{:>9}{:>9}{:>9}",
+        "", "group", "mi", "epc", "sepc.lv", "sepc.all", "sepc.nox"
+    );
+    for m in &fit.modindices {
+        let name = format!("  {} {} {}", m.lhs, m.op, m.rhs);
+        let group = if grouped { m.group.to_string() } else { String::new() };
+        let _ = writeln!(
+            o,
+            "{:<28}{:>6}{:>10}{:>10}{:>9}{:>9}{:>9}",
+            name,
+            group,
+            f3(m.mi),
+            f3(m.epc),
+            f3(m.sepc_lv),
+            f3(m.sepc_all),
+            f3(m.sepc_nox)
+        );
+    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -38,6 +38,8 @@ fn parse_opts(args: &[&str]) -> (Option<FitOptions>, Option<usize>) {
                     .filter_map(|s| GroupEqual::parse(s.trim().trim_matches('"')))
                     .collect()
             }
+            "modindices" => o.modindices = v.trim() == "TRUE",
+            "estimator" if v.trim().trim_matches('"').eq_ignore_ascii_case("MLR") => o.estimator = sem::Estimator::Mlr,
             "sample.nobs" => nobs = v.trim().parse().ok(),
             _ => return (None, nobs),
         }

@@ -22,6 +22,12 @@ pub use sem_linalg::Mat;
 pub use sem_partable::{GroupEqual, Op, ParTable, PartableError};
 pub use sem_syntax::{ModelSyntax, ParseError};
 
+pub mod compare;
+mod modindices;
+pub mod quality;
+pub mod robust;
+pub use modindices::{candidates, ModIndex};
+
 use sem_estimate::{EstimateOptions, GroupData, LinearConstraint, Problem};
 use sem_fit::{FitInput, Moments};
 use std::time::Instant;
@@ -54,6 +60,12 @@ pub enum SemError {
     /// Inference failed (singular information).
     #[error(transparent)]
     Inference(#[from] sem_fit::FitError),
+    /// Models that cannot be compared.
+    #[error(transparent)]
+    Compare(#[from] compare::CompareError),
+    /// An option combination the engine does not support yet.
+    #[error("{0}")]
+    Unsupported(String),
     /// The optimiser did not converge.
     #[error("The model did not converge after {iterations} iterations (largest gradient element {grad:.2e}); results would not be trustworthy. Try other start values (`start(...)`), fewer parameters, or check the data.")]
     NotConverged {
@@ -95,6 +107,20 @@ pub struct FitOptions {
     pub group_partial: Vec<String>,
     /// Iteration limit of the optimiser (`None`: 500).
     pub max_iter: Option<usize>,
+    /// Compute modification indices ([`Fit::modindices`]).
+    pub modindices: bool,
+    /// Estimator: ML, or ML with robust SEs and the Yuan-Bentler scaled test.
+    pub estimator: Estimator,
+}
+
+/// The estimator (lavaan's `estimator` argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Estimator {
+    /// Maximum likelihood with expected-information SEs.
+    #[default]
+    Ml,
+    /// Maximum likelihood with Huber-White SEs and the Yuan-Bentler (Mplus) scaled test.
+    Mlr,
 }
 
 /// One row of the results: lavaan's `parameterEstimates(fit, standardized = TRUE)`.
@@ -174,6 +200,12 @@ pub struct Fit {
     pub estimator: &'static str,
     /// Whether the model has a mean structure.
     pub meanstructure: bool,
+    /// Sample covariance matrices (N divisor) per group, in `ov_names` order.
+    pub sample_cov: Vec<Mat>,
+    /// Model-implied covariance matrices of the latent variables per group (`lavInspect(fit, "cov.lv")`).
+    pub cov_lv: Vec<Mat>,
+    /// Modification indices, largest first (empty unless [`FitOptions::modindices`]).
+    pub modindices: Vec<ModIndex>,
 }
 
 impl Fit {
@@ -326,6 +358,28 @@ impl Sem {
                 .unwrap_or_else(|| format!("#{}", j + 1))
         };
         let vcov = sem_fit::vcov_from_information(&info, est.k.as_ref(), ntotal, &describe)?;
+        let mut robust = None;
+        let vcov = if opts.estimator == Estimator::Mlr {
+            let data: Vec<&Mat> = stats.groups.iter().filter_map(|g| g.data.as_ref()).collect();
+            if data.len() != stats.groups.len() {
+                return Err(SemError::Unsupported(
+                    "MLR needs raw data (--data); a covariance matrix has no casewise scores.".into(),
+                ));
+            }
+            if !pt.vnames.ov_x.is_empty() {
+                return Err(SemError::Unsupported(
+                    "MLR with exogenous observed covariates (fixed.x) is not supported yet.".into(),
+                ));
+            }
+            let mut states = est.states.clone();
+            let r = robust::robust(&problem, &est.x, est.k.as_ref(), &data, pt.meanstructure, &mut states)
+                .ok_or_else(|| sem_fit::FitError::SingularInformation("the observed information".into()))?;
+            let v = r.vcov.clone();
+            robust = Some(r);
+            v
+        } else {
+            vcov
+        };
         timing.push(("standard errors", ms(t)));
 
         let t = Instant::now();
@@ -341,7 +395,11 @@ impl Sem {
             npar,
         };
         let test = sem_fit::model_test(&finp);
-        let fit_measures = sem_fit::fit_measures(&finp, &test);
+        let mut fit_measures = sem_fit::fit_measures(&finp, &test);
+        if let Some(r) = &robust {
+            let extra = robust::scaled_measures(&fit_measures, r, pt.ngroups as f64);
+            fit_measures.extend(extra);
+        }
         timing.push(("fit measures", ms(t)));
 
         let t = Instant::now();
@@ -440,7 +498,41 @@ impl Sem {
         let residual_cor =
             stats.groups.iter().zip(&est.states).map(|(g, st)| cor_residual(&g.cov, &st.sigma)).collect();
         timing.push(("standardised solution", ms(t)));
+        let modindices = if opts.modindices {
+            let t = Instant::now();
+            let mi = modindices::modindices(&modindices::MiInput {
+                pt: &pt,
+                x: &est.x,
+                values: &values0,
+                row_est: &row_est,
+                groups: gdata.clone(),
+                vcov: &vcov,
+            });
+            timing.push(("modification indices", ms(t)));
+            if !pt.vnames.ov_x.is_empty() {
+                warnings.push(
+                    "Modification indices of models with exogenous observed covariates (fixed.x) differ from lavaan's for `covariate ~ factor` rows and omit the covariates' own rows; treat them as approximate.".into(),
+                );
+            }
+            mi
+        } else {
+            Vec::new()
+        };
         let implied_cov = est.states.iter().map(|s| s.sigma.clone()).collect();
+        let nlv = pt.vnames.lv.len();
+        let cov_lv = est
+            .states
+            .iter()
+            .map(|st| {
+                let mut v = Mat::zeros(nlv, nlv);
+                for a in 0..nlv {
+                    for b in 0..nlv {
+                        v[(a, b)] = st.veta[(a, b)];
+                    }
+                }
+                v
+            })
+            .collect();
         Ok(Fit {
             converged: est.converged,
             iterations: est.iterations,
@@ -458,7 +550,10 @@ impl Sem {
             timing,
             meanstructure: pt.meanstructure,
             partable: pt,
-            estimator: "ML",
+            estimator: if opts.estimator == Estimator::Mlr { "MLR" } else { "ML" },
+            modindices,
+            sample_cov: stats.groups.iter().map(|g| g.cov.clone()).collect(),
+            cov_lv,
         })
     }
 }

@@ -127,3 +127,27 @@ fn anyhow_like(e: SemError) -> String {
     }
     s
 }
+
+#[test]
+fn variable_missing_in_one_group() {
+    let csv = "g,a,b,c\n1,1,2,3\n1,2,1,3\n1,3,4,2\n1,4,3,5\n2,,2,2\n2,,1,4\n2,,3,3\n3,1,2,2\n3,2,4,4\n3,5,3,3\n";
+    let frame = DataFrame::from_csv_str(csv, "d.csv").unwrap();
+    let opts = FitOptions { group: Some("g".into()), ..Default::default() };
+    let e = Sem::new("f =~ a + b + c").unwrap().fit(&Data::Frame(&frame), &opts).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("`a`") && msg.contains("group `2`"), "{msg}");
+}
+
+#[test]
+fn all_missing_rows_are_dropped_and_counted() {
+    let text = hs();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    // two rows with every cell missing
+    let blank = vec![""; lines[0].split(',').count()].join(",");
+    lines.insert(5, blank.clone());
+    lines.push(blank);
+    let frame = DataFrame::from_csv_str(&lines.join("\n"), "hs_blank.csv").unwrap();
+    let fit = Sem::new("visual =~ x1 + x2 + x3").unwrap().fit(&Data::Frame(&frame), &FitOptions::default()).unwrap();
+    assert_eq!(fit.dropped, 2);
+    assert_eq!(fit.nobs, vec![301]);
+}

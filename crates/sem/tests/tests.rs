@@ -1,3 +1,7 @@
 //! Integration tests of the `sem` facade.
 mod bad_input;
+mod compare;
+mod mlr;
+mod modindices;
+mod quality;
 mod reference;

@@ -12,6 +12,21 @@ pub enum Format {
     Csv,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EstimatorArg {
+    Ml,
+    Mlr,
+}
+
+impl From<EstimatorArg> for sem::Estimator {
+    fn from(e: EstimatorArg) -> Self {
+        match e {
+            EstimatorArg::Ml => sem::Estimator::Ml,
+            EstimatorArg::Mlr => sem::Estimator::Mlr,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct FitArgs {
     /// Model file in lavaan syntax.
@@ -51,6 +66,15 @@ pub struct FitArgs {
     /// Iteration limit of the optimiser.
     #[arg(long, value_name = "N", default_value_t = 500)]
     max_iter: usize,
+    /// Add modification indices with (standardised) expected parameter changes, largest first.
+    #[arg(long)]
+    modindices: bool,
+    /// Estimator: ml, or mlr (robust Huber-White SEs, Yuan-Bentler scaled test; raw data only).
+    #[arg(long, value_enum, default_value = "ml")]
+    estimator: EstimatorArg,
+    /// Add measurement quality: alpha, omega, AVE, Fornell-Larcker and HTMT, thresholds flagged.
+    #[arg(long)]
+    quality: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -103,6 +127,8 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         group_equal,
         group_partial: args.group_partial.clone(),
         max_iter: Some(args.max_iter),
+        modindices: args.modindices,
+        estimator: args.estimator.into(),
     };
     let t_read = std::time::Instant::now();
     let mut boot_input: Option<(String, DataFrame)> = None;
@@ -174,8 +200,9 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         fit.timing.push(("process (incl. reading the model)", t0.elapsed().as_secs_f64() * 1e3 - total));
     }
     let out = match args.format {
+        Format::Text if args.quality => sem_report::to_text(&fit, args.timing) + &sem_report::quality_text(&fit),
         Format::Text => sem_report::to_text(&fit, args.timing),
-        Format::Json => sem_report::to_json(&fit, args.timing),
+        Format::Json => sem_report::to_json_with(&fit, args.timing, args.quality),
         Format::Csv => sem_report::to_csv(&fit),
     };
     print!("{out}");

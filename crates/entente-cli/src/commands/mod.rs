@@ -5,8 +5,10 @@ use std::process::ExitCode;
 mod assess;
 mod assess_population;
 mod bootstrap;
+mod compare;
 mod examples;
 mod fit;
+mod invariance;
 mod merge;
 mod power;
 mod sim;
@@ -24,6 +26,10 @@ struct Cli {
 enum Command {
     /// Fit a structural equation model written in lavaan syntax (ML, lavaan's defaults).
     Fit(fit::FitArgs),
+    /// Measurement invariance across groups: configural -> metric -> scalar -> strict.
+    Invariance(invariance::InvarianceArgs),
+    /// Likelihood-ratio test of nested models with AIC and BIC (lavaan's lavTestLRT).
+    Compare(compare::CompareArgs),
     /// Diagnose one alliance: strategic match, learning race, trust-building.
     Assess(assess::AssessArgs),
     /// Test propositions P1-P6 on a population of alliances (one CSV row per alliance).
@@ -87,6 +93,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fit(args) => fit::run(args),
+        Command::Invariance(args) => invariance::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Assess(args) => return assess::run(args),
         Command::AssessPopulation(args) => return assess_population::run(args),
         Command::Sim(args) => return finish(sim::run(args)),
