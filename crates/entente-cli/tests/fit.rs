@@ -211,3 +211,30 @@ fn mlr_scaled_test_in_json() {
     let line = text.lines().find(|l| l.contains("Scaled test statistic")).unwrap_or_default();
     assert!(line.ends_with("87.132"), "{text}");
 }
+
+#[test]
+fn summary_names_the_kind_of_standard_errors() {
+    let o = entente(&["fit", "--example", "hs_cfa", "--estimator", "mlr"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("Standard errors                                 Sandwich"), "{text}");
+    let o = entente(&[
+        "fit",
+        "--model",
+        &repo(CFA),
+        "--data",
+        &repo(HS),
+        "--se",
+        "bootstrap",
+        "--bootstrap",
+        "20",
+        "--seed",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("Standard errors                                Bootstrap"), "{text}");
+    assert!(text.contains("Number of requested bootstrap draws                   20"), "{text}");
+    let plain = stdout(&entente(&["fit", "--example", "hs_cfa"]));
+    assert!(plain.contains("Standard errors                                 Standard"));
+}

@@ -219,8 +219,21 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
     let _ = writeln!(o);
     let _ = writeln!(o, "Parameter Estimates:");
     let _ = writeln!(o);
-    let _ = writeln!(o, "  {:<44}{:>12}", "Standard errors", "Standard");
-    let _ = writeln!(o, "  {:<44}{:>12}", "Information", "Expected");
+    // What the standard errors are, as lavaan's summary says it.
+    let (se_kind, information) = if fit.measure("bootstrap.draws").is_some() {
+        ("Bootstrap", "Observed")
+    } else if fit.estimator == "MLR" {
+        ("Sandwich", "Observed")
+    } else {
+        ("Standard", "Expected")
+    };
+    let _ = writeln!(o, "  {:<44}{:>12}", "Standard errors", se_kind);
+    if let Some(b) = fit.measure("bootstrap.draws") {
+        let ok = fit.measure("bootstrap.successful").unwrap_or(b);
+        let _ = writeln!(o, "  {:<44}{:>12}", "Number of requested bootstrap draws", b);
+        let _ = writeln!(o, "  {:<44}{:>12}", "Number of successful bootstrap draws", ok);
+    }
+    let _ = writeln!(o, "  {:<44}{:>12}", "Information", information);
     let _ = writeln!(o, "  {:<44}{:>12}", "Information saturated (h1) model", "Structured");
     let ngroups = fit.nobs.len();
     for g in 1..=ngroups {
