@@ -403,6 +403,20 @@ fn factor_with_ridge(iz: &Mat) -> Mat {
     }
 }
 
+/// Number of independent equality constraints among `constraints` (the rank of their Jacobian);
+/// inequalities do not count. `npar` and the degrees of freedom subtract this number.
+pub fn equality_rank(constraints: &[LinearConstraint], nfree: usize) -> usize {
+    let eqs: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();
+    if eqs.is_empty() {
+        return 0;
+    }
+    let mut h = Mat::zeros(eqs.len(), nfree);
+    for (i, c) in eqs.iter().enumerate() {
+        h.row_mut(i).copy_from_slice(&c.a);
+    }
+    la::null_space(&h, 1e-10).1
+}
+
 /// Minimise $f_{min}$ from `start` subject to `constraints`.
 pub fn estimate(
     problem: &Problem,

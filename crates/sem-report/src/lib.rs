@@ -14,7 +14,8 @@ use sem::{Fit, ParamRow};
 use serde_json::{json, Map, Value};
 use std::fmt::Write;
 
-fn num(v: f64) -> Value {
+/// A JSON number, or `null` for NaN and infinities (lavaan's NA).
+pub fn num(v: f64) -> Value {
     if v.is_finite() {
         json!(v)
     } else {

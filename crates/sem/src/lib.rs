@@ -260,17 +260,7 @@ impl Sem {
         let model = sem_model::Model::new(&pt);
         let constraints = LinearConstraint::from_partable(&pt);
         let ndat = pt.ndat_per_group() * pt.ngroups;
-        let eq_only: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();
-        let n_eq = if eq_only.is_empty() {
-            0
-        } else {
-            let mut h = Mat::zeros(eq_only.len(), pt.nfree);
-            for (i, c) in eq_only.iter().enumerate() {
-                h.row_mut(i).copy_from_slice(&c.a);
-            }
-            sem_linalg::null_space(&h, 1e-10).1
-        };
-        let npar = pt.nfree - n_eq;
+        let npar = pt.nfree - sem_estimate::equality_rank(&constraints, pt.nfree);
         if npar > ndat {
             return Err(SemError::NotIdentified { npar, ndat, df: ndat as i64 - npar as i64 });
         }
@@ -328,18 +318,8 @@ impl Sem {
         let est_opts = EstimateOptions { max_iter: opts.max_iter.unwrap_or(500), ..Default::default() };
         let est = sem_estimate::estimate(&problem, &start, &constraints, &est_opts)?;
         timing.push(("estimation", ms(t)));
-        // equality rank (inequalities do not count for df/npar)
-        let eq_only: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();
-        let n_eq = if eq_only.is_empty() {
-            0
-        } else {
-            let mut h = Mat::zeros(eq_only.len(), pt.nfree);
-            for (i, c) in eq_only.iter().enumerate() {
-                h.row_mut(i).copy_from_slice(&c.a);
-            }
-            sem_linalg::null_space(&h, 1e-10).1
-        };
-        let npar = pt.nfree - n_eq;
+        // inequalities do not count for df and npar
+        let npar = pt.nfree - sem_estimate::equality_rank(&constraints, pt.nfree);
         if npar > ndat {
             return Err(SemError::NotIdentified { npar, ndat, df: ndat as i64 - npar as i64 });
         }

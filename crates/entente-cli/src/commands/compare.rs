@@ -6,6 +6,7 @@ use anyhow::anyhow;
 use clap::Args;
 use sem::compare::{lrt, LrtRow};
 use sem::{Data, DataFrame, FitOptions, Sem};
+use sem_report::num;
 use serde_json::json;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -50,14 +51,6 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     };
     print!("{out}");
     Ok(())
-}
-
-fn num(v: f64) -> serde_json::Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        serde_json::Value::Null
-    }
 }
 
 const SCALED: &str = "Scaled Chi-Squared Difference Test (method = \"satorra.bentler.2001\")";

@@ -5,6 +5,7 @@ use anyhow::{anyhow, Context};
 use clap::Args;
 use sem::compare::{invariance, InvarianceRow, DELTA_CFI_CUTOFF, DELTA_RMSEA_CUTOFF};
 use sem::{Data, DataFrame, FitOptions, Sem};
+use sem_report::num;
 use serde_json::json;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -55,14 +56,6 @@ pub fn run(args: InvarianceArgs) -> Result<(), Failure> {
     };
     print!("{out}");
     Ok(())
-}
-
-fn num(v: f64) -> serde_json::Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        serde_json::Value::Null
-    }
 }
 
 fn to_json(rows: &[InvarianceRow]) -> String {
