@@ -85,6 +85,13 @@ pub struct FitArgs {
     boot: super::bootstrap::BootArgs,
 }
 
+impl FitArgs {
+    /// Whether this command line runs a bootstrap on raw data, the part `entente slurm` shards.
+    pub fn bootstrap_on_data(&self) -> bool {
+        self.boot.active() && self.data.is_some()
+    }
+}
+
 fn read(path: &PathBuf, what: &str) -> Result<String, Failure> {
     std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the {what} `{}`", path.display()))

@@ -107,6 +107,23 @@ pub struct RunSettings {
     pub seed: u64,
 }
 
+/// For `entente slurm submit`: which sharded command this command line is and the settings hash
+/// its shards will carry, or why it cannot be split into shards.
+pub fn shard_plan(args: &SimArgs, tasks: u32) -> Result<(entente_slurm::Sharded, String)> {
+    match &args.command {
+        SimCommand::Run(a) => {
+            let settings = load(&a.source)?;
+            Sim::new(&settings.scenario)?;
+            shard_range(settings.reps, 1, tasks).map_err(|e| UsageError(format!("`--tasks {tasks}`: {e}")))?;
+            Ok((entente_slurm::Sharded::SimRun, ShardHeader::new("sim run", &settings, 1, 1)?.settings_hash))
+        }
+        SimCommand::Sweep(_) => Err(UsageError("`sim sweep` cannot be split into shards yet.".into()).into()),
+        SimCommand::Population(_) => {
+            Err(UsageError("`sim population` cannot be split into shards; it runs on one machine.".into()).into())
+        }
+    }
+}
+
 /// Runs the verb.
 pub fn run(args: SimArgs) -> Result<()> {
     match args.command {
@@ -116,7 +133,8 @@ pub fn run(args: SimArgs) -> Result<()> {
     }
 }
 
-fn threads(n: Option<usize>) -> Result<()> {
+/// Sizes the worker pool: `--threads N`, else rayon's default (`RAYON_NUM_THREADS` or all cores).
+pub(super) fn threads(n: Option<usize>) -> Result<()> {
     if let Some(n) = n {
         if n == 0 {
             return Err(UsageError("`--threads` must be at least 1.".into()).into());
