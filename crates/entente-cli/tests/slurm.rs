@@ -69,6 +69,41 @@ fn sim_run_shards_collect_into_the_single_run_folder() {
 }
 
 #[test]
+fn sweep_shards_split_the_grid_points_and_collect_into_the_single_csv() {
+    let dir = workdir("sweep");
+    let cmd = [
+        "sim",
+        "sweep",
+        "--example",
+        "crisis-recovery",
+        "--reps",
+        "6",
+        "--param",
+        "shocks.0.severity=0.2,0.5,0.8",
+        "--param",
+        "trust.lambda_minus=0.2,0.4",
+    ];
+    let o = submit_local(&dir, "run", "4", &cmd);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Six grid points over four tasks: 1, 2, 1, 2 points each, no point computed twice.
+    let rows = |i: u32| {
+        let text = std::fs::read_to_string(dir.join(format!("run/shards/shard-{i}.json"))).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["payload"].as_array().unwrap().len()
+    };
+    assert_eq!([rows(1), rows(2), rows(3), rows(4)], [1, 2, 1, 2]);
+    let c = entente_in(&dir, &["slurm", "collect", "run"]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    let single = entente_in(&dir, &cmd);
+    assert!(single.status.success(), "{}", stderr(&single));
+    assert!(std::fs::read(dir.join("run/result.csv")).unwrap() == single.stdout);
+    let o = entente_in(&dir, &[&["slurm", "submit", "--tasks", "7", "--run", "run7", "--dry-run"][..], &cmd].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("grid points (6)"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn killed_foreign_and_old_shards_are_named_and_only_they_are_resubmitted() {
     let dir = workdir("broken");
     let cmd = [&POWER[..], &["--seed", "7"]].concat();

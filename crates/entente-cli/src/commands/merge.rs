@@ -71,6 +71,14 @@ pub fn merge_shards(ordered: Vec<RawShard>, out: Option<&Path>) -> Result<()> {
     let command = first.header.command.clone();
     match command.as_str() {
         "sim run" => merge_sim_run(&ordered, out),
+        "sim sweep" => {
+            let payloads = ordered
+                .iter()
+                .map(|s| serde_json::from_str(s.payload.get()))
+                .collect::<Result<Vec<Vec<String>>, _>>()
+                .context("A shard payload is not a list of `sim sweep` rows.")?;
+            sim::merge_sweep(first.settings.clone(), payloads, out)
+        }
         "power" | "fit bootstrap" => {
             let payloads = ordered
                 .iter()

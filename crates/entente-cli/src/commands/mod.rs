@@ -43,7 +43,7 @@ enum Command {
     Power(power::PowerArgs),
     /// Write a CSV drawn from a fully specified population model (lavaan's simulateData).
     SimulateData(simulate_data::SimulateDataArgs),
-    /// Run `power`, `sim run` or `fit --se bootstrap` as a Slurm job array, one shard per task.
+    /// Run `power`, `sim run`, `sim sweep` or `fit --se bootstrap` as a Slurm job array.
     Slurm(slurm::SlurmArgs),
 }
 

@@ -64,8 +64,8 @@ struct SubmitArgs {
     /// needed; the same script, with `SLURM_ARRAY_TASK_ID` set for each task).
     #[arg(long, conflicts_with = "dry_run")]
     local: bool,
-    /// The command line to split, without `entente`: `power ...`, `sim run ...` or
-    /// `fit ... --se bootstrap`. Give the options above first.
+    /// The command line to split, without `entente`: `power ...`, `sim run ...`,
+    /// `sim sweep ...` or `fit ... --se bootstrap`. Give the options above first.
     #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
 }
@@ -143,7 +143,7 @@ fn plan(command: &[String], tasks: u32) -> Result<(Sharded, Option<String>)> {
             Err(UsageError("Only `fit --data D.csv --se bootstrap` can be split into shards.".into()).into())
         }
         _ => Err(UsageError(format!(
-            "`{}` cannot be split into shards; `entente slurm` runs `power`, `sim run` and `fit --se bootstrap`.",
+            "`{}` cannot be split into shards; `entente slurm` runs `power`, `sim run`, `sim sweep` and `fit --se bootstrap`.",
             command.first().map(String::as_str).unwrap_or("")
         ))
         .into()),
