@@ -69,6 +69,27 @@ fn sim_run_shards_collect_into_the_single_run_folder() {
 }
 
 #[test]
+fn bootstrap_shards_collect_into_the_single_boot_out_file_with_options_after_the_command() {
+    let dir = workdir("boot");
+    let model = repo("reference/models/hs_path.lav");
+    let data = repo("reference/data/HolzingerSwineford1939.csv");
+    let cmd = ["fit", "--model", &model, "--data", &data, "--se", "bootstrap", "--bootstrap", "30", "--seed", "4"];
+    // The order: the command line first, then the options of `submit`.
+    let o = entente_in(&dir, &[&["slurm", "submit"][..], &cmd, &["--tasks", "3", "--run=run", "--local"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["command"], "fit_bootstrap");
+    assert_eq!(m["command_line"].as_array().unwrap().len(), cmd.len());
+    let c = entente_in(&dir, &["slurm", "collect", "run"]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    let single = entente_in(&dir, &[&cmd[..], &["--threads", "1", "--boot-out", "single.json"]].concat());
+    assert!(single.status.success(), "{}", stderr(&single));
+    assert!(std::fs::read(dir.join("run/result.json")).unwrap() == std::fs::read(dir.join("single.json")).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn sweep_shards_split_the_grid_points_and_collect_into_the_single_csv() {
     let dir = workdir("sweep");
     let cmd = [
@@ -247,7 +268,10 @@ fn real_one_node_cluster_runs_a_power_array() {
     }
     let dir = workdir("cluster");
     let base = dir.join("cluster");
+    // Ports away from Slurm's defaults, so a site's own Slurm on this machine is not in the way.
     let env = vec![
+        ("SLURM_LOCAL_CTLD_PORT".to_string(), "16817".to_string()),
+        ("SLURM_LOCAL_SLURMD_PORT".to_string(), "16818".to_string()),
         ("SLURM_LOCAL_DIR".to_string(), base.display().to_string()),
         ("SLURM_CONF".to_string(), base.join("etc/slurm.conf").display().to_string()),
     ];

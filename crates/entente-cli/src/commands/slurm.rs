@@ -32,13 +32,13 @@ enum SlurmCommand {
 
 #[derive(Args)]
 struct SubmitArgs {
-    /// Number of array tasks, one shard each.
+    /// Number of array tasks, one shard each (required).
     #[arg(long)]
-    tasks: u32,
-    /// Run folder to create: manifest, sbatch script, shards and logs go there. It must be on
-    /// a file system the compute nodes see.
+    tasks: Option<u32>,
+    /// Run folder to create (required): manifest, sbatch script, shards and logs go there. It
+    /// must be on a file system the compute nodes see.
     #[arg(long, value_name = "DIR")]
-    run: PathBuf,
+    run: Option<PathBuf>,
     /// Slurm partition (`sbatch --partition`).
     #[arg(long)]
     partition: Option<String>,
@@ -65,7 +65,7 @@ struct SubmitArgs {
     #[arg(long, conflicts_with = "dry_run")]
     local: bool,
     /// The command line to split, without `entente`: `power ...`, `sim run ...`,
-    /// `sim sweep ...` or `fit ... --se bootstrap`. Give the options above first.
+    /// `sim sweep ...` or `fit ... --se bootstrap`. The options above may also follow it.
     #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
 }
@@ -150,16 +150,80 @@ fn plan(command: &[String], tasks: u32) -> Result<(Sharded, Option<String>)> {
     }
 }
 
+/// Moves the options of `submit` that follow the command line (`entente slurm submit power ...
+/// --tasks 64`) into `a`; none of the split commands has options of these names.
+fn own_options(mut a: SubmitArgs) -> Result<SubmitArgs> {
+    let words = std::mem::take(&mut a.command);
+    let mut it = words.into_iter();
+    while let Some(w) = it.next() {
+        let (flag, inline) = match w.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (w.clone(), None),
+        };
+        let switch = matches!(flag.as_str(), "--dry-run" | "--local");
+        let known = switch
+            || matches!(
+                flag.as_str(),
+                "--tasks" | "--run" | "--partition" | "--time" | "--cpus-per-task" | "--mem" | "--account" | "--module"
+            );
+        if !known {
+            a.command.push(w);
+            continue;
+        }
+        if switch {
+            if flag == "--dry-run" {
+                a.dry_run = true;
+            } else {
+                a.local = true;
+            }
+            continue;
+        }
+        let value = match inline.or_else(|| it.next()) {
+            Some(v) => v,
+            None => return Err(UsageError(format!("`{flag}` needs a value.")).into()),
+        };
+        let bad = |what: &str| UsageError(format!("`{flag} {value}`: {what}"));
+        let once = |given: bool| if given { Err(UsageError(format!("`{flag}` is given twice."))) } else { Ok(()) };
+        match flag.as_str() {
+            "--tasks" => {
+                once(a.tasks.is_some())?;
+                a.tasks = Some(value.parse().map_err(|_| bad("give a whole number."))?);
+            }
+            "--run" => {
+                once(a.run.is_some())?;
+                a.run = Some(PathBuf::from(&value));
+            }
+            "--cpus-per-task" => {
+                once(a.cpus_per_task.is_some())?;
+                a.cpus_per_task = Some(value.parse().map_err(|_| bad("give a whole number."))?);
+            }
+            "--partition" => a.partition = Some(value),
+            "--time" => a.time = Some(value),
+            "--mem" => a.mem = Some(value),
+            "--account" => a.account = Some(value),
+            _ => a.modules.push(value),
+        }
+    }
+    if a.dry_run && a.local {
+        return Err(UsageError("Give `--dry-run` or `--local`, not both.".into()).into());
+    }
+    Ok(a)
+}
+
 fn submit(a: SubmitArgs) -> Result<()> {
-    if a.tasks == 0 {
+    let a = own_options(a)?;
+    let (Some(tasks), Some(run)) = (a.tasks, a.run.clone()) else {
+        return Err(UsageError("Give the number of tasks and the run folder: `--tasks N --run DIR`.".into()).into());
+    };
+    if tasks == 0 {
         return Err(UsageError("`--tasks` must be at least 1.".into()).into());
     }
-    let (kind, hash) = plan(&a.command, a.tasks)?;
+    let (kind, hash) = plan(&a.command, tasks)?;
     let binary = std::env::current_exe()
         .and_then(std::fs::canonicalize)
         .context("Could not find the path of the running `entente` binary.")?;
     let workdir = std::env::current_dir().context("Could not read the current directory.")?;
-    let run_dir = std::path::absolute(&a.run).with_context(|| format!("Could not resolve `{}`.", a.run.display()))?;
+    let run_dir = std::path::absolute(&run).with_context(|| format!("Could not resolve `{}`.", run.display()))?;
     let options = SbatchOptions {
         partition: a.partition,
         time: a.time,
@@ -169,7 +233,7 @@ fn submit(a: SubmitArgs) -> Result<()> {
         modules: a.modules,
     };
     let mut m =
-        Manifest::new(kind, a.command, hash, a.tasks, binary, run_dir.clone(), workdir, options).map_err(usage)?;
+        Manifest::new(kind, a.command, hash, tasks, binary, run_dir.clone(), workdir, options).map_err(usage)?;
     if a.dry_run {
         print!("{}", script::sbatch_script(&m));
         return Ok(());
@@ -178,7 +242,7 @@ fn submit(a: SubmitArgs) -> Result<()> {
         return Err(UsageError(format!(
             "`{}` already holds a run; give a new folder to `--run` (or see `entente slurm status {}`).",
             run_dir.display(),
-            a.run.display()
+            run.display()
         ))
         .into());
     }
