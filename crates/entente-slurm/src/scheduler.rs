@@ -230,6 +230,13 @@ JobId=7 ArrayJobId=7 ArrayTaskId=1 JobName=entente-power UserId=root(0) JobState
         assert_eq!(s[&3], TaskState::Pending);
         assert_eq!(s[&4], TaskState::Pending);
         assert!(parse_scontrol("8", text).unwrap().is_empty());
+        // One full record as Slurm 22.05 prints it (scripts/slurm-local.sh cluster), with the
+        // smoke-test job of another array before it.
+        let full = "JobId=1 JobName=slurm-local-smoke UserId=root(0) GroupId=root(0) MCS_label=N/A Priority=4294901759 Nice=0 Account=(null) QOS=(null) JobState=COMPLETED Reason=None Dependency=(null) Requeue=1 Restarts=0 BatchFlag=1 Reboot=0 ExitCode=0:0\n\
+JobId=3 ArrayJobId=2 ArrayTaskId=1 JobName=entente-power UserId=root(0) GroupId=root(0) MCS_label=N/A Priority=4294901758 Nice=0 Account=(null) QOS=(null) JobState=COMPLETED Reason=None Dependency=(null) Requeue=1 Restarts=0 BatchFlag=1 Reboot=0 ExitCode=0:0 RunTime=00:00:00 TimeLimit=UNLIMITED TimeMin=N/A SubmitTime=2026-11-26T04:02:33 EligibleTime=2026-11-26T04:02:34 Partition=debug NodeList=vm BatchHost=vm NumNodes=1 NumCPUs=1 NumTasks=1 CPUs/Task=1 Command=/tmp/run1/job.sh StdOut=/tmp/run1/logs/2_1.out Power= \n";
+        let s = parse_scontrol("2", full).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[&1], TaskState::Completed);
     }
 
     #[test]
