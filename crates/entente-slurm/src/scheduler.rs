@@ -192,18 +192,26 @@ mod tests {
         assert!(parse_task_list("9-2").is_err());
     }
 
-    // Captured from `squeue -h -r -j 41 -o '%i|%T'` and `squeue -h -j 41 -o '%i|%T'` (Slurm 22.05).
+    // Captured from `squeue -h -r -j 2 -o '%i|%T'` and `squeue -h -j 2 -o '%i|%T'` on the one-node
+    // Slurm 22.05 cluster of scripts/slurm-local.sh (a 5-task array on 2 CPUs), with a line of
+    // another job added.
     #[test]
     fn squeue_lines() {
-        let text = "41_3|RUNNING\n41_4|RUNNING\n41_[5-8]|PENDING\n42_1|RUNNING\n";
-        let s = parse_pipe_lines("41", text).unwrap();
-        assert_eq!(s.len(), 6);
-        assert_eq!(s[&3], TaskState::Running);
-        assert_eq!(s[&8], TaskState::Pending);
-        assert!(!s.contains_key(&1));
+        let expanded = "2_3|PENDING\n2_4|PENDING\n2_5|PENDING\n2_2|RUNNING\n2_1|RUNNING\n7_1|RUNNING\n";
+        let folded = "2_[3-5]|PENDING\n2_2|RUNNING\n2_1|RUNNING\n";
+        for text in [expanded, folded] {
+            let s = parse_pipe_lines("2", text).unwrap();
+            assert_eq!(s.len(), 5);
+            assert_eq!(s[&1], TaskState::Running);
+            assert_eq!(s[&2], TaskState::Running);
+            assert_eq!(s[&5], TaskState::Pending);
+        }
     }
 
-    // Captured from `sacct -n -P -X -j 1234 -o JobID,State`; the `.batch` line comes without -X.
+    // Written in the format of `sacct -n -P -X -j 1234 -o JobID,State` (Slurm's documented
+    // states; the one-node test cluster has no accounting, where sacct exits 1 with "Slurm
+    // accounting storage is disabled" and `query` falls back to scontrol); the `.batch` line
+    // appears without -X.
     #[test]
     fn sacct_lines() {
         let text = "1234_1|COMPLETED\n1234_2|CANCELLED by 0\n1234_3|FAILED\n1234_3.batch|FAILED\n1234_4|TIMEOUT\n1234_5|OUT_OF_MEMORY\n1234_6|NODE_FAIL\n1234_[7-8]|PENDING\n";
