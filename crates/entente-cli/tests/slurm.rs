@@ -254,8 +254,9 @@ impl Drop for Cluster {
 }
 
 /// Starts a real one-node Slurm cluster (munged, slurmctld, slurmd) with `scripts/slurm-local.sh`,
-/// submits a 4-task power analysis, waits, collects and compares with the single-machine run;
-/// then loses a shard, resubmits only it (`--array=2`) and collects again. Skipped, with a
+/// submits a 4-task power analysis of which task 3 fails, sees the failure (Slurm state `FAILED`)
+/// in `status` and `collect`, resubmits only that task (`--array=3`), collects and compares
+/// with the single-machine run. Skipped, with a
 /// notice, where Slurm is not installed or the test does not run as root (CI installs
 /// `slurm-wlm` and `munge` and runs as root).
 #[test]
@@ -289,35 +290,42 @@ fn real_one_node_cluster_runs_a_power_array() {
             .output()
             .expect("run entente")
     };
-    let wait_done = |what: &str| {
+    // Polls `entente slurm status` until no task is queued or running; returns its table.
+    let settle = |what: &str| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         loop {
-            let s = slurm(&["slurm", "status", "run"]);
-            let text = stdout(&s);
-            if text.contains("4 done,") {
-                return;
+            let text = stdout(&slurm(&["slurm", "status", "run"]));
+            if text.contains(" 0 pending, 0 running,") {
+                return text;
             }
             assert!(std::time::Instant::now() < deadline, "{what}: the tasks did not finish:\n{text}");
             std::thread::sleep(std::time::Duration::from_millis(300));
         }
     };
+    // Task 3 will fail: a folder where it must write its partial shard makes its script exit 1.
+    std::fs::create_dir_all(dir.join("run/shards/.shard-3.json.part/x")).unwrap();
     let cmd = [&POWER[..], &["--seed", "11"]].concat();
     let o = slurm(&[&["slurm", "submit", "--tasks", "4", "--run", "run", "--time", "00:05:00"][..], &cmd].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     let job = stdout(&o).trim().to_string();
     assert!(job.chars().all(|c| c.is_ascii_digit()) && !job.is_empty(), "job id {job:?}");
-    wait_done("first submission");
+    let text = settle("first submission");
+    assert!(text.contains("3 done, 0 pending, 0 running, 1 failed, 0 missing"), "{text}");
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("3 ") && l.contains("Slurm reports the task FAILED")),
+        "{text}"
+    );
     let c = slurm(&["slurm", "collect", "run"]);
-    assert!(c.status.success(), "{}", stderr(&c));
-    assert_eq!(std::fs::read(dir.join("run/result.json")).unwrap(), single_power(&dir, "11"));
+    assert_eq!(c.status.code(), Some(1));
+    assert!(stderr(&c).contains("shards 3 have no file"), "{}", stderr(&c));
     assert!(dir.join(format!("run/logs/{job}_4.out")).exists());
 
-    std::fs::remove_file(dir.join("run/shards/shard-2.json")).unwrap();
-    std::fs::remove_file(dir.join("run/result.json")).unwrap();
+    std::fs::remove_dir_all(dir.join("run/shards/.shard-3.json.part")).unwrap();
     let r = slurm(&["slurm", "resubmit", "run"]);
     assert!(r.status.success(), "{}", stderr(&r));
-    assert!(stderr(&r).contains("(tasks 2)"), "{}", stderr(&r));
-    wait_done("resubmission");
+    assert!(stderr(&r).contains("(tasks 3)"), "{}", stderr(&r));
+    let text = settle("resubmission");
+    assert!(text.contains("4 done,"), "{text}");
     let c = slurm(&["slurm", "collect", "run"]);
     assert!(c.status.success(), "{}", stderr(&c));
     assert_eq!(std::fs::read(dir.join("run/result.json")).unwrap(), single_power(&dir, "11"));
