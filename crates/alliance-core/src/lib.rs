@@ -12,6 +12,12 @@
 //! seven motives (importance and exploitation-exploration placement), environmental dynamism,
 //! Hamel's intent, transparency (membrane) and receptivity, and trust-building practices.
 //!
+//! ## The trust-learning construct catalogue ([`constructs`])
+//! The eleven constructs of the trust-learning model (THEORY.md section 1: PE, TR, RE, T1, RO,
+//! PR, ID, LO, CD, T2, LE) and its four moderators, each with wave, role, four 7-point items and
+//! the published scale it adapts; propositions P1-P9 with their expected signs. The study
+//! pipeline (`alliance-study`, `entente study`) builds its models and questionnaires from it.
+//!
 //! ## The dyad assessment ([`assess`])
 //! Each partner's answers are scored ([`assess::scoring`]): motive indices
 //! $e_m = (\bar x_m - 4)/3$, the importance-weighted overall index
@@ -37,6 +43,7 @@
 #![deny(missing_docs)]
 
 pub mod assess;
+pub mod constructs;
 pub mod error;
 pub mod instruments;
 pub mod population;

@@ -34,6 +34,7 @@ mod compare;
 mod fit;
 mod invariance;
 mod resample;
+mod sim_survey;
 mod slurm;
 
 // Helpers and tests of the `sim` and `merge` verbs.

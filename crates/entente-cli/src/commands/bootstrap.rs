@@ -163,10 +163,7 @@ fn write_report(r: &BootReport, out: Option<&Path>) -> Result<()> {
     let json = serde_json::to_string_pretty(r)? + "\n";
     match out {
         Some(p) => std::fs::write(p, json).with_context(|| format!("Could not write `{}`.", p.display())),
-        None => {
-            print!("{json}");
-            Ok(())
-        }
+        None => super::emit(&json).map_err(|f| f.error),
     }
 }
 

@@ -114,3 +114,15 @@ pub fn run() -> ExitCode {
         }
     }
 }
+
+/// Writes `text` to standard output. A closed pipe (`entente fit ... | head`) ends the output quietly
+/// instead of panicking as `print!` would; any other write error is a data failure.
+pub fn emit(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::data(anyhow::anyhow!("cannot write to standard output: {e}"))),
+    }
+}

@@ -1,4 +1,4 @@
-//! `entente sim run|sweep|population`: read a scenario, call `alliance-sim`, write the results.
+//! `entente sim run|sweep|population|survey`: read a scenario, call `alliance-sim`, write the results.
 use super::merge::{self, ShardHeader};
 use super::UsageError;
 use alliance_sim::population::population;
@@ -27,6 +27,9 @@ enum SimCommand {
     Sweep(SweepArgs),
     /// Draw and run a population of heterogeneous alliances: one CSV row per alliance.
     Population(PopulationArgs),
+    /// Simulate alliances whose managers answer the trust-learning study questionnaire (both waves):
+    /// a response CSV for `entente study run`, and optionally the latent states behind it.
+    Survey(SurveyArgs),
 }
 
 /// The scenario, replications, seed and threads of `run` and `sweep`.
@@ -100,6 +103,34 @@ struct PopulationArgs {
     threads: Option<usize>,
 }
 
+#[derive(Args)]
+struct SurveyArgs {
+    /// Number of alliances (one respondent each).
+    #[arg(long, default_value_t = 500)]
+    n: u32,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Periods each alliance runs.
+    #[arg(long, default_value_t = 40)]
+    periods: u32,
+    /// Period of the second survey wave.
+    #[arg(long, default_value_t = 12)]
+    wave2: u32,
+    /// Standardised loading of every item on its construct, in (0, 1).
+    #[arg(long, default_value_t = 0.8)]
+    loading: f64,
+    /// Response CSV to write (default: stdout).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Also write the simulated latent states (the truth behind the answers) to this CSV.
+    #[arg(long)]
+    latent_out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
 /// Everything that determines the result of `sim run`; its hash identifies compatible shards.
 #[derive(Serialize, Deserialize)]
 pub struct RunSettings {
@@ -127,9 +158,10 @@ pub fn shard_plan(args: &SimArgs, tasks: u32) -> Result<(entente_slurm::Sharded,
                 .map_err(|e| UsageError(format!("`--tasks {tasks}`: {e}")))?;
             Ok((entente_slurm::Sharded::SimSweep, ShardHeader::new("sim sweep", &settings, 1, 1)?.settings_hash))
         }
-        SimCommand::Population(_) => {
-            Err(UsageError("`sim population` cannot be split into shards; it runs on one machine.".into()).into())
-        }
+        SimCommand::Population(_) | SimCommand::Survey(_) => Err(UsageError(
+            "`sim population` and `sim survey` cannot be split into shards; they run on one machine.".into(),
+        )
+        .into()),
     }
 }
 
@@ -174,6 +206,7 @@ pub fn run(args: SimArgs) -> Result<()> {
         SimCommand::Run(a) => run_cmd(a),
         SimCommand::Sweep(a) => sweep_cmd(a),
         SimCommand::Population(a) => population_cmd(a),
+        SimCommand::Survey(a) => survey_cmd(a),
     }
 }
 
@@ -444,4 +477,30 @@ fn population_cmd(a: PopulationArgs) -> Result<()> {
         );
     }
     output(a.out.as_deref(), &s)
+}
+
+fn survey_cmd(a: SurveyArgs) -> Result<()> {
+    threads(a.threads)?;
+    let o = alliance_sim::survey::SurveyOptions {
+        n: a.n,
+        seed: a.seed,
+        periods: a.periods,
+        wave2: a.wave2,
+        loading: a.loading,
+        ..Default::default()
+    };
+    let bar = progress(u64::from(a.n));
+    let data = alliance_sim::survey::survey(&o, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let ended = data.ended_before_wave2.iter().filter(|e| **e).count();
+    if ended > 0 {
+        eprintln!(
+            "note: {ended} of {} alliances had ended before wave 2; their managers answer about the last period.",
+            a.n
+        );
+    }
+    if let Some(p) = &a.latent_out {
+        std::fs::write(p, data.latent_csv()).with_context(|| format!("Could not write `{}`.", p.display()))?;
+    }
+    output(a.out.as_deref(), &data.answers_csv())
 }
