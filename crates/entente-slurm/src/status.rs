@@ -124,7 +124,9 @@ fn foreign(m: &Manifest, hash: Option<&str>, index: u32, s: &RawShard) -> Option
 }
 
 /// Joins the shard files with the scheduler's view of each task: `jobs` maps a job id to what
-/// Slurm said about it (`None` when Slurm gave no answer).
+/// Slurm said about it (`None` when Slurm gave no answer). Ask Slurm *before* scanning the files:
+/// a task moves its shard into place before Slurm marks it `COMPLETED`, so in that order a task
+/// that finishes in between is seen as done rather than as completed without a shard.
 pub fn statuses(m: &Manifest, scan: &Scan, jobs: &BTreeMap<String, Option<TaskStates>>) -> Vec<ShardStatus> {
     let latest = m.latest_jobs();
     scan.files

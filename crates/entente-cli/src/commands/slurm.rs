@@ -342,8 +342,10 @@ fn query_jobs(m: &Manifest) -> BTreeMap<String, Option<TaskStates>> {
 
 fn status_cmd(run: &Path) -> Result<()> {
     let m = load(run, true)?;
-    let scan = status::scan(&m, run);
+    // Slurm first, files second: a task writes its shard before Slurm calls it COMPLETED, so a
+    // task that finishes in between is seen as done, never as "completed without a shard".
     let jobs = query_jobs(&m);
+    let scan = status::scan(&m, run);
     let states = status::statuses(&m, &scan, &jobs);
     let latest = m.latest_jobs();
     println!("run:     {}", run.display());
@@ -415,8 +417,9 @@ fn resubmit(a: ResubmitArgs) -> Result<()> {
             m.entente_version
         );
     }
+    let jobs = query_jobs(&m);
     let scan = status::scan(&m, &run);
-    let states = status::statuses(&m, &scan, &query_jobs(&m));
+    let states = status::statuses(&m, &scan, &jobs);
     let again = status::to_resubmit(&states);
     if again.is_empty() {
         let done = states.iter().filter(|s| **s == ShardStatus::Done).count();
