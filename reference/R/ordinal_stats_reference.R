@@ -18,9 +18,9 @@ rec <- list(
                         basename(get_arg("--data")), get_arg("--vars"), get_arg("--ordered")),
   software = list(R = R.version.string, lavaan = as.character(packageVersion("lavaan"))),
   vars = vars, ordered = ordered, nobs = lavInspect(fit, "nobs"),
-  th = as.list(th),
+  th_names = names(th), th = unname(as.numeric(th)),
   cor = unname(unclass(cr)),
-  wls_obs = as.list(wls),
+  wls_names = names(wls), wls_obs = unname(as.numeric(wls)),
   gamma = unname(unclass(lavInspect(fit, "gamma")))
 )
 jsonlite::write_json(rec, get_arg("--out"), auto_unbox = TRUE, pretty = FALSE, digits = NA)
