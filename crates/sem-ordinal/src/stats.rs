@@ -84,7 +84,10 @@ fn categorize(name: &str, x: &[f64]) -> Result<(Vec<usize>, Vec<f64>), OrdinalEr
     levels.sort_by(|a, b| a.total_cmp(b));
     levels.dedup();
     if levels.len() < 2 {
-        return Err(OrdinalError::OneCategory { name: name.into(), value: levels.first().copied().unwrap_or(f64::NAN) });
+        return Err(OrdinalError::OneCategory {
+            name: name.into(),
+            value: levels.first().copied().unwrap_or(f64::NAN),
+        });
     }
     if levels.len() > MAX_CATEGORIES {
         return Err(OrdinalError::TooManyCategories { name: name.into(), k: levels.len(), max: MAX_CATEGORIES });
@@ -222,7 +225,7 @@ impl OrdinalStats {
                 Variable::Numeric(x) => {
                     let m = x.iter().sum::<f64>() / nf;
                     let s2 = x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / nf;
-                    if !(s2 > 0.0) {
+                    if s2.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                         return Err(OrdinalError::NoData(format!("`{}` has no variance", names[v])));
                     }
                     mean[v] = m;
@@ -299,7 +302,7 @@ impl OrdinalStats {
                     for (a, b) in codes[i].iter().zip(&codes[j]) {
                         tab[a * k2 + b] += 1.0;
                     }
-                    if tab.iter().any(|&m| m == 0.0) && k1 == 2 && k2 == 2 {
+                    if tab.iter().any(|&m| m < 0.5) && k1 == 2 && k2 == 2 {
                         warnings.push(format!(
                             "The 2 x 2 table of `{}` and `{}` has an empty cell; lavaan adds 0.5 to it, this version does not.",
                             names[i], names[j]
@@ -470,8 +473,9 @@ impl OrdinalStats {
                     }
                 }
             }
-            let inv = sem_linalg::inverse(&a)
-                .map_err(|_| OrdinalError::NoData(format!("the univariate information of `{}` is singular", names[v])))?;
+            let inv = sem_linalg::inverse(&a).map_err(|_| {
+                OrdinalError::NoData(format!("the univariate information of `{}` is singular", names[v]))
+            })?;
             inv_blocks.push(inv);
         }
 

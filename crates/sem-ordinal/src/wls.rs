@@ -1,1 +1,623 @@
-//! placeholder
+//! DWLS / WLS / ULS estimation on ordinal sample statistics, robust standard errors, the
+//! mean-and-variance adjusted (scaled-shifted) test and the fit measures lavaan reports.
+use crate::{OrdinalError, OrdinalStats};
+use sem_fit::dist::{pchisq_nc, pchisq_upper};
+use sem_linalg::Mat;
+use sem_model::{GroupState, Model, ModelError};
+use sem_partable::{Op, ParTable};
+
+/// The weight matrix of the fit function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WlsEstimator {
+    /// Diagonal weights $1/\operatorname{diag}\Gamma$, robust SEs, scaled-shifted test (WLSMV).
+    #[default]
+    Dwls,
+    /// Full weights $\Gamma^{-1}$, standard SEs and test (WLS).
+    Wls,
+    /// Unit weights, robust SEs, scaled-shifted test (ULSMV).
+    Uls,
+}
+
+/// How the latent responses $y^*$ are scaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Parameterization {
+    /// $\operatorname{var}(y^*) = 1$; residual variances follow ($1 - R^2$).
+    #[default]
+    Delta,
+    /// Residual variances of $y^*$ fixed to 1; scale factors follow.
+    Theta,
+}
+
+/// Options of [`fit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct WlsOptions {
+    /// Estimator.
+    pub estimator: WlsEstimator,
+    /// Parameterisation.
+    pub parameterization: Parameterization,
+    /// Iteration limit.
+    pub max_iter: usize,
+}
+
+impl Default for WlsOptions {
+    fn default() -> Self {
+        WlsOptions { estimator: WlsEstimator::Dwls, parameterization: Parameterization::Delta, max_iter: 500 }
+    }
+}
+
+/// One estimated parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Param {
+    /// A free parameter of the parameter table (0-based free index).
+    Table(usize),
+    /// Threshold `k` (0-based) of variable `v` (index into the observed variables).
+    Threshold(usize, usize),
+}
+
+/// The result of [`fit`].
+#[derive(Debug, Clone)]
+pub struct WlsFit {
+    /// The estimated parameters, in the order of `x` and `vcov`.
+    pub params: Vec<Param>,
+    /// Estimates.
+    pub x: Vec<f64>,
+    /// Their covariance matrix.
+    pub vcov: Mat,
+    /// The parameter table's free vector with every entry set: estimates, and the computed
+    /// residual variances (delta) or the fixed ones (theta) and intercepts of ordered variables.
+    pub x_table: Vec<f64>,
+    /// Thresholds of each variable (empty for continuous ones), estimates or fixed values.
+    pub thresholds: Vec<Vec<f64>>,
+    /// Scale factors $\Delta$ of each variable (1 for continuous ones and under delta).
+    pub scale: Vec<f64>,
+    /// Model state at the estimates (with the delta residual variances, so that
+    /// $\operatorname{diag}\Sigma = 1$ for ordered variables under delta).
+    pub state: GroupState,
+    /// Implied stacked vector.
+    pub implied: Vec<f64>,
+    /// Gauss-Newton iterations.
+    pub iterations: usize,
+    /// Fit measures with lavaan's names.
+    pub fit_measures: Vec<(String, f64)>,
+    /// Number of free parameters.
+    pub npar: usize,
+    /// Degrees of freedom.
+    pub df: f64,
+}
+
+/// Weights.
+enum Weight {
+    Diag(Vec<f64>),
+    Full(Mat),
+}
+
+impl Weight {
+    fn apply(&self, r: &[f64]) -> Vec<f64> {
+        match self {
+            Weight::Diag(d) => r.iter().zip(d).map(|(a, b)| a * b).collect(),
+            Weight::Full(m) => m.mul_vec(r),
+        }
+    }
+    /// V * M for a matrix with `len` rows.
+    fn apply_mat(&self, m: &Mat) -> Mat {
+        match self {
+            Weight::Diag(d) => {
+                let mut out = m.clone();
+                for i in 0..m.rows() {
+                    let di = d[i];
+                    out.row_mut(i).iter_mut().for_each(|v| *v *= di);
+                }
+                out
+            }
+            Weight::Full(w) => w.matmul(m),
+        }
+    }
+}
+
+/// Implied stacked vector, table free vector, scale factors.
+type Implied = (Vec<f64>, Vec<f64>, Vec<f64>);
+
+struct Setup<'a> {
+    model: &'a Model,
+    stats: &'a OrdinalStats,
+    values: &'a [f64],
+    params: Vec<Param>,
+    /// Base free vector of the table (computed entries filled).
+    base: Vec<f64>,
+    /// Threshold values (fixed ones stay).
+    th: Vec<Vec<f64>>,
+    /// Free indices of ordered residual variances (per variable).
+    resvar: Vec<Option<usize>>,
+    theta_param: bool,
+}
+
+impl Setup<'_> {
+    /// Fill the table vector and thresholds from `x`; evaluate; return the implied vector and scales.
+    fn implied(&self, x: &[f64], st: &mut GroupState) -> Result<Implied, OrdinalError> {
+        let mut xt = self.base.clone();
+        let mut th = self.th.clone();
+        for (p, v) in self.params.iter().zip(x) {
+            match *p {
+                Param::Table(k) => xt[k] = *v,
+                Param::Threshold(var, k) => th[var][k] = *v,
+            }
+        }
+        match self.model.evaluate(0, &xt, self.values, st) {
+            Ok(()) | Err(ModelError::NotPositiveDefinite(_)) => {}
+            Err(e) => return Err(OrdinalError::Unsupported(format!("The model cannot be evaluated: {e}."))),
+        }
+        let lay = &self.stats.layout;
+        let p = lay.p;
+        let mut scale = vec![1.0; p];
+        if self.theta_param {
+            for v in 0..p {
+                if self.stats.ordered[v] {
+                    scale[v] = 1.0 / st.sigma[(v, v)].max(1e-300).sqrt();
+                }
+            }
+        }
+        let mut s = vec![0.0; lay.len];
+        for v in 0..p {
+            if self.stats.ordered[v] {
+                for (k, t) in th[v].iter().enumerate() {
+                    s[lay.th[v].start + k] = (t - st.mu[v]) * scale[v];
+                }
+            } else {
+                s[lay.th[v].start] = -st.mu[v];
+                if let Some(vi) = lay.var[v] {
+                    s[vi] = st.sigma[(v, v)];
+                }
+            }
+        }
+        for j in 0..p {
+            for i in (j + 1)..p {
+                s[lay.cor(i, j)] = scale[i] * st.sigma[(i, j)] * scale[j];
+            }
+        }
+        Ok((s, xt, scale))
+    }
+
+    /// Jacobian of the implied vector at `x` (central differences for table parameters,
+    /// analytic for thresholds).
+    fn jacobian(&self, x: &[f64], scale: &[f64], st: &mut GroupState) -> Result<Mat, OrdinalError> {
+        let len = self.stats.layout.len;
+        let mut j = Mat::zeros(len, x.len());
+        let mut xx = x.to_vec();
+        for (c, p) in self.params.iter().enumerate() {
+            match *p {
+                Param::Threshold(v, k) => {
+                    j[(self.stats.layout.th[v].start + k, c)] = scale[v];
+                }
+                Param::Table(_) => {
+                    let h = 1e-6 * x[c].abs().max(1.0);
+                    xx[c] = x[c] + h;
+                    let (sp, _, _) = self.implied(&xx, st)?;
+                    xx[c] = x[c] - h;
+                    let (sm, _, _) = self.implied(&xx, st)?;
+                    xx[c] = x[c];
+                    for r in 0..len {
+                        j[(r, c)] = (sp[r] - sm[r]) / (2.0 * h);
+                    }
+                }
+            }
+        }
+        Ok(j)
+    }
+}
+
+fn wsum(r: &[f64], w: &Weight) -> f64 {
+    r.iter().zip(w.apply(r)).map(|(a, b)| a * b).sum()
+}
+
+/// Robust pieces of a fit with Jacobian `j`: $E^{-1}$, $\operatorname{tr}(U\Gamma)$,
+/// $\operatorname{tr}(U\Gamma)^2$ and $\Delta^\top V\Gamma V\Delta$.
+struct Robust {
+    e_inv: Mat,
+    tr_ug: f64,
+    tr_ug2: f64,
+    meat: Mat,
+}
+
+fn robust(j: &Mat, w: &Weight, g: &Mat, n: f64) -> Result<Robust, OrdinalError> {
+    let vj = w.apply_mat(j); // len x q
+    let e = j.t_matmul(&vj);
+    let e_inv = if e.rows() == 0 {
+        Mat::zeros(0, 0)
+    } else {
+        sem_linalg::inverse(&e).map_err(|_| OrdinalError::Singular("information matrix (Delta' V Delta)".into()))?
+    };
+    let m = g.matmul(&vj); // N x q
+    let mut meat = m.t_matmul(&m);
+    meat.data_mut().iter_mut().for_each(|v| *v *= n);
+    let nobs = g.rows();
+    let len = g.cols();
+    // G V (N x len)
+    let gv = match w {
+        Weight::Diag(d) => {
+            let mut out = g.clone();
+            for i in 0..nobs {
+                out.row_mut(i).iter_mut().zip(d).for_each(|(a, b)| *a *= b);
+            }
+            out
+        }
+        Weight::Full(wm) => g.matmul(wm),
+    };
+    let me = m.matmul(&e_inv); // N x q
+    let (tr_ug, tr_ug2);
+    if nobs <= len {
+        // K = G U G' = (G V) G' - M E^-1 M' (N x N); tr(U Gamma) = N tr K, tr((U Gamma)^2) = N^2 ||K||^2.
+        let mut k = gv.matmul_t(g);
+        let k2 = me.matmul_t(&m);
+        for (a, b) in k.data_mut().iter_mut().zip(k2.data()) {
+            *a -= b;
+        }
+        tr_ug = n * k.trace();
+        tr_ug2 = n * n * k.data().iter().map(|v| v * v).sum::<f64>();
+    } else {
+        // Gamma = N G'G (len x len); U Gamma = V Gamma - V J E^-1 (V J)' Gamma.
+        let mut gamma = g.t_matmul(g);
+        gamma.data_mut().iter_mut().for_each(|v| *v *= n);
+        let vg = w.apply_mat(&gamma);
+        let jtg = vj.t_matmul(&gamma); // q x len
+        let mut ug = vg;
+        let corr = vj.matmul(&e_inv).matmul(&jtg);
+        for (a, b) in ug.data_mut().iter_mut().zip(corr.data()) {
+            *a -= b;
+        }
+        tr_ug = ug.trace();
+        let mut t2 = 0.0;
+        for i in 0..len {
+            for jj in 0..len {
+                t2 += ug[(i, jj)] * ug[(jj, i)];
+            }
+        }
+        tr_ug2 = t2;
+    }
+    Ok(Robust { e_inv, tr_ug, tr_ug2, meat })
+}
+
+/// Fit the single-group model `pt`/`model` to the ordinal statistics `stats` (variables in the
+/// order of `pt.vnames.ov`). `start` is the table's free vector of start values, `values` the
+/// per-row fixed values, `fixed_th` user-fixed thresholds `(variable, k, value)`.
+pub fn fit(
+    pt: &ParTable,
+    model: &Model,
+    stats: &OrdinalStats,
+    start: &[f64],
+    values: &[f64],
+    fixed_th: &[(usize, usize, f64)],
+    opts: &WlsOptions,
+) -> Result<WlsFit, OrdinalError> {
+    if pt.ngroups != 1 {
+        return Err(OrdinalError::Unsupported("Ordinal estimation supports one group in this version.".into()));
+    }
+    if !pt.constraints.is_empty() {
+        return Err(OrdinalError::Unsupported(
+            "Ordinal estimation does not support equality or inequality constraints (shared labels) in this version."
+                .into(),
+        ));
+    }
+    let ov = &pt.vnames.ov;
+    let p = ov.len();
+    if stats.layout.p != p {
+        return Err(OrdinalError::Unsupported("The statistics do not match the model's observed variables.".into()));
+    }
+    let theta_param = opts.parameterization == Parameterization::Theta;
+    // Table entries that are computed rather than estimated.
+    let mut computed = vec![false; pt.nfree];
+    let mut base = start.to_vec();
+    let mut resvar = vec![None; p];
+    for r in &pt.rows {
+        let Some(v) = ov.iter().position(|o| o == &r.lhs) else { continue };
+        if !stats.ordered[v] || r.free == 0 {
+            continue;
+        }
+        if r.op == Op::Intercept {
+            computed[r.free - 1] = true;
+            base[r.free - 1] = 0.0;
+        } else if r.is_variance() {
+            computed[r.free - 1] = true;
+            base[r.free - 1] = 1.0;
+            resvar[v] = Some(r.free - 1);
+        }
+    }
+    let mut th = stats.th.clone();
+    let mut th_fixed: Vec<Vec<bool>> = th.iter().map(|t| vec![false; t.len()]).collect();
+    for &(v, k, val) in fixed_th {
+        if v < p && k < th[v].len() {
+            th[v][k] = val;
+            th_fixed[v][k] = true;
+        }
+    }
+    let mut params: Vec<Param> = (0..pt.nfree).filter(|&k| !computed[k]).map(Param::Table).collect();
+    let mut x: Vec<f64> = params.iter().map(|p| if let Param::Table(k) = p { start[*k] } else { 0.0 }).collect();
+    for v in 0..p {
+        for k in 0..th[v].len() {
+            if !th_fixed[v][k] {
+                params.push(Param::Threshold(v, k));
+                x.push(th[v][k]);
+            }
+        }
+    }
+    if theta_param {
+        // start thresholds on the y* scale of the start values
+        let setup0 = Setup {
+            model,
+            stats,
+            values,
+            params: params.clone(),
+            base: base.clone(),
+            th: th.clone(),
+            resvar: resvar.clone(),
+            theta_param,
+        };
+        let mut st = GroupState::default();
+        let (_, _, scale) = setup0.implied(&x, &mut st)?;
+        for (c, prm) in params.iter().enumerate() {
+            if let Param::Threshold(v, _) = *prm {
+                x[c] /= scale[v];
+            }
+        }
+    }
+    let setup = Setup { model, stats, values, params: params.clone(), base, th, resvar, theta_param };
+    let s = &stats.wls_obs;
+    let len = s.len();
+    let nacov_diag = stats.nacov_diag();
+    let weight = match opts.estimator {
+        WlsEstimator::Dwls => Weight::Diag(nacov_diag.iter().map(|v| 1.0 / v).collect()),
+        WlsEstimator::Uls => Weight::Diag(vec![1.0; len]),
+        WlsEstimator::Wls => {
+            let gamma = stats.nacov();
+            Weight::Full(
+                sem_linalg::inverse(&gamma)
+                    .map_err(|_| OrdinalError::Singular("asymptotic covariance matrix Gamma (needed by WLS)".into()))?,
+            )
+        }
+    };
+    let q = x.len();
+    let npar = q;
+    let df = len as f64 - npar as f64;
+    if df < 0.0 {
+        return Err(OrdinalError::Unsupported(format!(
+            "The model is not identified: {npar} free parameters but {len} sample statistics."
+        )));
+    }
+
+    // Gauss-Newton with step halving.
+    let mut st = GroupState::default();
+    let resid = |sig: &[f64]| -> Vec<f64> { s.iter().zip(sig).map(|(a, b)| a - b).collect() };
+    let (mut sig, _, mut scale) = setup.implied(&x, &mut st)?;
+    let mut f = wsum(&resid(&sig), &weight);
+    let mut iterations = 0;
+    let mut converged = false;
+    let mut last_grad = f64::INFINITY;
+    while iterations < opts.max_iter {
+        iterations += 1;
+        let j = setup.jacobian(&x, &scale, &mut st)?;
+        let r = resid(&sig);
+        let vr = weight.apply(&r);
+        let vj = weight.apply_mat(&j);
+        let e = j.t_matmul(&vj);
+        let grad: Vec<f64> = (0..q).map(|c| (0..len).map(|k| j[(k, c)] * vr[k]).sum()).collect();
+        last_grad = grad.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let Ok(l) = sem_linalg::cholesky(&e) else {
+            return Err(OrdinalError::Singular("information matrix (Delta' V Delta)".into()));
+        };
+        let mut step = grad.clone();
+        sem_linalg::chol_solve(&l, &mut step);
+        let mut alpha = 1.0;
+        let mut accepted = false;
+        for _ in 0..40 {
+            let xn: Vec<f64> = x.iter().zip(&step).map(|(a, b)| a + alpha * b).collect();
+            if let Ok((sn, _, scn)) = setup.implied(&xn, &mut st) {
+                let fnew = wsum(&resid(&sn), &weight);
+                if fnew.is_finite() && fnew <= f * (1.0 + 1e-12) {
+                    let dmax = step.iter().fold(0.0f64, |m, v| m.max((alpha * v).abs()));
+                    x = xn;
+                    sig = sn;
+                    scale = scn;
+                    let small = dmax < 1e-9 || (f - fnew).abs() <= 1e-15 * f.max(1e-300);
+                    f = fnew;
+                    accepted = true;
+                    if small {
+                        converged = true;
+                    }
+                    break;
+                }
+            }
+            alpha *= 0.5;
+        }
+        if !accepted {
+            // no decrease possible: at the optimum to machine precision when the gradient is tiny
+            converged = last_grad < 1e-6;
+            break;
+        }
+        if converged {
+            break;
+        }
+    }
+    if !converged {
+        return Err(OrdinalError::NotConverged { iterations, grad: last_grad });
+    }
+
+    // Final state with the computed residual variances (delta) so that diag(Sigma*) = 1.
+    let (sig, mut x_table, scale) = setup.implied(&x, &mut st)?;
+    if !theta_param {
+        for v in 0..p {
+            if let Some(k) = setup.resvar[v] {
+                // Sigma_vv was evaluated with theta_vv = 1
+                x_table[k] = 1.0 - (st.sigma[(v, v)] - 1.0);
+            }
+        }
+    }
+    let mut state = GroupState::default();
+    match model.evaluate(0, &x_table, values, &mut state) {
+        Ok(()) | Err(ModelError::NotPositiveDefinite(_)) => {}
+        Err(e) => return Err(OrdinalError::Unsupported(format!("The model cannot be evaluated: {e}."))),
+    }
+    let mut thresholds = setup.th.clone();
+    for (prm, v) in params.iter().zip(&x) {
+        if let Param::Threshold(var, k) = *prm {
+            thresholds[var][k] = *v;
+        }
+    }
+
+    // Standard errors and tests.
+    let n = stats.nobs as f64;
+    let j = setup.jacobian(&x, &scale, &mut st)?;
+    let rob = robust(&j, &weight, &stats.influence, n)?;
+    let vcov = if opts.estimator == WlsEstimator::Wls {
+        let mut v = rob.e_inv.clone();
+        v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
+        v
+    } else {
+        let mut v = rob.e_inv.matmul(&rob.meat).matmul(&rob.e_inv);
+        v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
+        v
+    };
+    let r = resid(&sig);
+    let fval = wsum(&r, &weight);
+    let chisq = (n - 1.0) * fval;
+
+    // Baseline: thresholds, means and variances free, correlations zero (a linear model).
+    let lay = &stats.layout;
+    let nuni = lay.cor_start;
+    let mut jb = Mat::zeros(len, nuni);
+    for k in 0..nuni {
+        jb[(k, k)] = 1.0;
+    }
+    let vjb = weight.apply_mat(&jb);
+    let eb = jb.t_matmul(&vjb);
+    let eb_inv = sem_linalg::inverse(&eb).map_err(|_| OrdinalError::Singular("baseline information".into()))?;
+    let tb = eb_inv.mul_vec(&vjb.t().mul_vec(s));
+    let sb: Vec<f64> = (0..len).map(|k| s[k] - if k < nuni { tb[k] } else { 0.0 }).collect();
+    let chisq_b = (n - 1.0) * wsum(&sb, &weight);
+    let df_b = (len - nuni) as f64;
+
+    let mut fm: Vec<(String, f64)> = Vec::new();
+    let mut push = |k: &str, v: f64| fm.push((k.to_string(), v));
+    push("npar", npar as f64);
+    push("fmin", chisq / (2.0 * n));
+    push("chisq", chisq);
+    push("df", df);
+    push("pvalue", if df > 0.0 { pchisq_upper(chisq, df) } else { f64::NAN });
+    let scaled = opts.estimator != WlsEstimator::Wls;
+    let (mut t_ss, mut t_ss_b) = (f64::NAN, f64::NAN);
+    if scaled {
+        let a = (df / rob.tr_ug2).sqrt();
+        let b = df - a * rob.tr_ug;
+        t_ss = a * chisq + b;
+        let rb = robust(&jb, &weight, &stats.influence, n)?;
+        let ab = (df_b / rb.tr_ug2).sqrt();
+        let bb = df_b - ab * rb.tr_ug;
+        t_ss_b = ab * chisq_b + bb;
+        push("chisq.scaled", t_ss);
+        push("df.scaled", df);
+        push("pvalue.scaled", if df > 0.0 { pchisq_upper(t_ss, df) } else { f64::NAN });
+        push("chisq.scaling.factor", 1.0 / a);
+        push("baseline.chisq", chisq_b);
+        push("baseline.df", df_b);
+        push("baseline.pvalue", pchisq_upper(chisq_b, df_b));
+        push("baseline.chisq.scaled", t_ss_b);
+        push("baseline.df.scaled", df_b);
+        push("baseline.pvalue.scaled", pchisq_upper(t_ss_b, df_b));
+        push("baseline.chisq.scaling.factor", 1.0 / ab);
+    } else {
+        push("baseline.chisq", chisq_b);
+        push("baseline.df", df_b);
+        push("baseline.pvalue", pchisq_upper(chisq_b, df_b));
+    }
+    let incremental = |x2: f64, x2b: f64| -> [f64; 7] {
+        let t1 = (x2 - df).max(0.0);
+        let t2 = (x2 - df).max(x2b - df_b).max(0.0);
+        let cfi = if t1.abs() < 1e-12 && t2.abs() < 1e-12 { 1.0 } else { 1.0 - t1 / t2 };
+        let tli = if df > 0.0 { 1.0 - ((x2 - df) * df_b) / ((x2b - df_b) * df) } else { 1.0 };
+        let nfi = (x2b - x2) / x2b;
+        let rfi = {
+            let v = (x2b / df_b - x2 / df) / (x2b / df_b);
+            if v.is_finite() {
+                v.clamp(f64::NEG_INFINITY, 1.0)
+            } else {
+                1.0
+            }
+        };
+        let pnfi = (df / df_b) * nfi;
+        let ifi = if x2b - df < 0.0 { 1.0 } else { (x2b - x2) / (x2b - df) };
+        let rni = 1.0 - (x2 - df) / (x2b - df_b);
+        [cfi, tli, rfi, nfi, pnfi, ifi, rni]
+    };
+    let inc = incremental(chisq, chisq_b);
+    push("cfi", inc[0]);
+    push("tli", inc[1]);
+    if scaled {
+        let incs = incremental(t_ss, t_ss_b);
+        push("cfi.scaled", incs[0]);
+        push("tli.scaled", incs[1]);
+        push("nnfi", inc[1]);
+        push("rfi", inc[2]);
+        push("nfi", inc[3]);
+        push("pnfi", inc[4]);
+        push("ifi", inc[5]);
+        push("rni", inc[6]);
+        push("nnfi.scaled", incs[1]);
+        push("rfi.scaled", incs[2]);
+        push("nfi.scaled", incs[3]);
+        push("pnfi.scaled", incs[4]);
+        push("ifi.scaled", incs[5]);
+        push("rni.scaled", incs[6]);
+    } else {
+        push("nnfi", inc[1]);
+        push("rfi", inc[2]);
+        push("nfi", inc[3]);
+        push("pnfi", inc[4]);
+        push("ifi", inc[5]);
+        push("rni", inc[6]);
+    }
+    let nr = n - 1.0; // N - G
+    let rmsea = |x2: f64| if df > 0.0 { ((x2 / (nr * df) - 1.0 / nr).max(0.0)).sqrt() } else { 0.0 };
+    let rmsea_block = |x2: f64, suffix: &str, out: &mut Vec<(String, f64)>| {
+        let (lo, hi) = sem_fit::rmsea_ci(x2, df, nr, 1.0);
+        out.push((format!("rmsea{suffix}"), rmsea(x2)));
+        out.push((format!("rmsea.ci.lower{suffix}"), lo));
+        out.push((format!("rmsea.ci.upper{suffix}"), hi));
+        let pv = if df > 0.0 { 1.0 - pchisq_nc(x2, df, nr * df * 0.05 * 0.05) } else { f64::NAN };
+        let pnc = if df > 0.0 { pchisq_nc(x2, df, nr * df * 0.08 * 0.08) } else { f64::NAN };
+        out.push((format!("rmsea.pvalue{suffix}"), pv));
+        out.push((format!("rmsea.notclose.pvalue{suffix}"), pnc));
+    };
+    rmsea_block(chisq, "", &mut fm);
+    if scaled {
+        rmsea_block(t_ss, ".scaled", &mut fm);
+    }
+    // SRMR on the correlation metric (off-diagonal residuals, p(p+1)/2 in the denominator).
+    let mut ss = 0.0;
+    let sd: Vec<f64> = (0..p).map(|v| stats.var[v].sqrt()).collect();
+    for jj in 0..p {
+        for i in (jj + 1)..p {
+            let k = lay.cor(i, jj);
+            let (sdi, sdj) = (sd[i], sd[jj]);
+            let obs = s[k] / (sdi * sdj);
+            let imp_sd_i = if stats.ordered[i] { 1.0 } else { sig[lay.var[i].unwrap_or(0)].sqrt() };
+            let imp_sd_j = if stats.ordered[jj] { 1.0 } else { sig[lay.var[jj].unwrap_or(0)].sqrt() };
+            let imp = sig[k] / (imp_sd_i * imp_sd_j);
+            ss += (obs - imp) * (obs - imp);
+        }
+    }
+    fm.push(("srmr".into(), (ss / (p * (p + 1) / 2) as f64).sqrt()));
+    fm.push(("wrmr".into(), (chisq / len as f64).sqrt()));
+
+    Ok(WlsFit {
+        params,
+        x,
+        vcov,
+        x_table,
+        thresholds,
+        scale,
+        state,
+        implied: sig,
+        iterations,
+        fit_measures: fm,
+        npar,
+        df,
+    })
+}

@@ -14,7 +14,8 @@ pub fn read(rel: &str) -> String {
 
 fn stats_for(reference: &Value) -> OrdinalStats {
     let df = DataFrame::from_csv_str(&read("data/hs_ordinal.csv"), "hs_ordinal.csv").unwrap();
-    let vars: Vec<String> = reference["vars"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let vars: Vec<String> =
+        reference["vars"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
     let ordered: Vec<&str> = reference["ordered"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     let cols: Vec<Variable> = vars
         .iter()
@@ -65,7 +66,14 @@ fn check(name: &str) {
             }
         }
     }
-    assert!(worst.0 < tol, "{name}: Gamma[{},{}] {} vs {:?}", worst.1, worst.2, gamma[(worst.1, worst.2)], g_ref[worst.1][worst.2]);
+    assert!(
+        worst.0 < tol,
+        "{name}: Gamma[{},{}] {} vs {:?}",
+        worst.1,
+        worst.2,
+        gamma[(worst.1, worst.2)],
+        g_ref[worst.1][worst.2]
+    );
 }
 
 #[test]
