@@ -110,3 +110,12 @@ fn ulsmv() {
     let opts = FitOptions { ordered: ordered(U9), estimator: Estimator::Ulsmv, ..Default::default() };
     check("hs_ord_cfa_ulsmv", "hs_ord_cfa.lav", "hs_ordinal.csv", opts);
 }
+
+#[test]
+fn alliance39_eleven_factors_wlsmv() {
+    let names: Vec<String> = Sem::new(&read("models/alliance39.lav")).unwrap().observed_variables();
+    let opts = FitOptions { ordered: names, ..Default::default() };
+    let t = std::time::Instant::now();
+    let fit = check("alliance39_ord_wlsmv", "alliance39.lav", "alliance39_likert.csv", opts);
+    eprintln!("alliance39 WLSMV: {:.1} ms; {:?}", t.elapsed().as_secs_f64() * 1e3, fit.timing);
+}
