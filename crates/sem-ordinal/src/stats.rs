@@ -589,3 +589,74 @@ impl OrdinalStats {
         m
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(k: usize) -> Vec<String> {
+        (0..k).map(|i| format!("y{}", i + 1)).collect()
+    }
+
+    #[test]
+    fn thresholds_are_normal_quantiles_of_cumulative_proportions() {
+        let x = vec![1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0, 3.0];
+        let y = vec![1.0, 2.0, 2.0, 1.0, 3.0, 3.0, 2.0, 3.0, 3.0, 2.0];
+        let st = OrdinalStats::compute(&names(2), &[Variable::Ordered(x), Variable::Ordered(y)]).unwrap();
+        assert!((st.th[0][0] - qnorm(0.2)).abs() < 1e-12);
+        assert!((st.th[0][1] - qnorm(0.5)).abs() < 1e-12);
+        assert_eq!(st.layout.len, 5);
+        assert!(st.cor[(0, 1)] > 0.3 && st.cor[(0, 1)] < 1.0, "{}", st.cor[(0, 1)]);
+    }
+
+    #[test]
+    fn polychoric_score_is_zero_at_the_estimate() {
+        // the two-step ML estimate maximises the bivariate likelihood with thresholds fixed
+        let x = vec![1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0, 3.0, 1.0, 2.0];
+        let y = vec![1.0, 2.0, 2.0, 1.0, 3.0, 3.0, 2.0, 3.0, 3.0, 2.0, 1.0, 3.0];
+        let st =
+            OrdinalStats::compute(&names(2), &[Variable::Ordered(x.clone()), Variable::Ordered(y.clone())]).unwrap();
+        let loglik = |r: f64| -> f64 {
+            let (t1, t2) = (ext(&st.th[0]), ext(&st.th[1]));
+            let c = cells(&t1, &t2, r);
+            x.iter().zip(&y).map(|(a, b)| c.pi[(*a as usize - 1) * 3 + (*b as usize - 1)].ln()).sum()
+        };
+        let r = st.cor[(0, 1)];
+        assert!(loglik(r) > loglik(r + 1e-4) && loglik(r) > loglik(r - 1e-4));
+    }
+
+    #[test]
+    fn bad_ordinal_columns_are_refused_with_the_variable_named() {
+        let ok = Variable::Ordered(vec![1.0, 2.0, 1.0, 2.0]);
+        let e = OrdinalStats::compute(&names(2), &[ok.clone(), Variable::Ordered(vec![3.0; 4])]).unwrap_err();
+        assert_eq!(e, OrdinalError::OneCategory { name: "y2".into(), value: 3.0 });
+        let e =
+            OrdinalStats::compute(&names(2), &[ok.clone(), Variable::Ordered(vec![1.0, 1.5, 2.0, 1.0])]).unwrap_err();
+        assert_eq!(e, OrdinalError::NotInteger { name: "y2".into(), value: 1.5 });
+        let many: Vec<f64> = (0..21).map(f64::from).collect();
+        let e = OrdinalStats::compute(&names(2), &[Variable::Ordered(vec![1.0; 21]), Variable::Ordered(many)]);
+        assert!(matches!(e, Err(OrdinalError::OneCategory { .. })), "{e:?}");
+        let many: Vec<f64> = (0..21).map(f64::from).collect();
+        let two: Vec<f64> = (0..21).map(|i| f64::from(i % 2)).collect();
+        let e = OrdinalStats::compute(&names(2), &[Variable::Ordered(two), Variable::Ordered(many)]).unwrap_err();
+        assert_eq!(e, OrdinalError::TooManyCategories { name: "y2".into(), k: 21, max: 20 });
+        assert!(e.to_string().starts_with("The ordered variable `y2` has 21 categories"));
+    }
+
+    #[test]
+    fn a_category_observed_once_warns() {
+        let x = vec![1.0, 2.0, 2.0, 3.0, 3.0, 2.0, 3.0];
+        let y = vec![1.0, 2.0, 1.0, 2.0, 2.0, 1.0, 2.0];
+        let st = OrdinalStats::compute(&names(2), &[Variable::Ordered(x), Variable::Ordered(y)]).unwrap();
+        assert!(st.warnings.iter().any(|w| w.contains("Category 1 of `y1` is observed once")), "{:?}", st.warnings);
+    }
+
+    #[test]
+    fn correlation_index_follows_lavaan_vech_order() {
+        let lay = Layout { th: vec![], var: vec![], cor_start: 10, len: 16, p: 4 };
+        let order: Vec<usize> =
+            [(1, 0), (2, 0), (3, 0), (2, 1), (3, 1), (3, 2)].iter().map(|&(i, j)| lay.cor(i, j)).collect();
+        assert_eq!(order, vec![10, 11, 12, 13, 14, 15]);
+        assert_eq!(lay.cor(0, 3), 12);
+    }
+}
