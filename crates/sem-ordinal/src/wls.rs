@@ -1,6 +1,7 @@
 //! DWLS / WLS / ULS estimation on ordinal sample statistics, robust standard errors, the
 //! mean-and-variance adjusted (scaled-shifted) test and the fit measures lavaan reports.
 use crate::{OrdinalError, OrdinalStats};
+use rayon::prelude::*;
 use sem_fit::dist::{pchisq_nc, pchisq_upper};
 use sem_linalg::Mat;
 use sem_model::{GroupState, Model, ModelError};
@@ -83,6 +84,10 @@ pub struct WlsFit {
     pub npar: usize,
     /// Degrees of freedom.
     pub df: f64,
+    /// Milliseconds in the Gauss-Newton iterations.
+    pub estimate_ms: f64,
+    /// Milliseconds for standard errors, tests and fit measures.
+    pub inference_ms: f64,
 }
 
 /// Weights.
@@ -177,31 +182,78 @@ impl Setup<'_> {
         Ok((s, xt, scale))
     }
 
-    /// Jacobian of the implied vector at `x` (central differences for table parameters,
-    /// analytic for thresholds).
-    fn jacobian(&self, x: &[f64], scale: &[f64], st: &mut GroupState) -> Result<Mat, OrdinalError> {
-        let len = self.stats.layout.len;
-        let mut j = Mat::zeros(len, x.len());
-        let mut xx = x.to_vec();
-        for (c, p) in self.params.iter().enumerate() {
-            match *p {
-                Param::Threshold(v, k) => {
-                    j[(self.stats.layout.th[v].start + k, c)] = scale[v];
-                }
-                Param::Table(_) => {
-                    let h = 1e-6 * x[c].abs().max(1.0);
-                    xx[c] = x[c] + h;
-                    let (sp, _, _) = self.implied(&xx, st)?;
-                    xx[c] = x[c] - h;
-                    let (sm, _, _) = self.implied(&xx, st)?;
-                    xx[c] = x[c];
-                    for r in 0..len {
-                        j[(r, c)] = (sp[r] - sm[r]) / (2.0 * h);
+    /// Jacobian of the implied vector, analytic: the model's $\partial\Sigma/\partial\theta$ and
+    /// $\partial\mu/\partial\theta$ (`st` must hold the state at the current estimates), with the
+    /// chain rule through the scale factors under theta.
+    fn jacobian(&self, implied: &[f64], scale: &[f64], st: &GroupState) -> Mat {
+        let lay = &self.stats.layout;
+        let p = lay.p;
+        let mut j = Mat::zeros(lay.len, self.params.len());
+        let jac = self.model.jacobian(0, st);
+        for (c, prm) in self.params.iter().enumerate() {
+            match *prm {
+                Param::Threshold(v, k) => j[(lay.th[v].start + k, c)] = scale[v],
+                Param::Table(k) => {
+                    let (ds, dm) = &jac[k];
+                    // relative change of the y* variance of each ordered variable (theta only)
+                    let rel = |v: usize| {
+                        if self.theta_param && self.stats.ordered[v] {
+                            ds[(v, v)] / st.sigma[(v, v)]
+                        } else {
+                            0.0
+                        }
+                    };
+                    for v in 0..p {
+                        if self.stats.ordered[v] {
+                            for r in lay.th[v].clone() {
+                                j[(r, c)] = -dm[v] * scale[v] - 0.5 * implied[r] * rel(v);
+                            }
+                        } else {
+                            j[(lay.th[v].start, c)] = -dm[v];
+                            if let Some(vi) = lay.var[v] {
+                                j[(vi, c)] = ds[(v, v)];
+                            }
+                        }
+                    }
+                    for jj in 0..p {
+                        for i in (jj + 1)..p {
+                            let r = lay.cor(i, jj);
+                            j[(r, c)] = scale[i] * scale[jj] * ds[(i, jj)] - 0.5 * implied[r] * (rel(i) + rel(jj));
+                        }
                     }
                 }
             }
         }
-        Ok(j)
+        j
+    }
+}
+
+/// $J^\top V J$, using the sparsity of `J` when `V` is diagonal.
+fn information(j: &Mat, w: &Weight) -> Mat {
+    match w {
+        Weight::Full(_) => j.t_matmul(&w.apply_mat(j)),
+        Weight::Diag(d) => {
+            let q = j.cols();
+            let mut e = Mat::zeros(q, q);
+            let mut nz: Vec<(usize, f64)> = Vec::with_capacity(q);
+            for r in 0..j.rows() {
+                nz.clear();
+                nz.extend(j.row(r).iter().enumerate().filter(|(_, v)| v.abs() > 0.0).map(|(c, v)| (c, *v)));
+                let dr = d[r];
+                for (a, &(ca, va)) in nz.iter().enumerate() {
+                    let wa = dr * va;
+                    for &(cb, vb) in &nz[..=a] {
+                        e[(ca, cb)] += wa * vb;
+                    }
+                }
+            }
+            for a in 0..q {
+                for b in 0..a {
+                    e[(b, a)] = e[(a, b)];
+                }
+            }
+            e
+        }
     }
 }
 
@@ -209,71 +261,80 @@ fn wsum(r: &[f64], w: &Weight) -> f64 {
     r.iter().zip(w.apply(r)).map(|(a, b)| a * b).sum()
 }
 
-/// Robust pieces of a fit with Jacobian `j`: $E^{-1}$, $\operatorname{tr}(U\Gamma)$,
-/// $\operatorname{tr}(U\Gamma)^2$ and $\Delta^\top V\Gamma V\Delta$.
+/// Robust pieces of a fit with Jacobian `j`: $E^{-1}$, $\Delta^\top V\Gamma V\Delta$ and,
+/// for diagonal weights, $\operatorname{tr}(U\Gamma)$ and $\operatorname{tr}(U\Gamma)^2$ of the model
+/// and of the baseline (whose $U$ is $V$ restricted to the correlations).
 struct Robust {
     e_inv: Mat,
+    meat: Mat,
     tr_ug: f64,
     tr_ug2: f64,
-    meat: Mat,
+    tr_ub: f64,
+    tr_ub2: f64,
 }
 
-fn robust(j: &Mat, w: &Weight, g: &Mat, n: f64) -> Result<Robust, OrdinalError> {
-    let vj = w.apply_mat(j); // len x q
-    let e = j.t_matmul(&vj);
-    let e_inv = if e.rows() == 0 {
-        Mat::zeros(0, 0)
-    } else {
-        sem_linalg::inverse(&e).map_err(|_| OrdinalError::Singular("information matrix (Delta' V Delta)".into()))?
+fn robust(j: &Mat, w: &Weight, g: &Mat, n: f64, nuni: usize) -> Result<Robust, OrdinalError> {
+    let e = information(j, w);
+    let e_inv =
+        sem_linalg::inverse(&e).map_err(|_| OrdinalError::Singular("information matrix (Delta' V Delta)".into()))?;
+    let Weight::Diag(d) = w else {
+        return Ok(Robust { e_inv, meat: Mat::zeros(0, 0), tr_ug: 0.0, tr_ug2: 0.0, tr_ub: 0.0, tr_ub2: 0.0 });
     };
-    let m = g.matmul(&vj); // N x q
+    let (nobs, len, q) = (g.rows(), g.cols(), j.cols());
+    // M = G V J through the nonzeros of V J, column by column.
+    let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); q];
+    for r in 0..len {
+        for (c, v) in j.row(r).iter().enumerate() {
+            if v.abs() > 0.0 {
+                cols[c].push((r, v * d[r]));
+            }
+        }
+    }
+    let mut m = Mat::zeros(nobs, q);
+    for i in 0..nobs {
+        let gi = g.row(i);
+        let mi = m.row_mut(i);
+        for (c, nz) in cols.iter().enumerate() {
+            mi[c] = nz.iter().map(|&(r, v)| gi[r] * v).sum();
+        }
+    }
     let mut meat = m.t_matmul(&m);
     meat.data_mut().iter_mut().for_each(|v| *v *= n);
-    let nobs = g.rows();
-    let len = g.cols();
-    // G V (N x len)
-    let gv = match w {
-        Weight::Diag(d) => {
-            let mut out = g.clone();
-            for i in 0..nobs {
-                out.row_mut(i).iter_mut().zip(d).for_each(|(a, b)| *a *= b);
-            }
-            out
-        }
-        Weight::Full(wm) => g.matmul(wm),
-    };
-    let me = m.matmul(&e_inv); // N x q
-    let (tr_ug, tr_ug2);
-    if nobs <= len {
-        // K = G U G' = (G V) G' - M E^-1 M' (N x N); tr(U Gamma) = N tr K, tr((U Gamma)^2) = N^2 ||K||^2.
-        let mut k = gv.matmul_t(g);
-        let k2 = me.matmul_t(&m);
-        for (a, b) in k.data_mut().iter_mut().zip(k2.data()) {
-            *a -= b;
-        }
-        tr_ug = n * k.trace();
-        tr_ug2 = n * n * k.data().iter().map(|v| v * v).sum::<f64>();
-    } else {
-        // Gamma = N G'G (len x len); U Gamma = V Gamma - V J E^-1 (V J)' Gamma.
-        let mut gamma = g.t_matmul(g);
-        gamma.data_mut().iter_mut().for_each(|v| *v *= n);
-        let vg = w.apply_mat(&gamma);
-        let jtg = vj.t_matmul(&gamma); // q x len
-        let mut ug = vg;
-        let corr = vj.matmul(&e_inv).matmul(&jtg);
-        for (a, b) in ug.data_mut().iter_mut().zip(corr.data()) {
-            *a -= b;
-        }
-        tr_ug = ug.trace();
-        let mut t2 = 0.0;
-        for i in 0..len {
-            for jj in 0..len {
-                t2 += ug[(i, jj)] * ug[(jj, i)];
-            }
-        }
-        tr_ug2 = t2;
+    let me = m.matmul(&e_inv);
+    let mut gv = g.clone();
+    for i in 0..nobs {
+        gv.row_mut(i).iter_mut().zip(d).for_each(|(a, b)| *a *= b);
     }
-    Ok(Robust { e_inv, tr_ug, tr_ug2, meat })
+    // K = G U G' entrywise: k_il = g_i V g_l - m_i E^-1 m_l; the baseline keeps the correlation part.
+    // Blocks of four rows share each loaded row l (the pass is memory bound otherwise).
+    const B: usize = 4;
+    let sums = (0..nobs.div_ceil(B))
+        .into_par_iter()
+        .map(|blk| {
+            let i0 = blk * B;
+            let i1 = (i0 + B).min(nobs);
+            let mut acc = [0.0f64; 4];
+            for l in 0..i1 {
+                let (gl, ml) = (g.row(l), m.row(l));
+                for i in i0.max(l)..i1 {
+                    let gvi = gv.row(i);
+                    let du = sem_linalg::dot(&gvi[..nuni], &gl[..nuni]);
+                    let dc = sem_linalg::dot(&gvi[nuni..], &gl[nuni..]);
+                    let dm = sem_linalg::dot(me.row(i), ml);
+                    let k = du + dc - dm;
+                    let f = if l == i { 1.0 } else { 2.0 };
+                    acc[0] += f * k * k;
+                    acc[1] += f * dc * dc;
+                    if l == i {
+                        acc[2] += k;
+                        acc[3] += dc;
+                    }
+                }
+            }
+            acc
+        })
+        .reduce(|| [0.0; 4], |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]]);
+    Ok(Robust { e_inv, meat, tr_ug: n * sums[2], tr_ug2: n * n * sums[0], tr_ub: n * sums[3], tr_ub2: n * n * sums[1] })
 }
 
 /// Fit the single-group model `pt`/`model` to the ordinal statistics `stats` (variables in the
@@ -384,6 +445,7 @@ pub fn fit(
     }
 
     // Gauss-Newton with step halving.
+    let t0 = std::time::Instant::now();
     let mut st = GroupState::default();
     let resid = |sig: &[f64]| -> Vec<f64> { s.iter().zip(sig).map(|(a, b)| a - b).collect() };
     let (mut sig, _, mut scale) = setup.implied(&x, &mut st)?;
@@ -393,12 +455,14 @@ pub fn fit(
     let mut last_grad = f64::INFINITY;
     while iterations < opts.max_iter {
         iterations += 1;
-        let j = setup.jacobian(&x, &scale, &mut st)?;
+        let j = setup.jacobian(&sig, &scale, &st);
         let r = resid(&sig);
         let vr = weight.apply(&r);
-        let vj = weight.apply_mat(&j);
-        let e = j.t_matmul(&vj);
-        let grad: Vec<f64> = (0..q).map(|c| (0..len).map(|k| j[(k, c)] * vr[k]).sum()).collect();
+        let e = information(&j, &weight);
+        let mut grad = vec![0.0; q];
+        for (k, vk) in vr.iter().enumerate() {
+            sem_linalg::axpy(*vk, j.row(k), &mut grad);
+        }
         last_grad = grad.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let Ok(l) = sem_linalg::cholesky(&e) else {
             return Err(OrdinalError::Singular("information matrix (Delta' V Delta)".into()));
@@ -436,6 +500,7 @@ pub fn fit(
             break;
         }
     }
+    let estimate_ms = t0.elapsed().as_secs_f64() * 1e3;
     if !converged {
         return Err(OrdinalError::NotConverged { iterations, grad: last_grad });
     }
@@ -464,8 +529,11 @@ pub fn fit(
 
     // Standard errors and tests.
     let n = stats.nobs as f64;
-    let j = setup.jacobian(&x, &scale, &mut st)?;
-    let rob = robust(&j, &weight, &stats.influence, n)?;
+    let j = setup.jacobian(&sig, &scale, &st);
+    let lay = &stats.layout;
+    let nuni = lay.cor_start;
+    let t1 = std::time::Instant::now();
+    let rob = robust(&j, &weight, &stats.influence, n, nuni)?;
     let vcov = if opts.estimator == WlsEstimator::Wls {
         let mut v = rob.e_inv.clone();
         v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
@@ -479,19 +547,23 @@ pub fn fit(
     let fval = wsum(&r, &weight);
     let chisq = (n - 1.0) * fval;
 
-    // Baseline: thresholds, means and variances free, correlations zero (a linear model).
-    let lay = &stats.layout;
-    let nuni = lay.cor_start;
-    let mut jb = Mat::zeros(len, nuni);
-    for k in 0..nuni {
-        jb[(k, k)] = 1.0;
-    }
-    let vjb = weight.apply_mat(&jb);
-    let eb = jb.t_matmul(&vjb);
-    let eb_inv = sem_linalg::inverse(&eb).map_err(|_| OrdinalError::Singular("baseline information".into()))?;
-    let tb = eb_inv.mul_vec(&vjb.t().mul_vec(s));
-    let sb: Vec<f64> = (0..len).map(|k| s[k] - if k < nuni { tb[k] } else { 0.0 }).collect();
-    let chisq_b = (n - 1.0) * wsum(&sb, &weight);
+    // Baseline: thresholds, means and variances free, correlations zero (a linear model):
+    // with diagonal weights the univariate statistics fit exactly.
+    let chisq_b = match &weight {
+        Weight::Diag(d) => (n - 1.0) * (nuni..len).map(|k| d[k] * s[k] * s[k]).sum::<f64>(),
+        Weight::Full(_) => {
+            let mut jb = Mat::zeros(len, nuni);
+            for k in 0..nuni {
+                jb[(k, k)] = 1.0;
+            }
+            let vjb = weight.apply_mat(&jb);
+            let eb = jb.t_matmul(&vjb);
+            let eb_inv = sem_linalg::inverse(&eb).map_err(|_| OrdinalError::Singular("baseline information".into()))?;
+            let tb = eb_inv.mul_vec(&vjb.t().mul_vec(s));
+            let sb: Vec<f64> = (0..len).map(|k| s[k] - if k < nuni { tb[k] } else { 0.0 }).collect();
+            (n - 1.0) * wsum(&sb, &weight)
+        }
+    };
     let df_b = (len - nuni) as f64;
 
     let mut fm: Vec<(String, f64)> = Vec::new();
@@ -507,9 +579,8 @@ pub fn fit(
         let a = (df / rob.tr_ug2).sqrt();
         let b = df - a * rob.tr_ug;
         t_ss = a * chisq + b;
-        let rb = robust(&jb, &weight, &stats.influence, n)?;
-        let ab = (df_b / rb.tr_ug2).sqrt();
-        let bb = df_b - ab * rb.tr_ug;
+        let ab = (df_b / rob.tr_ub2).sqrt();
+        let bb = df_b - ab * rob.tr_ub;
         t_ss_b = ab * chisq_b + bb;
         push("chisq.scaled", t_ss);
         push("df.scaled", df);
@@ -606,7 +677,10 @@ pub fn fit(
     fm.push(("srmr".into(), (ss / (p * (p + 1) / 2) as f64).sqrt()));
     fm.push(("wrmr".into(), (chisq / len as f64).sqrt()));
 
+    let inference_ms = t1.elapsed().as_secs_f64() * 1e3;
     Ok(WlsFit {
+        estimate_ms,
+        inference_ms,
         params,
         x,
         vcov,

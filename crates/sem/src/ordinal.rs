@@ -144,11 +144,11 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
     let gdata = [sem_estimate::GroupData { cov: &stats.cov, mean: &mean, nobs: stats.nobs }];
     let (start, values0) = sem_estimate::start_values(&pt, &gdata);
     timing.push(("start values", ms(t)));
-    let t = Instant::now();
     let wopts =
         WlsOptions { estimator, parameterization: opts.parameterization, max_iter: opts.max_iter.unwrap_or(500) };
     let wf = sem_ordinal::wls::fit(&pt, &model, &stats, &start, &values0, &fixed_th, &wopts)?;
-    timing.push(("estimation", ms(t)));
+    timing.push(("estimation", wf.estimate_ms));
+    timing.push(("standard errors and tests", wf.inference_ms));
 
     let t = Instant::now();
     // parameter index of each table free index / threshold
@@ -236,7 +236,7 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
             }
         }
     }
-    timing.push(("standard errors and tests", ms(t)));
+    timing.push(("standardised solution", ms(t)));
     let nlv = pt.vnames.lv.len();
     let mut cov_lv = Mat::zeros(nlv, nlv);
     for a in 0..nlv {
