@@ -1,7 +1,7 @@
 //! Sample statistics of ordinal (and mixed ordinal/continuous) data: thresholds, polychoric,
 //! polyserial and Pearson correlations by two-step ML, and the casewise influence matrix whose
 //! cross-product is their asymptotic covariance (Muthén 1984).
-use crate::normal::{dbinorm, dbinorm_drho, dnorm, pbinorm, pnorm, qnorm};
+use crate::normal::{dnorm, pnorm, qnorm, BvnRho};
 use crate::OrdinalError;
 use sem_linalg::Mat;
 
@@ -121,12 +121,22 @@ fn cells(t1: &[f64], t2: &[f64], rho: f64) -> Cells {
     let mut f = vec![0.0; n];
     let mut d = vec![0.0; n];
     let mut d2 = vec![0.0; n];
+    let bv = BvnRho::new(rho);
+    let p1: Vec<f64> = t1.iter().map(|&t| pnorm(t)).collect();
+    let p2: Vec<f64> = t2.iter().map(|&t| pnorm(t)).collect();
+    let r2 = 1.0 - rho * rho;
+    let c = 1.0 / (2.0 * std::f64::consts::PI * r2.sqrt());
     for a in 0..=k1 {
         for b in 0..=k2 {
             let idx = a * (k2 + 1) + b;
-            f[idx] = pbinorm(t1[a], t2[b], rho);
-            d[idx] = dbinorm(t1[a], t2[b], rho);
-            d2[idx] = dbinorm_drho(t1[a], t2[b], rho);
+            let (x, y) = (t1[a], t2[b]);
+            f[idx] = bv.cdf(x, y, p1[a], p2[b]);
+            if x.is_finite() && y.is_finite() {
+                let q = x * x - 2.0 * rho * x * y + y * y;
+                let phi = c * (-q / (2.0 * r2)).exp();
+                d[idx] = phi;
+                d2[idx] = phi * (rho / r2 + (x * y * r2 - rho * q) / (r2 * r2));
+            }
         }
     }
     let rect = |m: &[f64], a: usize, b: usize| {
@@ -308,7 +318,19 @@ impl OrdinalStats {
                             names[i], names[j]
                         ));
                     }
-                    let rho = solve_rho(0.0, |r| {
+                    let start = {
+                        let (ci, cj) = (&codes[i], &codes[j]);
+                        let (mi, mj) = (ci.iter().sum::<usize>() as f64 / nf, cj.iter().sum::<usize>() as f64 / nf);
+                        let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+                        for (a, b) in ci.iter().zip(cj) {
+                            let (dx, dy) = (*a as f64 - mi, *b as f64 - mj);
+                            sxy += dx * dy;
+                            sxx += dx * dx;
+                            syy += dy * dy;
+                        }
+                        (sxy / (sxx * syy).sqrt()).clamp(-0.9, 0.9)
+                    };
+                    let rho = solve_rho(start, |r| {
                         let c = cells(&t1, &t2, r);
                         let mut s = 0.0;
                         let mut h = 0.0;

@@ -261,6 +261,49 @@ fn wsum(r: &[f64], w: &Weight) -> f64 {
     r.iter().zip(w.apply(r)).map(|(a, b)| a * b).sum()
 }
 
+/// Solve $E\,\delta = g$ by Cholesky; when the trailing `nt` parameters have a diagonal block
+/// $D$, through the Schur complement $A - C^\top D^{-1} C$ of the leading block.
+fn solve_normal(e: &Mat, g: &[f64], nt: usize) -> Option<Vec<f64>> {
+    let q = e.rows();
+    let ns = q - nt;
+    if nt == 0 {
+        let l = sem_linalg::cholesky(e).ok()?;
+        let mut step = g.to_vec();
+        sem_linalg::chol_solve(&l, &mut step);
+        return Some(step);
+    }
+    let dinv: Vec<f64> = (ns..q).map(|k| 1.0 / e[(k, k)]).collect();
+    if dinv.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mut s = Mat::zeros(ns, ns);
+    let mut rhs = g[..ns].to_vec();
+    for a in 0..ns {
+        for b in 0..=a {
+            let mut v = e[(a, b)];
+            for k in 0..nt {
+                v -= e[(ns + k, a)] * dinv[k] * e[(ns + k, b)];
+            }
+            s[(a, b)] = v;
+            s[(b, a)] = v;
+        }
+        for k in 0..nt {
+            rhs[a] -= e[(ns + k, a)] * dinv[k] * g[ns + k];
+        }
+    }
+    let mut ds = rhs;
+    if ns > 0 {
+        let l = sem_linalg::cholesky(&s).ok()?;
+        sem_linalg::chol_solve(&l, &mut ds);
+    }
+    let mut step = ds.clone();
+    for k in 0..nt {
+        let cd: f64 = (0..ns).map(|a| e[(ns + k, a)] * ds[a]).sum();
+        step.push(dinv[k] * (g[ns + k] - cd));
+    }
+    Some(step)
+}
+
 /// Robust pieces of a fit with Jacobian `j`: $E^{-1}$, $\Delta^\top V\Gamma V\Delta$ and,
 /// for diagonal weights, $\operatorname{tr}(U\Gamma)$ and $\operatorname{tr}(U\Gamma)^2$ of the model
 /// and of the baseline (whose $U$ is $V$ restricted to the correlations).
@@ -444,6 +487,12 @@ pub fn fit(
         )));
     }
 
+    // With diagonal weights the threshold block of J'VJ (the trailing parameters) is diagonal.
+    let nt_diag = if matches!(weight, Weight::Diag(_)) {
+        params.iter().filter(|p| matches!(p, Param::Threshold(..))).count()
+    } else {
+        0
+    };
     // Gauss-Newton with step halving.
     let t0 = std::time::Instant::now();
     let mut st = GroupState::default();
@@ -464,11 +513,8 @@ pub fn fit(
             sem_linalg::axpy(*vk, j.row(k), &mut grad);
         }
         last_grad = grad.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let Ok(l) = sem_linalg::cholesky(&e) else {
-            return Err(OrdinalError::Singular("information matrix (Delta' V Delta)".into()));
-        };
-        let mut step = grad.clone();
-        sem_linalg::chol_solve(&l, &mut step);
+        let step = solve_normal(&e, &grad, nt_diag)
+            .ok_or_else(|| OrdinalError::Singular("information matrix (Delta' V Delta)".into()))?;
         let mut alpha = 1.0;
         let mut accepted = false;
         for _ in 0..40 {
