@@ -741,3 +741,49 @@ pub fn fit(
         df,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schur_step_equals_the_full_cholesky_step() {
+        // 2 leading parameters, 3 trailing ones with a diagonal block
+        let e = Mat::from_vec(
+            5,
+            5,
+            vec![
+                4.0, 1.0, 0.5, 0.2, 0.0, //
+                1.0, 3.0, 0.0, 0.3, 0.1, //
+                0.5, 0.0, 2.0, 0.0, 0.0, //
+                0.2, 0.3, 0.0, 1.5, 0.0, //
+                0.0, 0.1, 0.0, 0.0, 1.0,
+            ],
+        );
+        let g = [1.0, -2.0, 0.5, 0.25, -1.0];
+        let full = solve_normal(&e, &g, 0).unwrap();
+        let schur = solve_normal(&e, &g, 3).unwrap();
+        for (a, b) in full.iter().zip(&schur) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        let back = e.mul_vec(&schur);
+        for (a, b) in back.iter().zip(&g) {
+            assert!((a - b).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn sparse_information_equals_the_dense_product() {
+        let j = Mat::from_vec(4, 3, vec![1.0, 0.0, 2.0, 0.0, 3.0, 0.0, 0.5, 0.0, 1.0, 0.0, 0.0, 4.0]);
+        let d = vec![1.0, 2.0, 0.5, 0.25];
+        let sparse = information(&j, &Weight::Diag(d.clone()));
+        let mut vj = j.clone();
+        for r in 0..4 {
+            vj.row_mut(r).iter_mut().for_each(|v| *v *= d[r]);
+        }
+        let dense = j.t_matmul(&vj);
+        for (a, b) in sparse.data().iter().zip(dense.data()) {
+            assert!((a - b).abs() < 1e-14);
+        }
+    }
+}
