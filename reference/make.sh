@@ -8,6 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 Rscript R/write_data.R
 Rscript R/simulate_alliance.R
 Rscript R/simulate_survey.R
+Rscript R/simulate_ordinal.R
 
 ref() {
   local name=$1
@@ -77,3 +78,21 @@ Rscript R/lavaan_reference.R --out "$tmp/hs_cfa_mlr.json" --model models/hs_cfa.
 Rscript R/lavaan_reference.R --out "$tmp/hs_cfa_school_metric.json" --model models/hs_cfa.lav \
   --data "$HS" --fun cfa --opt 'group="school"' --opt 'group.equal=c("loadings")'
 Rscript R/same_json.R "$tmp" hs_cfa.json hs_cfa_mlr.json hs_cfa_school_metric.json
+
+# Ordinal indicators (issue 10): lavCor statistics with Gamma, then WLSMV / WLS / ULSMV fits.
+HO=data/hs_ordinal.csv
+U=u1,u2,u3,u4,u5,u6,u7,u8,u9
+Rscript R/ordinal_stats_reference.R --data "$HO" --vars "$U" --ordered "$U" --out hs_ordinal_stats.json
+Rscript R/ordinal_stats_reference.R --data "$HO" --vars u1,u2,u3,x4,x5,u9s --ordered u1,u2,u3,u9s \
+  --out hs_mixed_stats.json
+ORD='ordered=c("u1","u2","u3","u4","u5","u6","u7","u8","u9")'
+ref hs_ord_cfa_wlsmv --model models/hs_ord_cfa.lav --data "$HO" --fun cfa --opt "$ORD"
+ref hs_ord_sem_wlsmv --model models/hs_ord_sem.lav --data "$HO" --opt "$ORD"
+ref hs_ord_mixed_wlsmv --model models/hs_ord_mixed.lav --data "$HO" --fun cfa \
+  --opt 'ordered=c("u1","u2","u3","u7","u8","u9s")'
+ref hs_ord_sparse_wlsmv --model models/hs_ord_sparse.lav --data "$HO" --fun cfa \
+  --opt 'ordered=c("u1","u2","u3","u4","u5","u6","u7","u8","u9s")'
+ref hs_ord_cfa_theta --model models/hs_ord_cfa.lav --data "$HO" --fun cfa --opt "$ORD" --opt 'parameterization="theta"'
+ref hs_ord_cfa_wls --model models/hs_ord_cfa.lav --data "$HO" --fun cfa --opt "$ORD" --opt 'estimator="WLS"'
+ref hs_ord_cfa_ulsmv --model models/hs_ord_cfa.lav --data "$HO" --fun cfa --opt "$ORD" --opt 'estimator="ULSMV"'
+ref alliance39_ord_wlsmv --model models/alliance39.lav --data "$LK" --opt 'ordered=TRUE'

@@ -33,6 +33,7 @@ mod assess;
 mod compare;
 mod fit;
 mod invariance;
+mod ordinal;
 mod resample;
 mod sim_survey;
 mod slurm;

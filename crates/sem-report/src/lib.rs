@@ -153,10 +153,13 @@ fn f3(v: f64) -> String {
 pub fn to_text(fit: &Fit, timing: bool) -> String {
     let mut o = String::new();
     let m = |k: &str| fit.measure(k).unwrap_or(f64::NAN);
+    // Least-squares estimators on ordinal statistics (sem-ordinal): no likelihood, scaled-shifted test.
+    let categorical = matches!(fit.estimator, "DWLS" | "WLS" | "ULS");
     let _ = writeln!(o, "entente {} ended normally after {} iterations", env!("CARGO_PKG_VERSION"), fit.iterations);
     let _ = writeln!(o);
     let _ = writeln!(o, "  {:<44}{:>12}", "Estimator", fit.estimator);
-    let _ = writeln!(o, "  {:<44}{:>12}", "Optimization method", "FISHER+LBFGS");
+    let method = if categorical { "GAUSS-NEWTON" } else { "FISHER+LBFGS" };
+    let _ = writeln!(o, "  {:<44}{:>12}", "Optimization method", method);
     let _ = writeln!(o, "  {:<44}{:>12}", "Number of model parameters", fit.npar);
     let _ = writeln!(o);
     if fit.nobs.len() == 1 {
@@ -174,7 +177,17 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
     let _ = writeln!(o, "  {:<44}{:>12.3}", "Test statistic", m("chisq"));
     let _ = writeln!(o, "  {:<44}{:>12}", "Degrees of freedom", m("df"));
     let _ = writeln!(o, "  {:<44}{:>12.3}", "P-value (Chi-square)", m("pvalue"));
-    if fit.measure("chisq.scaled").is_some() {
+    if categorical && fit.measure("chisq.scaled").is_some() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Scaled-shifted (mean and variance adjusted) test:");
+        let _ = writeln!(o);
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Scaled test statistic", m("chisq.scaled"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Scaling correction factor", m("chisq.scaling.factor"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "P-value (scaled)", m("pvalue.scaled"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Scaled Comparative Fit Index (CFI)", m("cfi.scaled"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Scaled Tucker-Lewis Index (TLI)", m("tli.scaled"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Scaled RMSEA", m("rmsea.scaled"));
+    } else if fit.measure("chisq.scaled").is_some() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Robust (Yuan-Bentler, Mplus variant):");
         let _ = writeln!(o);
@@ -196,15 +209,17 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
     let _ = writeln!(o);
     let _ = writeln!(o, "  {:<44}{:>12.3}", "Comparative Fit Index (CFI)", m("cfi"));
     let _ = writeln!(o, "  {:<44}{:>12.3}", "Tucker-Lewis Index (TLI)", m("tli"));
-    let _ = writeln!(o);
-    let _ = writeln!(o, "Loglikelihood and Information Criteria:");
-    let _ = writeln!(o);
-    let _ = writeln!(o, "  {:<44}{:>12.3}", "Loglikelihood user model (H0)", m("logl"));
-    let _ = writeln!(o, "  {:<44}{:>12.3}", "Loglikelihood unrestricted model (H1)", m("unrestricted.logl"));
-    let _ = writeln!(o);
-    let _ = writeln!(o, "  {:<44}{:>12.3}", "Akaike (AIC)", m("aic"));
-    let _ = writeln!(o, "  {:<44}{:>12.3}", "Bayesian (BIC)", m("bic"));
-    let _ = writeln!(o, "  {:<44}{:>12.3}", "Sample-size adjusted Bayesian (SABIC)", m("bic2"));
+    if !categorical {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Loglikelihood and Information Criteria:");
+        let _ = writeln!(o);
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Loglikelihood user model (H0)", m("logl"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Loglikelihood unrestricted model (H1)", m("unrestricted.logl"));
+        let _ = writeln!(o);
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Akaike (AIC)", m("aic"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Bayesian (BIC)", m("bic"));
+        let _ = writeln!(o, "  {:<44}{:>12.3}", "Sample-size adjusted Bayesian (SABIC)", m("bic2"));
+    }
     let _ = writeln!(o);
     let _ = writeln!(o, "Root Mean Square Error of Approximation:");
     let _ = writeln!(o);
@@ -225,6 +240,8 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
         ("Bootstrap", "Observed")
     } else if fit.estimator == "MLR" {
         ("Sandwich", "Observed")
+    } else if matches!(fit.estimator, "DWLS" | "ULS") {
+        ("Robust.sem", "Expected")
     } else {
         ("Standard", "Expected")
     };
@@ -258,12 +275,20 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
             true,
         );
         section(&mut o, "Intercepts", rows.iter().filter(|r| r.op == "~1" && !r.exo).copied().collect(), false);
+        // Thresholds print as `u1|t1`, scale factors as `u1` (lavaan's layout).
+        let th: Vec<ParamRow> = rows
+            .iter()
+            .filter(|r| r.op == "|")
+            .map(|r| ParamRow { lhs: format!("{}|{}", r.lhs, r.rhs), ..(*r).clone() })
+            .collect();
+        self::section(&mut o, "Thresholds", th.iter().collect(), false, &|_| false);
         section(
             &mut o,
             "Variances",
             rows.iter().filter(|r| r.op == "~~" && r.lhs == r.rhs && !r.exo).copied().collect(),
             false,
         );
+        self::section(&mut o, "Scales y*", rows.iter().filter(|r| r.op == "~*~").copied().collect(), false, &|_| false);
     }
     let defs: Vec<&ParamRow> = fit.parameters.iter().filter(|r| r.op == ":=").collect();
     section(&mut o, "Defined Parameters", defs, false, &|_| false);

@@ -41,6 +41,16 @@ fn parse_opts(args: &[&str]) -> (Option<FitOptions>, Option<usize>) {
             "modindices" => o.modindices = v.trim() == "TRUE",
             "estimator" if v.trim().trim_matches('"').eq_ignore_ascii_case("MLR") => o.estimator = sem::Estimator::Mlr,
             "sample.nobs" => nobs = v.trim().parse().ok(),
+            // ordered=TRUE: every observed variable (filled in by `load`); ordered=c("a","b")
+            "ordered" => {
+                o.ordered = v
+                    .trim()
+                    .trim_start_matches("c(")
+                    .trim_end_matches(')')
+                    .split(',')
+                    .map(|s| s.trim().trim_matches('"').to_string())
+                    .collect()
+            }
             _ => return (None, nobs),
         }
     }
@@ -69,7 +79,10 @@ fn load(dir: &Path, line: &str) -> Case {
     let (name, spec) = line.split_once('=').expect("name=spec");
     let parts = split_top(spec);
     let model = std::fs::read_to_string(dir.join(parts[0])).expect("model file");
-    let (opts, nobs) = parse_opts(&parts[2..]);
+    let (mut opts, nobs) = parse_opts(&parts[2..]);
+    if let Some(o) = opts.as_mut().filter(|o| o.ordered == ["TRUE"]) {
+        o.ordered = Sem::new(&model).expect("model").observed_variables();
+    }
     let path = dir.join(parts[1]);
     let text = std::fs::read_to_string(&path).expect("data file");
     let data = if parts[1].ends_with(".cov") {

@@ -19,11 +19,13 @@
 
 pub use sem_data::{CovInput, DataError, DataFrame, GroupStats, SampleStats};
 pub use sem_linalg::Mat;
+pub use sem_ordinal::wls::Parameterization;
 pub use sem_partable::{GroupEqual, Op, ParTable, PartableError};
 pub use sem_syntax::{ModelSyntax, ParseError};
 
 pub mod compare;
 mod modindices;
+mod ordinal;
 pub mod quality;
 pub mod robust;
 pub use modindices::{candidates, ModIndex};
@@ -109,8 +111,13 @@ pub struct FitOptions {
     pub max_iter: Option<usize>,
     /// Compute modification indices ([`Fit::modindices`]).
     pub modindices: bool,
-    /// Estimator: ML, or ML with robust SEs and the Yuan-Bentler scaled test.
+    /// Estimator: ML, or ML with robust SEs and the Yuan-Bentler scaled test; WLSMV, WLS or
+    /// ULSMV for ordered indicators.
     pub estimator: Estimator,
+    /// Observed variables to treat as ordered (ordinal); with any, the default estimator is WLSMV.
+    pub ordered: Vec<String>,
+    /// Scaling of the latent responses of ordered variables (delta by default).
+    pub parameterization: Parameterization,
 }
 
 /// The estimator (lavaan's `estimator` argument).
@@ -121,6 +128,13 @@ pub enum Estimator {
     Ml,
     /// Maximum likelihood with Huber-White SEs and the Yuan-Bentler (Mplus) scaled test.
     Mlr,
+    /// Diagonally weighted least squares on thresholds and polychoric correlations, robust SEs,
+    /// mean-and-variance adjusted test (lavaan's default for ordered data).
+    Wlsmv,
+    /// Weighted least squares with the full inverse of Gamma.
+    Wls,
+    /// Unweighted least squares, robust SEs, mean-and-variance adjusted test.
+    Ulsmv,
 }
 
 /// One row of the results: lavaan's `parameterEstimates(fit, standardized = TRUE)`.
@@ -269,6 +283,9 @@ impl Sem {
 
     /// Fit the model by maximum likelihood.
     pub fn fit(&self, data: &Data, opts: &FitOptions) -> Result<Fit, SemError> {
+        if ordinal::wanted(opts) {
+            return ordinal::fit(self, data, opts);
+        }
         let mut timing: Timing = vec![("parse", self.parse_ms)];
         let t = Instant::now();
         let vars = self.observed_variables();

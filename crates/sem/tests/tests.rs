@@ -3,5 +3,6 @@ mod bad_input;
 mod compare;
 mod mlr;
 mod modindices;
+mod ordinal;
 mod quality;
 mod reference;

@@ -16,6 +16,15 @@ pub enum Format {
 pub enum EstimatorArg {
     Ml,
     Mlr,
+    Wlsmv,
+    Wls,
+    Ulsmv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ParameterizationArg {
+    Delta,
+    Theta,
 }
 
 impl From<EstimatorArg> for sem::Estimator {
@@ -23,6 +32,9 @@ impl From<EstimatorArg> for sem::Estimator {
         match e {
             EstimatorArg::Ml => sem::Estimator::Ml,
             EstimatorArg::Mlr => sem::Estimator::Mlr,
+            EstimatorArg::Wlsmv => sem::Estimator::Wlsmv,
+            EstimatorArg::Wls => sem::Estimator::Wls,
+            EstimatorArg::Ulsmv => sem::Estimator::Ulsmv,
         }
     }
 }
@@ -69,9 +81,18 @@ pub struct FitArgs {
     /// Add modification indices with (standardised) expected parameter changes, largest first.
     #[arg(long)]
     modindices: bool,
-    /// Estimator: ml, or mlr (robust Huber-White SEs, Yuan-Bentler scaled test; raw data only).
+    /// Estimator: ml, or mlr (robust Huber-White SEs, Yuan-Bentler scaled test; raw data only);
+    /// with --ordered: wlsmv (the default then), wls or ulsmv.
     #[arg(long, value_enum, default_value = "ml")]
     estimator: EstimatorArg,
+    /// Ordered (ordinal) indicators, comma separated, or `all` for every observed variable of
+    /// the model: thresholds and polychoric correlations, WLSMV unless --estimator says otherwise.
+    #[arg(long, value_name = "VARS|all", value_delimiter = ',')]
+    ordered: Vec<String>,
+    /// Scaling of the latent responses of ordered indicators: delta (unit variances) or theta
+    /// (unit residual variances).
+    #[arg(long, value_enum, default_value = "delta")]
+    parameterization: ParameterizationArg,
     /// Add measurement quality: alpha, omega, AVE, Fornell-Larcker and HTMT, thresholds flagged.
     #[arg(long)]
     quality: bool,
@@ -136,7 +157,22 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         max_iter: Some(args.max_iter),
         modindices: args.modindices,
         estimator: args.estimator.into(),
+        ordered: if args.ordered.iter().any(|o| o == "all") {
+            sem.observed_variables()
+        } else {
+            args.ordered.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect()
+        },
+        parameterization: match args.parameterization {
+            ParameterizationArg::Delta => sem::Parameterization::Delta,
+            ParameterizationArg::Theta => sem::Parameterization::Theta,
+        },
     };
+    if !opts.ordered.is_empty() && args.boot.active() {
+        return Err(Failure::usage(anyhow!("--se bootstrap is not available with --ordered in this version")));
+    }
+    if !opts.ordered.is_empty() && args.modindices {
+        return Err(Failure::usage(anyhow!("--modindices is not available with --ordered in this version")));
+    }
     let t_read = std::time::Instant::now();
     let mut boot_input: Option<(String, DataFrame)> = None;
     let fit = match (&args.data, &args.cov) {

@@ -1,0 +1,789 @@
+//! DWLS / WLS / ULS estimation on ordinal sample statistics, robust standard errors, the
+//! mean-and-variance adjusted (scaled-shifted) test and the fit measures lavaan reports.
+use crate::{OrdinalError, OrdinalStats};
+use rayon::prelude::*;
+use sem_fit::dist::{pchisq_nc, pchisq_upper};
+use sem_linalg::Mat;
+use sem_model::{GroupState, Model, ModelError};
+use sem_partable::{Op, ParTable};
+
+/// The weight matrix of the fit function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WlsEstimator {
+    /// Diagonal weights $1/\operatorname{diag}\Gamma$, robust SEs, scaled-shifted test (WLSMV).
+    #[default]
+    Dwls,
+    /// Full weights $\Gamma^{-1}$, standard SEs and test (WLS).
+    Wls,
+    /// Unit weights, robust SEs, scaled-shifted test (ULSMV).
+    Uls,
+}
+
+/// How the latent responses $y^*$ are scaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Parameterization {
+    /// $\operatorname{var}(y^*) = 1$; residual variances follow ($1 - R^2$).
+    #[default]
+    Delta,
+    /// Residual variances of $y^*$ fixed to 1; scale factors follow.
+    Theta,
+}
+
+/// Options of [`fit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct WlsOptions {
+    /// Estimator.
+    pub estimator: WlsEstimator,
+    /// Parameterisation.
+    pub parameterization: Parameterization,
+    /// Iteration limit.
+    pub max_iter: usize,
+}
+
+impl Default for WlsOptions {
+    fn default() -> Self {
+        WlsOptions { estimator: WlsEstimator::Dwls, parameterization: Parameterization::Delta, max_iter: 500 }
+    }
+}
+
+/// One estimated parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Param {
+    /// A free parameter of the parameter table (0-based free index).
+    Table(usize),
+    /// Threshold `k` (0-based) of variable `v` (index into the observed variables).
+    Threshold(usize, usize),
+}
+
+/// The result of [`fit`].
+#[derive(Debug, Clone)]
+pub struct WlsFit {
+    /// The estimated parameters, in the order of `x` and `vcov`.
+    pub params: Vec<Param>,
+    /// Estimates.
+    pub x: Vec<f64>,
+    /// Their covariance matrix.
+    pub vcov: Mat,
+    /// The parameter table's free vector with every entry set: estimates, and the computed
+    /// residual variances (delta) or the fixed ones (theta) and intercepts of ordered variables.
+    pub x_table: Vec<f64>,
+    /// Thresholds of each variable (empty for continuous ones), estimates or fixed values.
+    pub thresholds: Vec<Vec<f64>>,
+    /// Scale factors $\Delta$ of each variable (1 for continuous ones and under delta).
+    pub scale: Vec<f64>,
+    /// Model state at the estimates (with the delta residual variances, so that
+    /// $\operatorname{diag}\Sigma = 1$ for ordered variables under delta).
+    pub state: GroupState,
+    /// Implied stacked vector.
+    pub implied: Vec<f64>,
+    /// Gauss-Newton iterations.
+    pub iterations: usize,
+    /// Fit measures with lavaan's names.
+    pub fit_measures: Vec<(String, f64)>,
+    /// Number of free parameters.
+    pub npar: usize,
+    /// Degrees of freedom.
+    pub df: f64,
+    /// Milliseconds in the Gauss-Newton iterations.
+    pub estimate_ms: f64,
+    /// Milliseconds for standard errors, tests and fit measures.
+    pub inference_ms: f64,
+}
+
+/// Weights.
+enum Weight {
+    Diag(Vec<f64>),
+    Full(Mat),
+}
+
+impl Weight {
+    fn apply(&self, r: &[f64]) -> Vec<f64> {
+        match self {
+            Weight::Diag(d) => r.iter().zip(d).map(|(a, b)| a * b).collect(),
+            Weight::Full(m) => m.mul_vec(r),
+        }
+    }
+    /// V * M for a matrix with `len` rows.
+    fn apply_mat(&self, m: &Mat) -> Mat {
+        match self {
+            Weight::Diag(d) => {
+                let mut out = m.clone();
+                for i in 0..m.rows() {
+                    let di = d[i];
+                    out.row_mut(i).iter_mut().for_each(|v| *v *= di);
+                }
+                out
+            }
+            Weight::Full(w) => w.matmul(m),
+        }
+    }
+}
+
+/// Implied stacked vector, table free vector, scale factors.
+type Implied = (Vec<f64>, Vec<f64>, Vec<f64>);
+
+struct Setup<'a> {
+    model: &'a Model,
+    stats: &'a OrdinalStats,
+    values: &'a [f64],
+    params: Vec<Param>,
+    /// Base free vector of the table (computed entries filled).
+    base: Vec<f64>,
+    /// Threshold values (fixed ones stay).
+    th: Vec<Vec<f64>>,
+    /// Free indices of ordered residual variances (per variable).
+    resvar: Vec<Option<usize>>,
+    theta_param: bool,
+}
+
+impl Setup<'_> {
+    /// Fill the table vector and thresholds from `x`; evaluate; return the implied vector and scales.
+    fn implied(&self, x: &[f64], st: &mut GroupState) -> Result<Implied, OrdinalError> {
+        let mut xt = self.base.clone();
+        let mut th = self.th.clone();
+        for (p, v) in self.params.iter().zip(x) {
+            match *p {
+                Param::Table(k) => xt[k] = *v,
+                Param::Threshold(var, k) => th[var][k] = *v,
+            }
+        }
+        match self.model.evaluate(0, &xt, self.values, st) {
+            Ok(()) | Err(ModelError::NotPositiveDefinite(_)) => {}
+            Err(e) => return Err(OrdinalError::Unsupported(format!("The model cannot be evaluated: {e}."))),
+        }
+        let lay = &self.stats.layout;
+        let p = lay.p;
+        let mut scale = vec![1.0; p];
+        if self.theta_param {
+            for v in 0..p {
+                if self.stats.ordered[v] {
+                    scale[v] = 1.0 / st.sigma[(v, v)].max(1e-300).sqrt();
+                }
+            }
+        }
+        let mut s = vec![0.0; lay.len];
+        for v in 0..p {
+            if self.stats.ordered[v] {
+                for (k, t) in th[v].iter().enumerate() {
+                    s[lay.th[v].start + k] = (t - st.mu[v]) * scale[v];
+                }
+            } else {
+                s[lay.th[v].start] = -st.mu[v];
+                if let Some(vi) = lay.var[v] {
+                    s[vi] = st.sigma[(v, v)];
+                }
+            }
+        }
+        for j in 0..p {
+            for i in (j + 1)..p {
+                s[lay.cor(i, j)] = scale[i] * st.sigma[(i, j)] * scale[j];
+            }
+        }
+        Ok((s, xt, scale))
+    }
+
+    /// Jacobian of the implied vector, analytic: the model's $\partial\Sigma/\partial\theta$ and
+    /// $\partial\mu/\partial\theta$ (`st` must hold the state at the current estimates), with the
+    /// chain rule through the scale factors under theta.
+    fn jacobian(&self, implied: &[f64], scale: &[f64], st: &GroupState) -> Mat {
+        let lay = &self.stats.layout;
+        let p = lay.p;
+        let mut j = Mat::zeros(lay.len, self.params.len());
+        let jac = self.model.jacobian(0, st);
+        for (c, prm) in self.params.iter().enumerate() {
+            match *prm {
+                Param::Threshold(v, k) => j[(lay.th[v].start + k, c)] = scale[v],
+                Param::Table(k) => {
+                    let (ds, dm) = &jac[k];
+                    // relative change of the y* variance of each ordered variable (theta only)
+                    let rel = |v: usize| {
+                        if self.theta_param && self.stats.ordered[v] {
+                            ds[(v, v)] / st.sigma[(v, v)]
+                        } else {
+                            0.0
+                        }
+                    };
+                    for v in 0..p {
+                        if self.stats.ordered[v] {
+                            for r in lay.th[v].clone() {
+                                j[(r, c)] = -dm[v] * scale[v] - 0.5 * implied[r] * rel(v);
+                            }
+                        } else {
+                            j[(lay.th[v].start, c)] = -dm[v];
+                            if let Some(vi) = lay.var[v] {
+                                j[(vi, c)] = ds[(v, v)];
+                            }
+                        }
+                    }
+                    for jj in 0..p {
+                        for i in (jj + 1)..p {
+                            let r = lay.cor(i, jj);
+                            j[(r, c)] = scale[i] * scale[jj] * ds[(i, jj)] - 0.5 * implied[r] * (rel(i) + rel(jj));
+                        }
+                    }
+                }
+            }
+        }
+        j
+    }
+}
+
+/// $J^\top V J$, using the sparsity of `J` when `V` is diagonal.
+fn information(j: &Mat, w: &Weight) -> Mat {
+    match w {
+        Weight::Full(_) => j.t_matmul(&w.apply_mat(j)),
+        Weight::Diag(d) => {
+            let q = j.cols();
+            let mut e = Mat::zeros(q, q);
+            let mut nz: Vec<(usize, f64)> = Vec::with_capacity(q);
+            for r in 0..j.rows() {
+                nz.clear();
+                nz.extend(j.row(r).iter().enumerate().filter(|(_, v)| v.abs() > 0.0).map(|(c, v)| (c, *v)));
+                let dr = d[r];
+                for (a, &(ca, va)) in nz.iter().enumerate() {
+                    let wa = dr * va;
+                    for &(cb, vb) in &nz[..=a] {
+                        e[(ca, cb)] += wa * vb;
+                    }
+                }
+            }
+            for a in 0..q {
+                for b in 0..a {
+                    e[(b, a)] = e[(a, b)];
+                }
+            }
+            e
+        }
+    }
+}
+
+fn wsum(r: &[f64], w: &Weight) -> f64 {
+    r.iter().zip(w.apply(r)).map(|(a, b)| a * b).sum()
+}
+
+/// Solve $E\,\delta = g$ by Cholesky; when the trailing `nt` parameters have a diagonal block
+/// $D$, through the Schur complement $A - C^\top D^{-1} C$ of the leading block.
+fn solve_normal(e: &Mat, g: &[f64], nt: usize) -> Option<Vec<f64>> {
+    let q = e.rows();
+    let ns = q - nt;
+    if nt == 0 {
+        let l = sem_linalg::cholesky(e).ok()?;
+        let mut step = g.to_vec();
+        sem_linalg::chol_solve(&l, &mut step);
+        return Some(step);
+    }
+    let dinv: Vec<f64> = (ns..q).map(|k| 1.0 / e[(k, k)]).collect();
+    if dinv.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mut s = Mat::zeros(ns, ns);
+    let mut rhs = g[..ns].to_vec();
+    for a in 0..ns {
+        for b in 0..=a {
+            let mut v = e[(a, b)];
+            for k in 0..nt {
+                v -= e[(ns + k, a)] * dinv[k] * e[(ns + k, b)];
+            }
+            s[(a, b)] = v;
+            s[(b, a)] = v;
+        }
+        for k in 0..nt {
+            rhs[a] -= e[(ns + k, a)] * dinv[k] * g[ns + k];
+        }
+    }
+    let mut ds = rhs;
+    if ns > 0 {
+        let l = sem_linalg::cholesky(&s).ok()?;
+        sem_linalg::chol_solve(&l, &mut ds);
+    }
+    let mut step = ds.clone();
+    for k in 0..nt {
+        let cd: f64 = (0..ns).map(|a| e[(ns + k, a)] * ds[a]).sum();
+        step.push(dinv[k] * (g[ns + k] - cd));
+    }
+    Some(step)
+}
+
+/// Robust pieces of a fit with Jacobian `j`: $E^{-1}$, $\Delta^\top V\Gamma V\Delta$ and,
+/// for diagonal weights, $\operatorname{tr}(U\Gamma)$ and $\operatorname{tr}(U\Gamma)^2$ of the model
+/// and of the baseline (whose $U$ is $V$ restricted to the correlations).
+struct Robust {
+    e_inv: Mat,
+    meat: Mat,
+    tr_ug: f64,
+    tr_ug2: f64,
+    tr_ub: f64,
+    tr_ub2: f64,
+}
+
+fn robust(j: &Mat, w: &Weight, g: &Mat, n: f64, nuni: usize) -> Result<Robust, OrdinalError> {
+    let e = information(j, w);
+    let e_inv =
+        sem_linalg::inverse(&e).map_err(|_| OrdinalError::Singular("information matrix (Delta' V Delta)".into()))?;
+    let Weight::Diag(d) = w else {
+        return Ok(Robust { e_inv, meat: Mat::zeros(0, 0), tr_ug: 0.0, tr_ug2: 0.0, tr_ub: 0.0, tr_ub2: 0.0 });
+    };
+    let (nobs, len, q) = (g.rows(), g.cols(), j.cols());
+    // M = G V J through the nonzeros of V J, column by column.
+    let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); q];
+    for r in 0..len {
+        for (c, v) in j.row(r).iter().enumerate() {
+            if v.abs() > 0.0 {
+                cols[c].push((r, v * d[r]));
+            }
+        }
+    }
+    let mut m = Mat::zeros(nobs, q);
+    for i in 0..nobs {
+        let gi = g.row(i);
+        let mi = m.row_mut(i);
+        for (c, nz) in cols.iter().enumerate() {
+            mi[c] = nz.iter().map(|&(r, v)| gi[r] * v).sum();
+        }
+    }
+    let mut meat = m.t_matmul(&m);
+    meat.data_mut().iter_mut().for_each(|v| *v *= n);
+    let me = m.matmul(&e_inv);
+    let mut gv = g.clone();
+    for i in 0..nobs {
+        gv.row_mut(i).iter_mut().zip(d).for_each(|(a, b)| *a *= b);
+    }
+    // K = G U G' entrywise: k_il = g_i V g_l - m_i E^-1 m_l; the baseline keeps the correlation part.
+    // Blocks of four rows share each loaded row l (the pass is memory bound otherwise).
+    const B: usize = 4;
+    let sums = (0..nobs.div_ceil(B))
+        .into_par_iter()
+        .map(|blk| {
+            let i0 = blk * B;
+            let i1 = (i0 + B).min(nobs);
+            let mut acc = [0.0f64; 4];
+            for l in 0..i1 {
+                let (gl, ml) = (g.row(l), m.row(l));
+                for i in i0.max(l)..i1 {
+                    let gvi = gv.row(i);
+                    let du = sem_linalg::dot(&gvi[..nuni], &gl[..nuni]);
+                    let dc = sem_linalg::dot(&gvi[nuni..], &gl[nuni..]);
+                    let dm = sem_linalg::dot(me.row(i), ml);
+                    let k = du + dc - dm;
+                    let f = if l == i { 1.0 } else { 2.0 };
+                    acc[0] += f * k * k;
+                    acc[1] += f * dc * dc;
+                    if l == i {
+                        acc[2] += k;
+                        acc[3] += dc;
+                    }
+                }
+            }
+            acc
+        })
+        .reduce(|| [0.0; 4], |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]]);
+    Ok(Robust { e_inv, meat, tr_ug: n * sums[2], tr_ug2: n * n * sums[0], tr_ub: n * sums[3], tr_ub2: n * n * sums[1] })
+}
+
+/// Fit the single-group model `pt`/`model` to the ordinal statistics `stats` (variables in the
+/// order of `pt.vnames.ov`). `start` is the table's free vector of start values, `values` the
+/// per-row fixed values, `fixed_th` user-fixed thresholds `(variable, k, value)`.
+pub fn fit(
+    pt: &ParTable,
+    model: &Model,
+    stats: &OrdinalStats,
+    start: &[f64],
+    values: &[f64],
+    fixed_th: &[(usize, usize, f64)],
+    opts: &WlsOptions,
+) -> Result<WlsFit, OrdinalError> {
+    if pt.ngroups != 1 {
+        return Err(OrdinalError::Unsupported("Ordinal estimation supports one group in this version.".into()));
+    }
+    if !pt.constraints.is_empty() {
+        return Err(OrdinalError::Unsupported(
+            "Ordinal estimation does not support equality or inequality constraints (shared labels) in this version."
+                .into(),
+        ));
+    }
+    let ov = &pt.vnames.ov;
+    let p = ov.len();
+    if stats.layout.p != p {
+        return Err(OrdinalError::Unsupported("The statistics do not match the model's observed variables.".into()));
+    }
+    let theta_param = opts.parameterization == Parameterization::Theta;
+    // Table entries that are computed rather than estimated.
+    let mut computed = vec![false; pt.nfree];
+    let mut base = start.to_vec();
+    let mut resvar = vec![None; p];
+    for r in &pt.rows {
+        let Some(v) = ov.iter().position(|o| o == &r.lhs) else { continue };
+        if !stats.ordered[v] || r.free == 0 {
+            continue;
+        }
+        if r.op == Op::Intercept {
+            computed[r.free - 1] = true;
+            base[r.free - 1] = 0.0;
+        } else if r.is_variance() {
+            computed[r.free - 1] = true;
+            base[r.free - 1] = 1.0;
+            resvar[v] = Some(r.free - 1);
+        }
+    }
+    let mut th = stats.th.clone();
+    let mut th_fixed: Vec<Vec<bool>> = th.iter().map(|t| vec![false; t.len()]).collect();
+    for &(v, k, val) in fixed_th {
+        if v < p && k < th[v].len() {
+            th[v][k] = val;
+            th_fixed[v][k] = true;
+        }
+    }
+    let mut params: Vec<Param> = (0..pt.nfree).filter(|&k| !computed[k]).map(Param::Table).collect();
+    let mut x: Vec<f64> = params.iter().map(|p| if let Param::Table(k) = p { start[*k] } else { 0.0 }).collect();
+    for v in 0..p {
+        for k in 0..th[v].len() {
+            if !th_fixed[v][k] {
+                params.push(Param::Threshold(v, k));
+                x.push(th[v][k]);
+            }
+        }
+    }
+    if theta_param {
+        // start thresholds on the y* scale of the start values
+        let setup0 = Setup {
+            model,
+            stats,
+            values,
+            params: params.clone(),
+            base: base.clone(),
+            th: th.clone(),
+            resvar: resvar.clone(),
+            theta_param,
+        };
+        let mut st = GroupState::default();
+        let (_, _, scale) = setup0.implied(&x, &mut st)?;
+        for (c, prm) in params.iter().enumerate() {
+            if let Param::Threshold(v, _) = *prm {
+                x[c] /= scale[v];
+            }
+        }
+    }
+    let setup = Setup { model, stats, values, params: params.clone(), base, th, resvar, theta_param };
+    let s = &stats.wls_obs;
+    let len = s.len();
+    let nacov_diag = stats.nacov_diag();
+    let weight = match opts.estimator {
+        WlsEstimator::Dwls => Weight::Diag(nacov_diag.iter().map(|v| 1.0 / v).collect()),
+        WlsEstimator::Uls => Weight::Diag(vec![1.0; len]),
+        WlsEstimator::Wls => {
+            let gamma = stats.nacov();
+            Weight::Full(
+                sem_linalg::inverse(&gamma)
+                    .map_err(|_| OrdinalError::Singular("asymptotic covariance matrix Gamma (needed by WLS)".into()))?,
+            )
+        }
+    };
+    let q = x.len();
+    let npar = q;
+    let df = len as f64 - npar as f64;
+    if df < 0.0 {
+        return Err(OrdinalError::Unsupported(format!(
+            "The model is not identified: {npar} free parameters but {len} sample statistics."
+        )));
+    }
+
+    // With diagonal weights the threshold block of J'VJ (the trailing parameters) is diagonal.
+    let nt_diag = if matches!(weight, Weight::Diag(_)) {
+        params.iter().filter(|p| matches!(p, Param::Threshold(..))).count()
+    } else {
+        0
+    };
+    // Gauss-Newton with step halving.
+    let t0 = std::time::Instant::now();
+    let mut st = GroupState::default();
+    let resid = |sig: &[f64]| -> Vec<f64> { s.iter().zip(sig).map(|(a, b)| a - b).collect() };
+    let (mut sig, _, mut scale) = setup.implied(&x, &mut st)?;
+    let mut f = wsum(&resid(&sig), &weight);
+    let mut iterations = 0;
+    let mut converged = false;
+    let mut last_grad = f64::INFINITY;
+    while iterations < opts.max_iter {
+        iterations += 1;
+        let j = setup.jacobian(&sig, &scale, &st);
+        let r = resid(&sig);
+        let vr = weight.apply(&r);
+        let e = information(&j, &weight);
+        let mut grad = vec![0.0; q];
+        for (k, vk) in vr.iter().enumerate() {
+            sem_linalg::axpy(*vk, j.row(k), &mut grad);
+        }
+        last_grad = grad.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let step = solve_normal(&e, &grad, nt_diag)
+            .ok_or_else(|| OrdinalError::Singular("information matrix (Delta' V Delta)".into()))?;
+        let mut alpha = 1.0;
+        let mut accepted = false;
+        for _ in 0..40 {
+            let xn: Vec<f64> = x.iter().zip(&step).map(|(a, b)| a + alpha * b).collect();
+            if let Ok((sn, _, scn)) = setup.implied(&xn, &mut st) {
+                let fnew = wsum(&resid(&sn), &weight);
+                if fnew.is_finite() && fnew <= f * (1.0 + 1e-12) {
+                    let dmax = step.iter().fold(0.0f64, |m, v| m.max((alpha * v).abs()));
+                    x = xn;
+                    sig = sn;
+                    scale = scn;
+                    let small = dmax < 1e-9 || (f - fnew).abs() <= 1e-15 * f.max(1e-300);
+                    f = fnew;
+                    accepted = true;
+                    if small {
+                        converged = true;
+                    }
+                    break;
+                }
+            }
+            alpha *= 0.5;
+        }
+        if !accepted {
+            // no decrease possible: at the optimum to machine precision when the gradient is tiny
+            converged = last_grad < 1e-6;
+            break;
+        }
+        if converged {
+            break;
+        }
+    }
+    let estimate_ms = t0.elapsed().as_secs_f64() * 1e3;
+    if !converged {
+        return Err(OrdinalError::NotConverged { iterations, grad: last_grad });
+    }
+
+    // Final state with the computed residual variances (delta) so that diag(Sigma*) = 1.
+    let (sig, mut x_table, scale) = setup.implied(&x, &mut st)?;
+    if !theta_param {
+        for v in 0..p {
+            if let Some(k) = setup.resvar[v] {
+                // Sigma_vv was evaluated with theta_vv = 1
+                x_table[k] = 1.0 - (st.sigma[(v, v)] - 1.0);
+            }
+        }
+    }
+    let mut state = GroupState::default();
+    match model.evaluate(0, &x_table, values, &mut state) {
+        Ok(()) | Err(ModelError::NotPositiveDefinite(_)) => {}
+        Err(e) => return Err(OrdinalError::Unsupported(format!("The model cannot be evaluated: {e}."))),
+    }
+    let mut thresholds = setup.th.clone();
+    for (prm, v) in params.iter().zip(&x) {
+        if let Param::Threshold(var, k) = *prm {
+            thresholds[var][k] = *v;
+        }
+    }
+
+    // Standard errors and tests.
+    let n = stats.nobs as f64;
+    let j = setup.jacobian(&sig, &scale, &st);
+    let lay = &stats.layout;
+    let nuni = lay.cor_start;
+    let t1 = std::time::Instant::now();
+    let rob = robust(&j, &weight, &stats.influence, n, nuni)?;
+    let vcov = if opts.estimator == WlsEstimator::Wls {
+        let mut v = rob.e_inv.clone();
+        v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
+        v
+    } else {
+        let mut v = rob.e_inv.matmul(&rob.meat).matmul(&rob.e_inv);
+        v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
+        v
+    };
+    let r = resid(&sig);
+    let fval = wsum(&r, &weight);
+    let chisq = (n - 1.0) * fval;
+
+    // Baseline: thresholds, means and variances free, correlations zero (a linear model):
+    // with diagonal weights the univariate statistics fit exactly.
+    let chisq_b = match &weight {
+        Weight::Diag(d) => (n - 1.0) * (nuni..len).map(|k| d[k] * s[k] * s[k]).sum::<f64>(),
+        Weight::Full(_) => {
+            let mut jb = Mat::zeros(len, nuni);
+            for k in 0..nuni {
+                jb[(k, k)] = 1.0;
+            }
+            let vjb = weight.apply_mat(&jb);
+            let eb = jb.t_matmul(&vjb);
+            let eb_inv = sem_linalg::inverse(&eb).map_err(|_| OrdinalError::Singular("baseline information".into()))?;
+            let tb = eb_inv.mul_vec(&vjb.t().mul_vec(s));
+            let sb: Vec<f64> = (0..len).map(|k| s[k] - if k < nuni { tb[k] } else { 0.0 }).collect();
+            (n - 1.0) * wsum(&sb, &weight)
+        }
+    };
+    let df_b = (len - nuni) as f64;
+
+    let mut fm: Vec<(String, f64)> = Vec::new();
+    let mut push = |k: &str, v: f64| fm.push((k.to_string(), v));
+    push("npar", npar as f64);
+    push("fmin", chisq / (2.0 * n));
+    push("chisq", chisq);
+    push("df", df);
+    push("pvalue", if df > 0.0 { pchisq_upper(chisq, df) } else { f64::NAN });
+    let scaled = opts.estimator != WlsEstimator::Wls;
+    let (mut t_ss, mut t_ss_b) = (f64::NAN, f64::NAN);
+    if scaled {
+        let a = (df / rob.tr_ug2).sqrt();
+        let b = df - a * rob.tr_ug;
+        t_ss = a * chisq + b;
+        let ab = (df_b / rob.tr_ub2).sqrt();
+        let bb = df_b - ab * rob.tr_ub;
+        t_ss_b = ab * chisq_b + bb;
+        push("chisq.scaled", t_ss);
+        push("df.scaled", df);
+        push("pvalue.scaled", if df > 0.0 { pchisq_upper(t_ss, df) } else { f64::NAN });
+        push("chisq.scaling.factor", 1.0 / a);
+        push("baseline.chisq", chisq_b);
+        push("baseline.df", df_b);
+        push("baseline.pvalue", pchisq_upper(chisq_b, df_b));
+        push("baseline.chisq.scaled", t_ss_b);
+        push("baseline.df.scaled", df_b);
+        push("baseline.pvalue.scaled", pchisq_upper(t_ss_b, df_b));
+        push("baseline.chisq.scaling.factor", 1.0 / ab);
+    } else {
+        push("baseline.chisq", chisq_b);
+        push("baseline.df", df_b);
+        push("baseline.pvalue", pchisq_upper(chisq_b, df_b));
+    }
+    let incremental = |x2: f64, x2b: f64| -> [f64; 7] {
+        let t1 = (x2 - df).max(0.0);
+        let t2 = (x2 - df).max(x2b - df_b).max(0.0);
+        let cfi = if t1.abs() < 1e-12 && t2.abs() < 1e-12 { 1.0 } else { 1.0 - t1 / t2 };
+        let tli = if df > 0.0 { 1.0 - ((x2 - df) * df_b) / ((x2b - df_b) * df) } else { 1.0 };
+        let nfi = (x2b - x2) / x2b;
+        let rfi = {
+            let v = (x2b / df_b - x2 / df) / (x2b / df_b);
+            if v.is_finite() {
+                v.clamp(f64::NEG_INFINITY, 1.0)
+            } else {
+                1.0
+            }
+        };
+        let pnfi = (df / df_b) * nfi;
+        let ifi = if x2b - df < 0.0 { 1.0 } else { (x2b - x2) / (x2b - df) };
+        let rni = 1.0 - (x2 - df) / (x2b - df_b);
+        [cfi, tli, rfi, nfi, pnfi, ifi, rni]
+    };
+    let inc = incremental(chisq, chisq_b);
+    push("cfi", inc[0]);
+    push("tli", inc[1]);
+    if scaled {
+        let incs = incremental(t_ss, t_ss_b);
+        push("cfi.scaled", incs[0]);
+        push("tli.scaled", incs[1]);
+        push("nnfi", inc[1]);
+        push("rfi", inc[2]);
+        push("nfi", inc[3]);
+        push("pnfi", inc[4]);
+        push("ifi", inc[5]);
+        push("rni", inc[6]);
+        push("nnfi.scaled", incs[1]);
+        push("rfi.scaled", incs[2]);
+        push("nfi.scaled", incs[3]);
+        push("pnfi.scaled", incs[4]);
+        push("ifi.scaled", incs[5]);
+        push("rni.scaled", incs[6]);
+    } else {
+        push("nnfi", inc[1]);
+        push("rfi", inc[2]);
+        push("nfi", inc[3]);
+        push("pnfi", inc[4]);
+        push("ifi", inc[5]);
+        push("rni", inc[6]);
+    }
+    let nr = n - 1.0; // N - G
+    let rmsea = |x2: f64| if df > 0.0 { ((x2 / (nr * df) - 1.0 / nr).max(0.0)).sqrt() } else { 0.0 };
+    let rmsea_block = |x2: f64, suffix: &str, out: &mut Vec<(String, f64)>| {
+        let (lo, hi) = sem_fit::rmsea_ci(x2, df, nr, 1.0);
+        out.push((format!("rmsea{suffix}"), rmsea(x2)));
+        out.push((format!("rmsea.ci.lower{suffix}"), lo));
+        out.push((format!("rmsea.ci.upper{suffix}"), hi));
+        let pv = if df > 0.0 { 1.0 - pchisq_nc(x2, df, nr * df * 0.05 * 0.05) } else { f64::NAN };
+        let pnc = if df > 0.0 { pchisq_nc(x2, df, nr * df * 0.08 * 0.08) } else { f64::NAN };
+        out.push((format!("rmsea.pvalue{suffix}"), pv));
+        out.push((format!("rmsea.notclose.pvalue{suffix}"), pnc));
+    };
+    rmsea_block(chisq, "", &mut fm);
+    if scaled {
+        rmsea_block(t_ss, ".scaled", &mut fm);
+    }
+    // SRMR on the correlation metric (off-diagonal residuals, p(p+1)/2 in the denominator).
+    let mut ss = 0.0;
+    let sd: Vec<f64> = (0..p).map(|v| stats.var[v].sqrt()).collect();
+    for jj in 0..p {
+        for i in (jj + 1)..p {
+            let k = lay.cor(i, jj);
+            let (sdi, sdj) = (sd[i], sd[jj]);
+            let obs = s[k] / (sdi * sdj);
+            let imp_sd_i = if stats.ordered[i] { 1.0 } else { sig[lay.var[i].unwrap_or(0)].sqrt() };
+            let imp_sd_j = if stats.ordered[jj] { 1.0 } else { sig[lay.var[jj].unwrap_or(0)].sqrt() };
+            let imp = sig[k] / (imp_sd_i * imp_sd_j);
+            ss += (obs - imp) * (obs - imp);
+        }
+    }
+    fm.push(("srmr".into(), (ss / (p * (p + 1) / 2) as f64).sqrt()));
+    fm.push(("wrmr".into(), (chisq / len as f64).sqrt()));
+
+    let inference_ms = t1.elapsed().as_secs_f64() * 1e3;
+    Ok(WlsFit {
+        estimate_ms,
+        inference_ms,
+        params,
+        x,
+        vcov,
+        x_table,
+        thresholds,
+        scale,
+        state,
+        implied: sig,
+        iterations,
+        fit_measures: fm,
+        npar,
+        df,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schur_step_equals_the_full_cholesky_step() {
+        // 2 leading parameters, 3 trailing ones with a diagonal block
+        let e = Mat::from_vec(
+            5,
+            5,
+            vec![
+                4.0, 1.0, 0.5, 0.2, 0.0, //
+                1.0, 3.0, 0.0, 0.3, 0.1, //
+                0.5, 0.0, 2.0, 0.0, 0.0, //
+                0.2, 0.3, 0.0, 1.5, 0.0, //
+                0.0, 0.1, 0.0, 0.0, 1.0,
+            ],
+        );
+        let g = [1.0, -2.0, 0.5, 0.25, -1.0];
+        let full = solve_normal(&e, &g, 0).unwrap();
+        let schur = solve_normal(&e, &g, 3).unwrap();
+        for (a, b) in full.iter().zip(&schur) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        let back = e.mul_vec(&schur);
+        for (a, b) in back.iter().zip(&g) {
+            assert!((a - b).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn sparse_information_equals_the_dense_product() {
+        let j = Mat::from_vec(4, 3, vec![1.0, 0.0, 2.0, 0.0, 3.0, 0.0, 0.5, 0.0, 1.0, 0.0, 0.0, 4.0]);
+        let d = vec![1.0, 2.0, 0.5, 0.25];
+        let sparse = information(&j, &Weight::Diag(d.clone()));
+        let mut vj = j.clone();
+        for r in 0..4 {
+            vj.row_mut(r).iter_mut().for_each(|v| *v *= d[r]);
+        }
+        let dense = j.t_matmul(&vj);
+        for (a, b) in sparse.data().iter().zip(dense.data()) {
+            assert!((a - b).abs() < 1e-14);
+        }
+    }
+}

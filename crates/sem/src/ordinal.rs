@@ -1,0 +1,273 @@
+//! Ordinal indicators: the WLSMV / WLS / ULSMV path of [`Sem::fit`](crate::Sem::fit), built on
+//! [`sem_ordinal`]. Thresholds (`u | t1 + t2`) become parameter rows with lavaan's names, the
+//! residual variances of ordered variables are computed (delta) or fixed to 1 (theta), and
+//! their intercepts are fixed to 0; scale factors appear as `u ~*~ u` rows.
+use crate::{cor_residual, make_row, ms, Data, Estimator, Fit, FitOptions, Sem, SemError, Timing};
+use sem_linalg::Mat;
+use sem_ordinal::wls::{Param, Parameterization, WlsEstimator, WlsOptions};
+use sem_ordinal::{OrdinalError, OrdinalStats, Variable};
+use sem_partable::{Op, ParTable};
+use sem_syntax::{ModelSyntax, Statement};
+use std::time::Instant;
+
+impl From<OrdinalError> for SemError {
+    fn from(e: OrdinalError) -> Self {
+        SemError::Unsupported(e.to_string())
+    }
+}
+
+/// Whether these options ask for the ordinal path.
+pub(crate) fn wanted(opts: &FitOptions) -> bool {
+    !opts.ordered.is_empty() || matches!(opts.estimator, Estimator::Wlsmv | Estimator::Wls | Estimator::Ulsmv)
+}
+
+/// A user-fixed threshold: (variable, 0-based k, value).
+type FixedThreshold = (usize, usize, f64);
+
+/// The syntax without threshold rows, and the user's fixed thresholds `(variable, k, value)`.
+fn split_thresholds(syntax: &ModelSyntax, ov: &[String]) -> Result<(ModelSyntax, Vec<FixedThreshold>), SemError> {
+    let mut fixed = Vec::new();
+    let mut statements = Vec::new();
+    for s in &syntax.statements {
+        match s {
+            Statement::Relation(rows) => {
+                let mut keep = Vec::new();
+                for r in rows {
+                    match r.op {
+                        Op::Threshold => {
+                            let v = ov.iter().position(|o| o == &r.lhs).ok_or_else(|| {
+                                SemError::Unsupported(format!(
+                                    "Line {}: thresholds `{} | {}` belong to an observed variable; `{}` is not one of the model's indicators.",
+                                    r.rhs_span.line, r.lhs, r.rhs, r.lhs
+                                ))
+                            })?;
+                            let k: usize = r.rhs.trim_start_matches('t').parse().unwrap_or(1);
+                            if let Some(Some(val)) = r.modifiers.fixed.as_ref().and_then(|f| f.first().copied()) {
+                                fixed.push((v, k.saturating_sub(1), val));
+                            }
+                        }
+                        Op::Scaling => {
+                            return Err(SemError::Unsupported(format!(
+                                "Line {}: scale factors (`~*~`) cannot be set in this version; use --parameterization theta or delta.",
+                                r.rhs_span.line
+                            )))
+                        }
+                        _ => keep.push(r.clone()),
+                    }
+                }
+                if !keep.is_empty() {
+                    statements.push(Statement::Relation(keep));
+                }
+            }
+            other => statements.push(other.clone()),
+        }
+    }
+    Ok((ModelSyntax { statements }, fixed))
+}
+
+/// Fit with ordered indicators.
+pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemError> {
+    let mut timing: Timing = vec![("parse", sem.parse_ms)];
+    let estimator = match opts.estimator {
+        Estimator::Ml | Estimator::Wlsmv => WlsEstimator::Dwls,
+        Estimator::Wls => WlsEstimator::Wls,
+        Estimator::Ulsmv => WlsEstimator::Uls,
+        Estimator::Mlr => {
+            return Err(SemError::Unsupported(
+                "MLR treats indicators as continuous; with ordered indicators use WLSMV, WLS or ULSMV.".into(),
+            ))
+        }
+    };
+    if opts.ordered.is_empty() {
+        return Err(SemError::Unsupported(
+            "WLSMV, WLS and ULSMV need ordered indicators here: name them with `ordered` (`--ordered a,b` or `--ordered all`).".into(),
+        ));
+    }
+    if opts.group.is_some() {
+        return Err(SemError::Unsupported("Ordinal estimation supports one group in this version.".into()));
+    }
+    let Data::Frame(frame) = data else {
+        return Err(SemError::Unsupported(
+            "Ordered indicators need raw data (--data): thresholds and polychoric correlations come from the answers."
+                .into(),
+        ));
+    };
+    let t = Instant::now();
+    let vars = sem.observed_variables();
+    for o in &opts.ordered {
+        if !vars.contains(o) {
+            return Err(SemError::Unsupported(format!(
+                "The ordered variable `{o}` is not an observed variable of the model (its indicators are {}).",
+                vars.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let (syntax, fixed_th) = split_thresholds(&sem.syntax, &vars)?;
+    let pt_opts = sem_partable::PartableOptions {
+        std_lv: opts.std_lv,
+        meanstructure: true,
+        fixed_x: false,
+        orthogonal: false,
+        ngroups: 1,
+        group_equal: Vec::new(),
+        group_partial: Vec::new(),
+    };
+    let pt = ParTable::build(&syntax, &pt_opts)?;
+    if !pt.vnames.ov_x.is_empty() {
+        return Err(SemError::Unsupported(format!(
+            "Exogenous observed covariates ({}) with ordered indicators need conditional.x, not supported in this version.",
+            pt.vnames.ov_x.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let ov = pt.vnames.ov.clone();
+    // listwise deletion on the model's variables
+    let cols: Vec<&[f64]> = ov.iter().map(|v| frame.numeric(v)).collect::<Result<_, _>>()?;
+    let keep: Vec<usize> = (0..frame.nrows).filter(|&i| cols.iter().all(|c| !c[i].is_nan())).collect();
+    let variables: Vec<Variable> = ov
+        .iter()
+        .zip(&cols)
+        .map(|(name, c)| {
+            let x: Vec<f64> = keep.iter().map(|&i| c[i]).collect();
+            if opts.ordered.contains(name) {
+                Variable::Ordered(x)
+            } else {
+                Variable::Numeric(x)
+            }
+        })
+        .collect();
+    let stats = OrdinalStats::compute(&ov, &variables)?;
+    timing.push(("sample statistics", ms(t)));
+
+    let t = Instant::now();
+    let model = sem_model::Model::new(&pt);
+    let mean: Vec<f64> = (0..ov.len()).map(|v| if stats.ordered[v] { 0.0 } else { stats.mean[v] }).collect();
+    let gdata = [sem_estimate::GroupData { cov: &stats.cov, mean: &mean, nobs: stats.nobs }];
+    let (start, values0) = sem_estimate::start_values(&pt, &gdata);
+    timing.push(("start values", ms(t)));
+    let wopts =
+        WlsOptions { estimator, parameterization: opts.parameterization, max_iter: opts.max_iter.unwrap_or(500) };
+    let wf = sem_ordinal::wls::fit(&pt, &model, &stats, &start, &values0, &fixed_th, &wopts)?;
+    timing.push(("estimation", wf.estimate_ms));
+    timing.push(("standard errors and tests", wf.inference_ms));
+
+    let t = Instant::now();
+    // parameter index of each table free index / threshold
+    let mut table_param = vec![None; pt.nfree];
+    let mut th_param = std::collections::HashMap::new();
+    for (c, p) in wf.params.iter().enumerate() {
+        match *p {
+            Param::Table(k) => table_param[k] = Some(c),
+            Param::Threshold(v, k) => {
+                th_param.insert((v, k), c);
+            }
+        }
+    }
+    let se_of = |c: Option<usize>| c.map(|c| wf.vcov[(c, c)].max(0.0).sqrt()).unwrap_or(0.0);
+    let row_est: Vec<f64> =
+        pt.rows.iter().enumerate().map(|(i, r)| if r.free > 0 { wf.x_table[r.free - 1] } else { values0[i] }).collect();
+    let stdz = sem_fit::standardize(&pt, &model, std::slice::from_ref(&wf.state), &row_est);
+    let zq = sem_fit::dist::qnorm(0.975);
+    let var_ystar: Vec<f64> = (0..ov.len()).map(|v| wf.state.sigma[(v, v)]).collect();
+
+    let mut parameters = Vec::with_capacity(pt.rows.len() + 2 * ov.len());
+    let push_thresholds = |parameters: &mut Vec<crate::ParamRow>| {
+        for (v, name) in ov.iter().enumerate() {
+            for (k, &tau) in wf.thresholds[v].iter().enumerate() {
+                let c = th_param.get(&(v, k)).copied();
+                let sd = var_ystar[v].sqrt();
+                let std_all = tau / sd;
+                parameters.push(make_row(
+                    name,
+                    "|",
+                    &format!("t{}", k + 1),
+                    "",
+                    1,
+                    c.is_some(),
+                    false,
+                    tau,
+                    se_of(c),
+                    zq,
+                    (tau, std_all, std_all),
+                ));
+            }
+        }
+    };
+    let first_default = pt.rows.iter().position(|r| !r.user).unwrap_or(pt.rows.len());
+    let first_intercept = pt.rows.iter().position(|r| r.op == Op::Intercept).unwrap_or(pt.rows.len());
+    for (i, r) in pt.rows.iter().enumerate() {
+        if i == first_default {
+            push_thresholds(&mut parameters);
+        }
+        if i == first_intercept {
+            for (v, name) in ov.iter().enumerate() {
+                if stats.ordered[v] {
+                    let s = wf.scale[v];
+                    parameters.push(make_row(name, "~*~", name, "", 1, false, false, s, 0.0, zq, (s, 1.0, 1.0)));
+                }
+            }
+        }
+        let c = if r.free > 0 { table_param[r.free - 1] } else { None };
+        parameters.push(make_row(
+            &r.lhs,
+            r.op.as_str(),
+            &r.rhs,
+            &r.label,
+            r.group,
+            c.is_some(),
+            r.exo,
+            row_est[i],
+            se_of(c),
+            zq,
+            stdz[i],
+        ));
+    }
+    if first_default == pt.rows.len() {
+        push_thresholds(&mut parameters);
+    }
+    let mut warnings = pt.warnings.clone();
+    warnings.extend(stats.warnings.iter().cloned());
+    for (v, name) in ov.iter().enumerate() {
+        if stats.ordered[v] && opts.parameterization == Parameterization::Delta {
+            let rv = 1.0 - (wf.state.sigma[(v, v)] - wf.state.theta[(v, v)]);
+            if rv < 0.0 {
+                warnings.push(format!(
+                    "The residual variance of `{name}` is negative ({rv:.4}): a Heywood case; the solution is not admissible."
+                ));
+            }
+        }
+    }
+    timing.push(("standardised solution", ms(t)));
+    let nlv = pt.vnames.lv.len();
+    let mut cov_lv = Mat::zeros(nlv, nlv);
+    for a in 0..nlv {
+        for b in 0..nlv {
+            cov_lv[(a, b)] = wf.state.veta[(a, b)];
+        }
+    }
+    Ok(Fit {
+        converged: true,
+        iterations: wf.iterations,
+        nobs: vec![stats.nobs],
+        group_labels: vec![String::new()],
+        norig: frame.nrows,
+        dropped: frame.nrows - stats.nobs,
+        npar: wf.npar,
+        parameters,
+        fit_measures: wf.fit_measures.clone(),
+        residual_cor: vec![cor_residual(&stats.cov, &wf.state.sigma)],
+        ov_names: ov.clone(),
+        implied_cov: vec![wf.state.sigma.clone()],
+        warnings,
+        timing,
+        meanstructure: true,
+        estimator: match estimator {
+            WlsEstimator::Dwls => "DWLS",
+            WlsEstimator::Wls => "WLS",
+            WlsEstimator::Uls => "ULS",
+        },
+        sample_cov: vec![stats.cov.clone()],
+        cov_lv: vec![cov_lv],
+        modindices: Vec::new(),
+        partable: pt,
+    })
+}
