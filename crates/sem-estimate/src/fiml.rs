@@ -51,6 +51,65 @@ struct Scratch {
     chol: Mat,
     inv: Mat,
     work: Mat,
+    missing: Vec<usize>,
+}
+
+/// $\Sigma_{OO}^{-1}$ into `sc.inv` and $\log|\Sigma_{OO}|$, from the full inverse by the
+/// block identity $\Sigma_{OO}^{-1} = P_{OO} - P_{OM}P_{MM}^{-1}P_{MO}$ with $P = \Sigma^{-1}$ and
+/// $\log|\Sigma_{OO}| = \log|\Sigma| + \log|P_{MM}|$: $O(|O|^2|M|)$ instead of $O(|O|^3)$ when
+/// few values are missing.
+fn pattern_inverse(st: &GroupState, o: &[usize], p: usize, sc: &mut Scratch) -> Option<f64> {
+    let k = o.len();
+    let si = &st.sigma_inv;
+    sc.inv.reset(k, k);
+    for (a, &i) in o.iter().enumerate() {
+        for (b, &j) in o.iter().enumerate() {
+            sc.inv[(a, b)] = si[(i, j)];
+        }
+    }
+    if k == p {
+        return Some(st.logdet);
+    }
+    sc.missing.clear();
+    sc.missing.extend((0..p).filter(|j| !o.contains(j)));
+    let r = sc.missing.len();
+    sc.sub.reset(r, r);
+    for (a, &i) in sc.missing.iter().enumerate() {
+        for (b, &j) in sc.missing.iter().enumerate() {
+            sc.sub[(a, b)] = si[(i, j)];
+        }
+    }
+    sc.chol.reset(r, r);
+    la::cholesky_into(&sc.sub, &mut sc.chol).ok()?;
+    let logdet = st.logdet + la::chol_logdet(&sc.chol);
+    // B = L^-1 P_MO (r x k), then P_OO - B'B
+    sc.work.reset(r, k);
+    for (b, &j) in o.iter().enumerate() {
+        for a in 0..r {
+            let mut v = si[(sc.missing[a], j)];
+            for c in 0..a {
+                v -= sc.chol[(a, c)] * sc.work[(c, b)];
+            }
+            sc.work[(a, b)] = v / sc.chol[(a, a)];
+        }
+    }
+    for a in 0..k {
+        for b in 0..=a {
+            let mut v = 0.0;
+            for c in 0..r {
+                v += sc.work[(c, a)] * sc.work[(c, b)];
+            }
+            sc.inv[(a, b)] -= v;
+            if a != b {
+                sc.inv[(b, a)] -= v;
+            }
+        }
+    }
+    // A pattern block that is not positive definite shows as a non-positive diagonal.
+    if (0..k).any(|a| sc.inv[(a, a)] <= 0.0 || !sc.inv[(a, a)].is_finite()) {
+        return None;
+    }
+    Some(logdet)
 }
 
 impl<'a> FimlProblem<'a> {
@@ -68,8 +127,13 @@ impl<'a> FimlProblem<'a> {
     fn group_eval(&self, g: usize, st: &GroupState, grad: bool) -> Option<(f64, Option<(Mat, Vec<f64>)>)> {
         let mg = self.groups[g];
         let p = mg.p;
-        let mut sc =
-            Scratch { sub: Mat::zeros(0, 0), chol: Mat::zeros(0, 0), inv: Mat::zeros(0, 0), work: Mat::zeros(0, 0) };
+        let mut sc = Scratch {
+            sub: Mat::zeros(0, 0),
+            chol: Mat::zeros(0, 0),
+            inv: Mat::zeros(0, 0),
+            work: Mat::zeros(0, 0),
+            missing: Vec::new(),
+        };
         let mut total = 0.0;
         let mut wz = if grad { Some((Mat::zeros(p, p), vec![0.0; p])) } else { None };
         let mut d = Vec::new();
@@ -77,18 +141,7 @@ impl<'a> FimlProblem<'a> {
         for pat in &mg.patterns {
             let o = &pat.observed;
             let k = o.len();
-            sc.sub.reset(k, k);
-            for (a, &i) in o.iter().enumerate() {
-                for (b, &j) in o.iter().enumerate() {
-                    sc.sub[(a, b)] = st.sigma[(i, j)];
-                }
-            }
-            sc.chol.reset(k, k);
-            la::cholesky_into(&sc.sub, &mut sc.chol).ok()?;
-            let logdet = la::chol_logdet(&sc.chol);
-            sc.inv.reset(k, k);
-            sc.work.reset(k, k);
-            la::chol_inverse_into(&sc.chol, &mut sc.inv, &mut sc.work);
+            let logdet = pattern_inverse(st, o, p, &mut sc)?;
             let n = pat.nobs as f64;
             total += n * logdet;
             d.resize(k, 0.0);

@@ -27,6 +27,26 @@ impl From<EstimatorArg> for sem::Estimator {
     }
 }
 
+/// Treatment of missing values (lavaan's `missing`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MissingArg {
+    /// Drop rows with a missing model variable (the default).
+    Listwise,
+    /// Full-information ML over the missing-data patterns.
+    Ml,
+    /// Alias of `ml`.
+    Fiml,
+}
+
+impl From<MissingArg> for sem::Missing {
+    fn from(m: MissingArg) -> Self {
+        match m {
+            MissingArg::Listwise => sem::Missing::Listwise,
+            MissingArg::Ml | MissingArg::Fiml => sem::Missing::Ml,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct FitArgs {
     /// Model file in lavaan syntax.
@@ -72,6 +92,9 @@ pub struct FitArgs {
     /// Estimator: ml, or mlr (robust Huber-White SEs, Yuan-Bentler scaled test; raw data only).
     #[arg(long, value_enum, default_value = "ml")]
     estimator: EstimatorArg,
+    /// Missing values: listwise deletion, or ml / fiml (full-information ML; raw data only).
+    #[arg(long, value_enum, default_value = "listwise")]
+    missing: MissingArg,
     /// Add measurement quality: alpha, omega, AVE, Fornell-Larcker and HTMT, thresholds flagged.
     #[arg(long)]
     quality: bool,
@@ -129,6 +152,7 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         max_iter: Some(args.max_iter),
         modindices: args.modindices,
         estimator: args.estimator.into(),
+        missing: args.missing.into(),
     };
     let t_read = std::time::Instant::now();
     let mut boot_input: Option<(String, DataFrame)> = None;
@@ -176,7 +200,14 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         }
         _ => return Err(Failure::usage(anyhow!("give the data with --data D.csv or --cov C.txt --nobs N"))),
     };
-    if fit.dropped > 0 {
+    if fit.dropped > 0 && opts.missing == sem::Missing::Ml {
+        eprintln!(
+            "note: {} of {} rows have every model variable missing (or no group value) and were dropped; full-information ML uses the other {} rows.",
+            fit.dropped,
+            fit.norig,
+            fit.nobs.iter().sum::<usize>()
+        );
+    } else if fit.dropped > 0 {
         eprintln!(
             "note: listwise deletion dropped {} of {} rows with missing values on the model's variables; {} rows used.",
             fit.dropped,
