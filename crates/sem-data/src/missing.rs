@@ -280,8 +280,9 @@ fn em(patterns: &[Pattern], p: usize, n_observed: &[usize]) -> Option<(Vec<f64>,
     for it in 1..=max_iter {
         let mut t1 = vec![0.0; p];
         let mut t2 = Mat::zeros(p, p);
+        let (prec, _) = la::spd_inverse(&sigma).ok()?;
         for pat in patterns {
-            e_step(pat, &mu, &sigma, &mut t1, &mut t2)?;
+            e_step(pat, &mu, &prec, &mut t1, &mut t2)?;
         }
         let new_mu: Vec<f64> = t1.iter().map(|v| v / n).collect();
         let mut new_sigma = Mat::zeros(p, p);
@@ -307,7 +308,10 @@ fn em(patterns: &[Pattern], p: usize, n_observed: &[usize]) -> Option<(Vec<f64>,
 }
 
 /// Add one pattern's expected sufficient statistics $\sum_i E[y_i]$ and $\sum_i E[y_i y_i^\top]$.
-fn e_step(pat: &Pattern, mu: &[f64], sigma: &Mat, t1: &mut [f64], t2: &mut Mat) -> Option<()> {
+/// With the precision matrix $P = \Sigma^{-1}$, the regression of the missing on the observed
+/// values is $\Sigma_{MO}\Sigma_{OO}^{-1} = -P_{MM}^{-1}P_{MO}$ and the conditional covariance is
+/// $P_{MM}^{-1}$: only a $|M|\times|M|$ inverse per pattern.
+fn e_step(pat: &Pattern, mu: &[f64], prec: &Mat, t1: &mut [f64], t2: &mut Mat) -> Option<()> {
     let p = mu.len();
     let o = &pat.observed;
     let n = pat.nobs as f64;
@@ -329,25 +333,15 @@ fn e_step(pat: &Pattern, mu: &[f64], sigma: &Mat, t1: &mut [f64], t2: &mut Mat) 
         return Some(());
     }
     let m: Vec<usize> = (0..p).filter(|j| !o.contains(j)).collect();
-    let (soo_inv, _) = la::spd_inverse(&submatrix(sigma, o, o)).ok()?;
-    let smo = submatrix(sigma, &m, o);
-    let b = smo.matmul(&soo_inv); // |M| x |O| regression of missing on observed
-                                  // intercept a = mu_M - B mu_O
+    let (c, _) = la::spd_inverse(&submatrix(prec, &m, &m)).ok()?; // conditional covariance
+    let mut b = c.matmul(&submatrix(prec, &m, o)); // |M| x |O| regression of missing on observed
+    for v in b.data_mut() {
+        *v = -*v;
+    }
+    // intercept a = mu_M - B mu_O
     let mu_o: Vec<f64> = o.iter().map(|&j| mu[j]).collect();
     let bmu = b.mul_vec(&mu_o);
     let a: Vec<f64> = m.iter().zip(&bmu).map(|(&j, v)| mu[j] - v).collect();
-    // conditional covariance C = S_MM - B S_OM
-    let smm = submatrix(sigma, &m, &m);
-    let c = {
-        let mut c = smm;
-        let bs = b.matmul_t(&smo);
-        for i in 0..m.len() {
-            for j in 0..m.len() {
-                c[(i, j)] -= bs[(i, j)];
-            }
-        }
-        c
-    };
     // sum yhat_M = n a + B s1
     let bs1 = b.mul_vec(&s1);
     let sum_m: Vec<f64> = a.iter().zip(&bs1).map(|(ai, v)| n * ai + v).collect();
