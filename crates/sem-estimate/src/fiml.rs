@@ -45,6 +45,9 @@ fn l2pi_terms(g: &MissingGroup) -> f64 {
     g.patterns.iter().map(|p| p.nobs as f64 * p.observed.len() as f64 * l2pi).sum()
 }
 
+/// $(W_g, z_g)$: the derivatives of $N_gF_g$ with respect to $\Sigma$ and $-\mu/2$.
+type MomentGradient = (Mat, Vec<f64>);
+
 /// Scratch buffers for one pattern.
 struct Scratch {
     sub: Mat,
@@ -118,7 +121,7 @@ impl<'a> FimlProblem<'a> {
     }
 
     /// $N_g F_g$ of one group at its state, and optionally $(W_g, z_g)$.
-    fn group_eval(&self, g: usize, st: &GroupState, grad: bool) -> Option<(f64, Option<(Mat, Vec<f64>)>)> {
+    fn group_eval(&self, g: usize, st: &GroupState, grad: bool) -> Option<(f64, Option<MomentGradient>)> {
         let mg = self.groups[g];
         let p = mg.p;
         let mut sc = Scratch {
