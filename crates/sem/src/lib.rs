@@ -24,6 +24,7 @@ pub use sem_syntax::{ModelSyntax, ParseError};
 
 pub mod compare;
 pub mod fiml;
+mod fiml_robust;
 mod modindices;
 pub mod quality;
 pub mod robust;
@@ -385,16 +386,20 @@ impl Sem {
         };
         let mut robust = None;
         let vcov = if let Some(fp) = &fproblem {
-            if opts.estimator == Estimator::Mlr {
-                return Err(SemError::Unsupported(
-                    "MLR with full-information ML (missing = \"ml\") is not supported yet.".into(),
-                ));
-            }
             let mut states = est.states.clone();
             let hess = fp
                 .observed_information(&est.x, &mut states)
                 .ok_or_else(|| sem_fit::FitError::SingularInformation("the observed information".into()))?;
-            sem_fit::vcov_from_information(&hess, est.k.as_ref(), ntotal, &describe)?
+            let vcov = sem_fit::vcov_from_information(&hess, est.k.as_ref(), ntotal, &describe)?;
+            if opts.estimator == Estimator::Mlr {
+                let r = fiml_robust::robust_fiml(fp, &est.x, est.k.as_ref(), &hess, &mut states)
+                    .ok_or_else(|| sem_fit::FitError::SingularInformation("the observed information".into()))?;
+                let v = r.vcov.clone();
+                robust = Some(r);
+                v
+            } else {
+                vcov
+            }
         } else if opts.estimator == Estimator::Mlr {
             let data: Vec<&Mat> = stats.groups.iter().filter_map(|g| g.data.as_ref()).collect();
             if data.len() != stats.groups.len() {
@@ -441,6 +446,11 @@ impl Sem {
         if let Some(r) = &robust {
             let extra = robust::scaled_measures(&fit_measures, r, pt.ngroups as f64);
             fit_measures.extend(extra);
+            if fiml {
+                // lavaan corrects the robust CFI/TLI/RMSEA for missing data (`lav_fit_fiml_corrected`);
+                // the complete-data formulas would differ, so they are left out.
+                fit_measures.retain(|(k, _)| !k.ends_with(".robust"));
+            }
         }
         timing.push(("fit measures", ms(t)));
 
