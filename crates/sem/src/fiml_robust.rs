@@ -17,34 +17,15 @@
 
 use crate::robust::Robust;
 use sem_data::MissingGroup;
-use sem_estimate::fiml::FimlProblem;
+use sem_estimate::fiml::{moment_information, sidx, FimlProblem};
 use sem_linalg::{self as la, Mat};
 use sem_model::GroupState;
-
-/// Index of $\sigma_{ab}$ ($a \ge b$) after the $p$ means.
-fn sidx(p: usize, a: usize, b: usize) -> usize {
-    let (a, b) = if a >= b { (a, b) } else { (b, a) };
-    p + a * (a + 1) / 2 + b
-}
-
-/// $\operatorname{tr}(\delta_{ab} X \delta_{cd} Y)$ for symmetric unit perturbations.
-fn tr_pair(x: &Mat, y: &Mat, a: usize, b: usize, c: usize, d: usize) -> f64 {
-    let mut v = 0.0;
-    let first: &[(usize, usize)] = if a == b { &[(a, b)] } else { &[(a, b), (b, a)] };
-    let second: &[(usize, usize)] = if c == d { &[(c, d)] } else { &[(c, d), (d, c)] };
-    for &(i, j) in first {
-        for &(k, l) in second {
-            v += x[(j, k)] * y[(l, i)];
-        }
-    }
-    v
-}
 
 /// $\operatorname{tr}(A_1^{-1}B_1)$ of the saturated model of one group at its EM moments.
 fn trace_h1(g: &MissingGroup) -> Option<f64> {
     let p = g.p;
     let dim = p + p * (p + 1) / 2;
-    let mut a1 = Mat::zeros(dim, dim);
+    let a1 = moment_information(g, &g.h1_cov, &g.h1_mean)?;
     let mut b1 = Mat::zeros(dim, dim);
     let mut s = vec![0.0; dim];
     for pat in &g.patterns {
@@ -52,46 +33,6 @@ fn trace_h1(g: &MissingGroup) -> Option<f64> {
         let k = o.len();
         let sub = sem_data::missing::submatrix(&g.h1_cov, o, o);
         let (pm, _) = la::spd_inverse(&sub).ok()?;
-        let n = pat.nobs as f64;
-        let e: Vec<f64> = (0..k).map(|a| pat.mean[a] - g.h1_mean[o[a]]).collect();
-        let f = pm.mul_vec(&e);
-        let mut st = pat.cov.clone();
-        for a in 0..k {
-            for b in 0..k {
-                st[(a, b)] += e[a] * e[b];
-            }
-        }
-        let t = pm.matmul(&st).matmul(&pm);
-        // means
-        for a in 0..k {
-            for b in 0..k {
-                a1[(o[a], o[b])] += n * pm[(a, b)];
-            }
-        }
-        // means x covariances: n (P_ac f_d + P_ad f_c), or n P_ac f_c on the diagonal
-        for a in 0..k {
-            for c in 0..k {
-                for d in 0..=c {
-                    let v = if c == d { n * pm[(a, c)] * f[c] } else { n * (pm[(a, c)] * f[d] + pm[(a, d)] * f[c]) };
-                    let j = sidx(p, o[c], o[d]);
-                    a1[(o[a], j)] += v;
-                    a1[(j, o[a])] += v;
-                }
-            }
-        }
-        // covariances
-        let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (0..=a).map(move |b| (a, b))).collect();
-        for (x, &(a, b)) in pairs.iter().enumerate() {
-            let i = sidx(p, o[a], o[b]);
-            for &(c, d) in &pairs[..=x] {
-                let v = n * (tr_pair(&pm, &t, a, b, c, d) - 0.5 * tr_pair(&pm, &pm, a, b, c, d));
-                let j = sidx(p, o[c], o[d]);
-                a1[(i, j)] += v;
-                if i != j {
-                    a1[(j, i)] += v;
-                }
-            }
-        }
         // casewise scores
         let mut w = vec![0.0; k];
         for r in 0..pat.nobs {
