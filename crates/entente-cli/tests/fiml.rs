@@ -96,3 +96,18 @@ fn missing_data_bad_input() {
         "needs raw data",
     );
 }
+
+#[test]
+fn fiml_with_mlr_and_text_summary() {
+    let (out, _) = fit_json(&repo(HS_MISSING), &["--missing", "ml", "--estimator", "mlr"]);
+    assert_eq!(out["missing"], "ml");
+    assert_eq!(out["estimator"], "MLR");
+    let c = out["fit_measures"]["chisq.scaling.factor"].as_f64().unwrap();
+    assert!(c > 0.5 && c < 2.0, "{c}");
+    // lavaan's missing-data corrected robust CFI/RMSEA are not reproduced: not reported
+    assert!(out["fit_measures"].get("cfi.robust").is_none());
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS_MISSING), "--missing", "fiml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("Information                                     Observed"), "{text}");
+}

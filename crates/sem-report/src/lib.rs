@@ -55,6 +55,7 @@ pub fn to_json_with(fit: &Fit, timing: bool, quality: bool) -> String {
         "converged": fit.converged,
         "iterations": fit.iterations,
         "estimator": fit.estimator,
+        "missing": if fit.missing == sem::Missing::Ml { "ml" } else { "listwise" },
         "nobs": fit.nobs,
         "norig": fit.norig,
         "npar": fit.npar,
@@ -229,6 +230,8 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
         ("Bootstrap", "Observed")
     } else if fit.estimator == "MLR" {
         ("Sandwich", "Observed")
+    } else if fit.missing == sem::Missing::Ml {
+        ("Standard", "Observed")
     } else {
         ("Standard", "Expected")
     };

@@ -221,6 +221,8 @@ pub struct Fit {
     pub cov_lv: Vec<Mat>,
     /// Modification indices, largest first (empty unless [`FitOptions::modindices`]).
     pub modindices: Vec<ModIndex>,
+    /// How missing values were treated.
+    pub missing: Missing,
 }
 
 impl Fit {
@@ -607,6 +609,7 @@ impl Sem {
             partable: pt,
             estimator: if opts.estimator == Estimator::Mlr { "MLR" } else { "ML" },
             modindices,
+            missing: opts.missing,
             sample_cov: stats.groups.iter().map(|g| g.cov.clone()).collect(),
             cov_lv,
         })
