@@ -409,13 +409,13 @@ impl Sem {
                     "MLR needs raw data (--data); a covariance matrix has no casewise scores.".into(),
                 ));
             }
-            if !pt.vnames.ov_x.is_empty() {
-                return Err(SemError::Unsupported(
-                    "MLR with exogenous observed covariates (fixed.x) is not supported yet.".into(),
-                ));
-            }
+            let x_idx: Vec<usize> = if pt.rows.iter().any(|r| r.exo) {
+                pt.vnames.ov_x.iter().filter_map(|v| pt.vnames.ov.iter().position(|o| o == v)).collect()
+            } else {
+                Vec::new()
+            };
             let mut states = est.states.clone();
-            let r = robust::robust(&problem, &est.x, est.k.as_ref(), &data, pt.meanstructure, &mut states)
+            let r = robust::robust(&problem, &est.x, est.k.as_ref(), &data, pt.meanstructure, &x_idx, &mut states)
                 .ok_or_else(|| sem_fit::FitError::SingularInformation("the observed information".into()))?;
             let v = r.vcov.clone();
             robust = Some(r);

@@ -119,3 +119,10 @@ fn alliance39_fiml_mlr() {
     assert!(fit.measure("cfi.robust").is_none());
     assert!(failures.is_empty(), "{} deviations:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// MLR with fixed exogenous covariates (a MIMIC model, fixed.x = TRUE): the saturated model's
+/// information drops the covariates' moments (`hs_mimic_mlr.json`).
+#[test]
+fn hs_mimic_mlr_fixed_x() {
+    check("hs_mimic_mlr", "hs_mimic.lav", "HolzingerSwineford1939.csv");
+}
