@@ -111,3 +111,11 @@ fn fiml_with_mlr_and_text_summary() {
     let text = stdout(&o);
     assert!(text.contains("Information                                     Observed"), "{text}");
 }
+
+#[test]
+fn bootstrap_with_fiml_is_a_usage_error() {
+    let o =
+        entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS_MISSING), "--missing", "ml", "--se", "bootstrap"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not supported"), "{}", stderr(&o));
+}

@@ -154,6 +154,9 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         estimator: args.estimator.into(),
         missing: args.missing.into(),
     };
+    if args.boot.active() && opts.missing == sem::Missing::Ml {
+        return Err(Failure::usage(anyhow!("--se bootstrap with --missing ml is not supported yet")));
+    }
     let t_read = std::time::Instant::now();
     let mut boot_input: Option<(String, DataFrame)> = None;
     let fit = match (&args.data, &args.cov) {
