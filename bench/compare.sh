@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: lavaan's sem() (bench/lavaan_time.R) and Entente's full fit
 # (crates/sem/benches/fit.rs) on the cases of bench/cases.txt, in the same run, with ratios.
-# Usage: bench/compare.sh [CASE ...]      (needs R with lavaan: apt-get install r-cran-lavaan r-cran-jsonlite)
+# Usage: bench/compare.sh [--reps N] [CASE ...]      (needs R with lavaan: apt-get install r-cran-lavaan r-cran-jsonlite)
 # Also prints the whole `entente fit` process time and peak memory on alliance39.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/.."
+reps=()
+if [ "${1:-}" = "--reps" ]; then reps=(--reps "$2"); shift 2; fi
 cases=("$@")
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "== lavaan 0.6.14 (median of 10 in-process sem() calls)" >&2
 specs=()
 if [ ${#cases[@]} -gt 0 ]; then
-  for c in "${cases[@]}"; do specs+=("$(grep "^$c=" bench/cases.txt | sed 's#\.\./#'"$here"'/../#g')"); done
+  for c in "${cases[@]}"; do specs+=("$(grep -E "^@?$c=" bench/cases.txt | sed 's#^@##; s#\.\./#'"$here"'/../#g')"); done
 fi
-lav=$(Rscript bench/lavaan_time.R "${specs[@]}")
+lav=$(Rscript bench/lavaan_time.R "${reps[@]}" "${specs[@]}")
 echo "== entente (median of 200 in-process fits)" >&2
-cargo bench -q -p sem --bench fit -- "${cases[@]}" >/tmp/entente-bench.$$ 2>/dev/null
+cargo bench -q -p sem --bench fit -- "${reps[@]}" "${cases[@]}" >/tmp/entente-bench.$$ 2>/dev/null
 ent=$(cat /tmp/entente-bench.$$); rm -f /tmp/entente-bench.$$
 python3 - "$lav" "$ent" <<'PY'
 import json, sys

@@ -28,7 +28,7 @@ base <- "."
 if (!length(args)) {
   cases_file <- file.path(here, "cases.txt")
   lines <- trimws(sub("#.*$", "", readLines(cases_file, warn = FALSE)))
-  args <- lines[nzchar(lines)]
+  args <- lines[nzchar(lines) & !startsWith(lines, "@")]
   base <- here
 }
 

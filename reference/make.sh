@@ -62,8 +62,14 @@ Rscript R/lrt_reference.R --out alliance39_likert_lrt_mlr.json "${mediation[@]}"
 Rscript R/lrt_reference.R --out alliance39_likert_lrt_mlr_sb2010.json --method satorra.bentler.2010 \
   "${mediation[@]}"
 
+# Observed exogenous covariates (fixed.x): MLR and modification indices of the MIMIC model.
+ref hs_mimic_mlr --model models/hs_mimic.lav --data "$HS" --opt 'estimator="MLR"'
+ref hs_mimic_mi --model models/hs_mimic.lav --data "$HS" --modindices
+
 # Missing data: FIML (missing = "ml"), with and without robust (MLR) corrections.
 ref hs_cfa_fiml --model models/hs_cfa.lav --data data/hs_missing.csv --fun cfa --opt 'missing="ml"'
+ref hs_inv_metric_fiml --model models/hs_cfa.lav --data data/hs_missing.csv --fun cfa --opt 'group="school"' \
+  --opt 'group.equal=c("loadings")' --opt 'missing="ml"'
 ref alliance39_fiml --model models/alliance39.lav --data data/alliance39_mar.csv --opt 'missing="ml"'
 ref alliance39_fiml_mlr --model models/alliance39.lav --data data/alliance39_mar.csv \
   --opt 'missing="ml"' --opt 'estimator="MLR"'

@@ -46,7 +46,7 @@ fn csv_has_one_row_per_parameter() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "lhs,op,rhs,label,group,free,est,se,z,pvalue,ci.lower,ci.upper,std.lv,std.all,std.nox"
+        "lhs,op,rhs,label,group,block,free,est,se,z,pvalue,ci.lower,ci.upper,std.lv,std.all,std.nox"
     );
     assert_eq!(lines.count(), reference("polidemo_sem")["parameters"].as_array().unwrap().len());
 }

@@ -31,6 +31,7 @@ mod util {
 
 mod assess;
 mod compare;
+mod fiml;
 mod fit;
 mod invariance;
 mod ordinal;

@@ -12,9 +12,15 @@
 //!   names; [`SampleStats::from_cov`] rescales it by $(N-1)/N$ as lavaan's
 //!   `sample.cov.rescale = TRUE` does.
 //!
+//! - [`MissingStats::from_frame`] keeps incomplete rows for full-information ML: missing-data
+//!   patterns per group and the EM estimate of the unrestricted model ([`missing`]).
+//!
 //! Every error names the file, line and column it comes from.
 #![deny(missing_docs)]
 
+pub mod missing;
+
+pub use missing::{MissingGroup, MissingStats, Pattern};
 use sem_linalg::Mat;
 use std::collections::HashMap;
 

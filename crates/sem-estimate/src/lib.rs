@@ -23,6 +23,8 @@
 //! violates one, it is made an equality and the model is refitted.
 #![deny(missing_docs)]
 
+pub mod fiml;
+
 use sem_linalg::{self as la, Mat};
 use sem_model::{GroupState, Model};
 use sem_partable::{Op, ParTable};

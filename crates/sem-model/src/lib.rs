@@ -513,6 +513,52 @@ impl Model {
         }
     }
 
+    /// Add `weight` $\times\, \partial F/\partial\theta$ of group `g` into `grad` for any
+    /// discrepancy $F$ whose derivatives with respect to the implied moments are
+    /// $\partial F/\partial\Sigma = W$ (symmetric, $dF = \operatorname{tr}(W\,d\Sigma)$) and
+    /// $\partial F/\partial\mu = -2z$: $\partial F/\partial\theta_r = 2c_r u_r^\top W v_r - 2 s_r z^\top w_r$.
+    /// The casewise (FIML) objective sums its patterns' $W$ and $z$ and uses this chain rule.
+    pub fn add_gradient_wz(&self, g: usize, st: &GroupState, w: &Mat, z: &[f64], weight: f64, grad: &mut [f64]) {
+        let p = w.rows();
+        let (ct, gt) = (st.c.t(), st.g.t());
+        let m = ct.rows();
+        let mut wc = Mat::zeros(p, m);
+        let mut wg = Mat::zeros(p, m);
+        for i in 0..p {
+            let wi = w.row(i);
+            for j in 0..m {
+                wc[(i, j)] = la::dot(wi, ct.row(j));
+                wg[(i, j)] = la::dot(wi, gt.row(j));
+            }
+        }
+        let col = |b: Basis, i: usize| match b {
+            Basis::C(j) => wc[(i, j)],
+            Basis::G(j) => wg[(i, j)],
+            Basis::E(j) => w[(i, j)],
+        };
+        let bil = |u: Basis, v: Basis| -> f64 {
+            match u {
+                Basis::E(i) => col(v, i),
+                Basis::C(k) => (0..p).map(|i| ct[(k, i)] * col(v, i)).sum(),
+                Basis::G(k) => (0..p).map(|i| gt[(k, i)] * col(v, i)).sum(),
+            }
+        };
+        for d in self.derivs(g, st) {
+            let mut v = 0.0;
+            if d.c != 0.0 {
+                v += 2.0 * d.c * bil(d.u, d.v);
+            }
+            if self.meanstructure {
+                if let Some(wb) = d.w {
+                    if d.s != 0.0 {
+                        v -= 2.0 * d.s * basis_dot(wb, st, z);
+                    }
+                }
+            }
+            grad[d.free] += weight * v;
+        }
+    }
+
     /// Add `weight` $\times$ the unit expected information of group `g` (for $\tfrac12 F_{ML}$)
     /// into the `nfree x nfree` matrix `info`.
     pub fn add_expected_information(&self, g: usize, st: &GroupState, weight: f64, info: &mut Mat) {
@@ -687,6 +733,27 @@ mod tests {
             model.evaluate(0, &xm, &values, &mut sm).unwrap();
             let fd = (model.f_ml(&sp, &s, &ybar, lds) - model.f_ml(&sm, &s, &ybar, lds)) / (2.0 * h);
             assert!((fd - grad[k]).abs() < 1e-6 * (1.0 + fd.abs()), "grad {k}: fd {fd} analytic {}", grad[k]);
+        }
+        // the same gradient from W = Sigma^-1 - Sigma^-1 (S + dd') Sigma^-1 and z = Sigma^-1 d
+        let si0 = &st.sigma_inv;
+        let d: Vec<f64> = if ms { ybar.iter().zip(&st.mu).map(|(y, m)| y - m).collect() } else { vec![0.0; p] };
+        let mut st_ = s.clone();
+        for i in 0..p {
+            for j in 0..p {
+                st_[(i, j)] += d[i] * d[j];
+            }
+        }
+        let mut w = si0.matmul(&st_).matmul(si0);
+        for i in 0..p {
+            for j in 0..p {
+                w[(i, j)] = si0[(i, j)] - w[(i, j)];
+            }
+        }
+        let z = si0.mul_vec(&d);
+        let mut grad_wz = vec![0.0; x.len()];
+        model.add_gradient_wz(0, &st, &w, &z, 1.0, &mut grad_wz);
+        for k in 0..x.len() {
+            assert!((grad_wz[k] - grad[k]).abs() < 1e-10 * (1.0 + grad[k].abs()), "wz grad {k}");
         }
         let mut info = Mat::zeros(x.len(), x.len());
         model.add_expected_information(0, &st, 1.0, &mut info);

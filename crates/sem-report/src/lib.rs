@@ -7,6 +7,9 @@
 //!   With modification indices requested, `"modindices": [{"lhs", "op", "rhs", "group", "mi",
 //!   "epc", "sepc.lv", "sepc.all", "sepc.nox"}]`, largest first.
 //! - [`to_csv`]: the parameter rows, one per line.
+//!
+//! Every parameter row carries lavaan's `group` and `block` (1-based; `block` equals `group` for
+//! single-level models; 0 for `:=` and constraint rows, as in `parTable()`).
 //! - [`to_text`]: a summary laid out like lavaan's.
 #![deny(missing_docs)]
 
@@ -37,7 +40,7 @@ pub fn to_json_with(fit: &Fit, timing: bool, quality: bool) -> String {
         .map(|r| {
             json!({
                 "lhs": r.lhs, "op": r.op, "rhs": r.rhs, "label": r.label,
-                "group": r.group, "free": r.free,
+                "group": r.group, "block": r.group, "free": r.free,
                 "est": num(r.est), "se": num(r.se), "z": num(r.z), "pvalue": num(r.pvalue),
                 "ci.lower": num(r.ci_lower), "ci.upper": num(r.ci_upper),
                 "std.lv": num(r.std_lv), "std.all": num(r.std_all), "std.nox": num(r.std_nox),
@@ -52,6 +55,7 @@ pub fn to_json_with(fit: &Fit, timing: bool, quality: bool) -> String {
         "converged": fit.converged,
         "iterations": fit.iterations,
         "estimator": fit.estimator,
+        "missing": if fit.missing == sem::Missing::Ml { "ml" } else { "listwise" },
         "nobs": fit.nobs,
         "norig": fit.norig,
         "npar": fit.npar,
@@ -116,15 +120,16 @@ fn csv_text(s: &str) -> String {
 /// CSV of the parameter rows.
 pub fn to_csv(fit: &Fit) -> String {
     let mut out =
-        String::from("lhs,op,rhs,label,group,free,est,se,z,pvalue,ci.lower,ci.upper,std.lv,std.all,std.nox\n");
+        String::from("lhs,op,rhs,label,group,block,free,est,se,z,pvalue,ci.lower,ci.upper,std.lv,std.all,std.nox\n");
     for r in &fit.parameters {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             csv_text(&r.lhs),
             csv_text(&r.op),
             csv_text(&r.rhs),
             csv_text(&r.label),
+            r.group,
             r.group,
             r.free,
             csv_field(r.est),
@@ -242,6 +247,8 @@ pub fn to_text(fit: &Fit, timing: bool) -> String {
         ("Sandwich", "Observed")
     } else if matches!(fit.estimator, "DWLS" | "ULS") {
         ("Robust.sem", "Expected")
+    } else if fit.missing == sem::Missing::Ml {
+        ("Standard", "Observed")
     } else {
         ("Standard", "Expected")
     };

@@ -3,7 +3,8 @@
 //! `bench/lavaan_time.R` times in lavaan). Prints JSON `{"name": median_ms, ...}` on stdout and a
 //! table on stderr; cases with options the engine does not support yet print `null`.
 //!
-//! `cargo bench -p sem --bench fit [-- --reps N] [-- NAME ...]`
+//! `cargo bench -p sem --bench fit [-- --reps N] [-- NAME ...]`; lines of `cases.txt` that start
+//! with `@` run only when named.
 use sem::{CovInput, Data, DataFrame, FitOptions, GroupEqual, Sem};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -40,6 +41,7 @@ fn parse_opts(args: &[&str]) -> (Option<FitOptions>, Option<usize>) {
             }
             "modindices" => o.modindices = v.trim() == "TRUE",
             "estimator" if v.trim().trim_matches('"').eq_ignore_ascii_case("MLR") => o.estimator = sem::Estimator::Mlr,
+            "missing" if matches!(v.trim().trim_matches('"'), "ml" | "fiml") => o.missing = sem::Missing::Ml,
             "sample.nobs" => nobs = v.trim().parse().ok(),
             // ordered=TRUE: every observed variable (filled in by `load`); ordered=c("a","b")
             "ordered" => {
@@ -106,6 +108,9 @@ fn main() {
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
         .filter(|l| !l.is_empty())
+        // `@name=...` cases run only when named
+        .filter(|l| !(args.is_empty() && l.starts_with('@')))
+        .map(|l| l.trim_start_matches('@'))
         .filter(|l| args.is_empty() || args.iter().any(|a| l.starts_with(&format!("{a}="))))
         .map(|l| load(&dir, l))
         .collect();

@@ -17,13 +17,15 @@
 //! `parameterEstimates(fit, standardized = TRUE)` and `fitMeasures(fit)`.
 #![deny(missing_docs)]
 
-pub use sem_data::{CovInput, DataError, DataFrame, GroupStats, SampleStats};
+pub use sem_data::{CovInput, DataError, DataFrame, GroupStats, MissingStats, SampleStats};
 pub use sem_linalg::Mat;
 pub use sem_ordinal::wls::Parameterization;
 pub use sem_partable::{GroupEqual, Op, ParTable, PartableError};
 pub use sem_syntax::{ModelSyntax, ParseError};
 
 pub mod compare;
+pub mod fiml;
+mod fiml_robust;
 mod modindices;
 mod ordinal;
 pub mod quality;
@@ -118,6 +120,19 @@ pub struct FitOptions {
     pub ordered: Vec<String>,
     /// Scaling of the latent responses of ordered variables (delta by default).
     pub parameterization: Parameterization,
+    /// Missing data: listwise deletion, or full-information ML (lavaan's `missing = "ml"`).
+    pub missing: Missing,
+}
+
+/// Treatment of missing values (lavaan's `missing` argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Missing {
+    /// Drop every row with a missing model variable (lavaan's default).
+    #[default]
+    Listwise,
+    /// Full-information ML over the missing-data patterns (`missing = "ml"`, alias `fiml`); rows
+    /// whose model variables are all missing are dropped.
+    Ml,
 }
 
 /// The estimator (lavaan's `estimator` argument).
@@ -220,6 +235,8 @@ pub struct Fit {
     pub cov_lv: Vec<Mat>,
     /// Modification indices, largest first (empty unless [`FitOptions::modindices`]).
     pub modindices: Vec<ModIndex>,
+    /// How missing values were treated.
+    pub missing: Missing,
 }
 
 impl Fit {
@@ -284,20 +301,41 @@ impl Sem {
     /// Fit the model by maximum likelihood.
     pub fn fit(&self, data: &Data, opts: &FitOptions) -> Result<Fit, SemError> {
         if ordinal::wanted(opts) {
+            if opts.missing == Missing::Ml {
+                return Err(SemError::Unsupported(
+                    "Full-information ML (`missing = \"ml\"`) is not available with ordered indicators; use listwise deletion.".into(),
+                ));
+            }
             return ordinal::fit(self, data, opts);
         }
         let mut timing: Timing = vec![("parse", self.parse_ms)];
         let t = Instant::now();
         let vars = self.observed_variables();
-        let stats = match data {
-            Data::Frame(f) => SampleStats::from_frame(f, &vars, opts.group.as_deref())?,
-            Data::Cov { input, nobs } => SampleStats::from_cov(input, &vars, *nobs)?,
+        let fiml = opts.missing == Missing::Ml;
+        let mstats = match data {
+            Data::Frame(f) if fiml => Some(MissingStats::from_frame(f, &vars, opts.group.as_deref())?),
+            Data::Cov { .. } if fiml => {
+                return Err(SemError::Unsupported(
+                    "Full-information ML (`missing = \"ml\"`) needs raw data (--data); a covariance matrix has no missing-data patterns.".into(),
+                ))
+            }
+            _ => None,
+        };
+        let stats = match (data, &mstats) {
+            (_, Some(ms)) => SampleStats {
+                names: ms.names.clone(),
+                groups: ms.group_stats(),
+                norig: ms.norig,
+                dropped: ms.all_missing + ms.no_group,
+            },
+            (Data::Frame(f), None) => SampleStats::from_frame(f, &vars, opts.group.as_deref())?,
+            (Data::Cov { input, nobs }, None) => SampleStats::from_cov(input, &vars, *nobs)?,
         };
         timing.push(("sample statistics", ms(t)));
         let t = Instant::now();
         let pt_opts = sem_partable::PartableOptions {
             std_lv: opts.std_lv,
-            meanstructure: opts.meanstructure,
+            meanstructure: opts.meanstructure || fiml,
             fixed_x: !opts.random_x,
             orthogonal: false,
             ngroups: stats.groups.len(),
@@ -317,6 +355,16 @@ impl Sem {
         let model = sem_model::Model::new(&pt);
         let constraints = LinearConstraint::from_partable(&pt);
         timing.push(("parameter table", ms(t)));
+        if fiml && pt.rows.iter().any(|r| r.exo) {
+            return Err(SemError::Unsupported(
+                "Full-information ML with fixed exogenous covariates (fixed.x) is not supported yet; treat them as random (lavaan's fixed.x = FALSE) or use listwise deletion.".into(),
+            ));
+        }
+        if fiml && constraints.iter().any(|c| c.op != Op::Equal) {
+            return Err(SemError::Unsupported(
+                "Full-information ML with inequality constraints is not supported yet.".into(),
+            ));
+        }
 
         let ndat = pt.ndat_per_group() * pt.ngroups;
         let n_eq_upper = constraints.iter().filter(|c| c.op == Op::Equal).count();
@@ -333,7 +381,13 @@ impl Sem {
         let t = Instant::now();
         let problem = Problem::new(&model, &values0, gdata.clone());
         let est_opts = EstimateOptions { max_iter: opts.max_iter.unwrap_or(500), ..Default::default() };
-        let est = sem_estimate::estimate(&problem, &start, &constraints, &est_opts)?;
+        let fproblem = mstats
+            .as_ref()
+            .map(|ms| sem_estimate::fiml::FimlProblem::new(&model, &values0, ms.groups.iter().collect()));
+        let est = match &fproblem {
+            Some(fp) => sem_estimate::fiml::estimate_fiml(fp, &start, &constraints, &est_opts)?,
+            None => sem_estimate::estimate(&problem, &start, &constraints, &est_opts)?,
+        };
         timing.push(("estimation", ms(t)));
         // inequalities do not count for df and npar
         let npar = pt.nfree - sem_estimate::equality_rank(&constraints, pt.nfree);
@@ -354,28 +408,42 @@ impl Sem {
                 .map(|r| format!("`{} {} {}`", r.lhs, r.op.as_str(), r.rhs))
                 .unwrap_or_else(|| format!("#{}", j + 1))
         };
-        let vcov = sem_fit::vcov_from_information(&info, est.k.as_ref(), ntotal, &describe)?;
         let mut robust = None;
-        let vcov = if opts.estimator == Estimator::Mlr {
+        let vcov = if let Some(fp) = &fproblem {
+            let mut states = est.states.clone();
+            let hess = fp
+                .observed_information(&est.x, &mut states)
+                .ok_or_else(|| sem_fit::FitError::SingularInformation("the observed information".into()))?;
+            let vcov = sem_fit::vcov_from_information(&hess, est.k.as_ref(), ntotal, &describe)?;
+            if opts.estimator == Estimator::Mlr {
+                let r = fiml_robust::robust_fiml(fp, &est.x, est.k.as_ref(), &hess, &mut states)
+                    .ok_or_else(|| sem_fit::FitError::SingularInformation("the observed information".into()))?;
+                let v = r.vcov.clone();
+                robust = Some(r);
+                v
+            } else {
+                vcov
+            }
+        } else if opts.estimator == Estimator::Mlr {
             let data: Vec<&Mat> = stats.groups.iter().filter_map(|g| g.data.as_ref()).collect();
             if data.len() != stats.groups.len() {
                 return Err(SemError::Unsupported(
                     "MLR needs raw data (--data); a covariance matrix has no casewise scores.".into(),
                 ));
             }
-            if !pt.vnames.ov_x.is_empty() {
-                return Err(SemError::Unsupported(
-                    "MLR with exogenous observed covariates (fixed.x) is not supported yet.".into(),
-                ));
-            }
+            let x_idx: Vec<usize> = if pt.rows.iter().any(|r| r.exo) {
+                pt.vnames.ov_x.iter().filter_map(|v| pt.vnames.ov.iter().position(|o| o == v)).collect()
+            } else {
+                Vec::new()
+            };
             let mut states = est.states.clone();
-            let r = robust::robust(&problem, &est.x, est.k.as_ref(), &data, pt.meanstructure, &mut states)
+            let r = robust::robust(&problem, &est.x, est.k.as_ref(), &data, pt.meanstructure, &x_idx, &mut states)
                 .ok_or_else(|| sem_fit::FitError::SingularInformation("the observed information".into()))?;
             let v = r.vcov.clone();
             robust = Some(r);
             v
         } else {
-            vcov
+            sem_fit::vcov_from_information(&info, est.k.as_ref(), ntotal, &describe)?
         };
         timing.push(("standard errors", ms(t)));
 
@@ -393,9 +461,20 @@ impl Sem {
         };
         let test = sem_fit::model_test(&finp);
         let mut fit_measures = sem_fit::fit_measures(&finp, &test);
+        if let (Some(fp), Some(ms)) = (&fproblem, &mstats) {
+            let logl: f64 = fp.logl(&est.states).iter().sum();
+            let h1: f64 = ms.groups.iter().map(|g| g.h1_logl).sum();
+            let base: f64 = ms.groups.iter().map(fiml::baseline_logl).sum();
+            fiml::patch_measures(&mut fit_measures, logl, h1, base, npar as f64);
+        }
         if let Some(r) = &robust {
             let extra = robust::scaled_measures(&fit_measures, r, pt.ngroups as f64);
             fit_measures.extend(extra);
+            if fiml {
+                // lavaan corrects the robust CFI/TLI/RMSEA for missing data (`lav_fit_fiml_corrected`);
+                // the complete-data formulas would differ, so they are left out.
+                fit_measures.retain(|(k, _)| !k.ends_with(".robust"));
+            }
         }
         timing.push(("fit measures", ms(t)));
 
@@ -495,7 +574,10 @@ impl Sem {
         let residual_cor =
             stats.groups.iter().zip(&est.states).map(|(g, st)| cor_residual(&g.cov, &st.sigma)).collect();
         timing.push(("standardised solution", ms(t)));
-        let modindices = if opts.modindices {
+        if fiml && opts.modindices {
+            warnings.push("Modification indices are not computed under full-information ML yet.".into());
+        }
+        let modindices = if opts.modindices && !fiml {
             let t = Instant::now();
             let mi = modindices::modindices(&modindices::MiInput {
                 pt: &pt,
@@ -549,6 +631,7 @@ impl Sem {
             partable: pt,
             estimator: if opts.estimator == Estimator::Mlr { "MLR" } else { "ML" },
             modindices,
+            missing: opts.missing,
             sample_cov: stats.groups.iter().map(|g| g.cov.clone()).collect(),
             cov_lv,
         })

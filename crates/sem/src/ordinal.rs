@@ -268,6 +268,7 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
         sample_cov: vec![stats.cov.clone()],
         cov_lv: vec![cov_lv],
         modindices: Vec::new(),
+        missing: crate::Missing::Listwise,
         partable: pt,
     })
 }

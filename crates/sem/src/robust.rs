@@ -67,12 +67,17 @@ fn observed_information(problem: &Problem, x: &[f64], states: &mut [GroupState])
 /// Compute the sandwich and the traces. `data[g]` holds the complete cases of group `g`;
 /// `k` is the constraint basis of the estimate (if any). `None` when the observed information
 /// is singular.
+///
+/// `x_idx` lists fixed exogenous covariates (fixed.x): lavaan drops their means and covariances
+/// from the saturated model's information before inverting, and the baseline's trace runs over
+/// the other variables only.
 pub fn robust(
     problem: &Problem,
     x: &[f64],
     k: Option<&Mat>,
     data: &[&Mat],
     meanstructure: bool,
+    x_idx: &[usize],
     states: &mut [GroupState],
 ) -> Option<Robust> {
     let q = x.len();
@@ -149,14 +154,19 @@ pub fn robust(
                 let row: f64 = (0..p).map(|b| s_inv[(a, b)] * e[b]).sum();
                 ai += e[a] * row;
             }
-            tr_h1 += (0.5 * (ai * ai - 2.0 * ai + p as f64) + if meanstructure { ai } else { 0.0 }) / n as f64;
-            for a in 0..p {
+            if x_idx.is_empty() {
+                tr_h1 += (0.5 * (ai * ai - 2.0 * ai + p as f64) + if meanstructure { ai } else { 0.0 }) / n as f64;
+            }
+            for a in (0..p).filter(|a| !x_idx.contains(a)) {
                 let r = e[a] * e[a] / s_cov[(a, a)] - 1.0;
                 tr_baseline += 0.5 * r * r / n as f64;
             }
         }
         if meanstructure {
-            tr_baseline += p as f64;
+            tr_baseline += (p - x_idx.len()) as f64;
+        }
+        if !x_idx.is_empty() {
+            tr_h1 += trace_h1_reduced(y, &ybar, &s_inv, meanstructure, x_idx)?;
         }
     }
     for a in 0..q {
@@ -174,6 +184,56 @@ pub fn robust(
         }
     }
     Some(Robust { vcov, tr_model, tr_h1, tr_baseline })
+}
+
+/// $\operatorname{tr}(A_1^{-1}B_1)$ of the saturated model at the sample moments over the
+/// coordinates that remain when the means and covariances among the fixed covariates `x_idx`
+/// are dropped: $A_1$ = blockdiag($S^{-1}$, $\tfrac12\operatorname{tr}(S^{-1}\delta_1S^{-1}\delta_2)$),
+/// $B_1$ the mean cross-product of the casewise scores $(w_i, \tfrac12(w_iw_i^\top - S^{-1}))$,
+/// $w_i = S^{-1}(y_i - \bar y)$.
+fn trace_h1_reduced(y: &Mat, ybar: &[f64], s_inv: &Mat, meanstructure: bool, x_idx: &[usize]) -> Option<f64> {
+    let (n, p) = (y.rows(), y.cols());
+    let is_x = |a: usize| x_idx.contains(&a);
+    let means: Vec<usize> = if meanstructure { (0..p).filter(|&a| !is_x(a)).collect() } else { Vec::new() };
+    let covs: Vec<(usize, usize)> =
+        (0..p).flat_map(|a| (0..=a).map(move |b| (a, b))).filter(|&(a, b)| !(is_x(a) && is_x(b))).collect();
+    let dim = means.len() + covs.len();
+    let mut a1 = Mat::zeros(dim, dim);
+    for (i, &a) in means.iter().enumerate() {
+        for (j, &b) in means.iter().enumerate() {
+            a1[(i, j)] = s_inv[(a, b)];
+        }
+    }
+    let m0 = means.len();
+    let mult = |a: usize, b: usize| if a == b { 2.0 } else { 1.0 };
+    for (i, &(a, b)) in covs.iter().enumerate() {
+        for (j, &(c, d)) in covs.iter().enumerate() {
+            let v = s_inv[(b, c)] * s_inv[(d, a)]
+                + s_inv[(b, d)] * s_inv[(c, a)]
+                + s_inv[(a, c)] * s_inv[(d, b)]
+                + s_inv[(a, d)] * s_inv[(c, b)];
+            a1[(m0 + i, m0 + j)] = 0.5 * v / (mult(a, b) * mult(c, d));
+        }
+    }
+    let mut b1 = Mat::zeros(dim, dim);
+    let mut sc = vec![0.0; dim];
+    for r in 0..n {
+        let e: Vec<f64> = (0..p).map(|a| y[(r, a)] - ybar[a]).collect();
+        let w = s_inv.mul_vec(&e);
+        for (i, &a) in means.iter().enumerate() {
+            sc[i] = w[a];
+        }
+        for (i, &(a, b)) in covs.iter().enumerate() {
+            let g = 0.5 * (w[a] * w[b] - s_inv[(a, b)]);
+            sc[m0 + i] = if a == b { g } else { 2.0 * g };
+        }
+        for i in 0..dim {
+            let si = sc[i] / n as f64;
+            sem_linalg::axpy(si, &sc, b1.row_mut(i));
+        }
+    }
+    let (inv, _) = sem_linalg::spd_inverse(&a1).ok()?;
+    Some((0..dim).map(|i| sem_linalg::dot(inv.row(i), b1.row(i))).sum())
 }
 
 /// The MLR fit measures from the standard ones: chisq.scaled and friends, scaled and robust

@@ -89,3 +89,40 @@ fn two_groups_equal_loadings_mlr() {
     };
     check_with("hs_inv_metric_mlr", "hs_cfa.lav", "HolzingerSwineford1939.csv", opts);
 }
+
+/// MLR on FIML: sandwich SEs with the observed information and casewise scores of the observed
+/// values, Yuan-Bentler scaled test with the saturated model's observed information at the EM
+/// moments (`alliance39_fiml_mlr.json`). The robust CFI/TLI/RMSEA (lavaan's missing-data
+/// correction) are not reported under FIML.
+#[test]
+fn alliance39_fiml_mlr() {
+    let reference: Value = serde_json::from_str(&read("alliance39_fiml_mlr.json")).unwrap();
+    let frame = DataFrame::from_csv_str(&read("data/alliance39_mar.csv"), "alliance39_mar.csv").unwrap();
+    let opts = FitOptions { estimator: Estimator::Mlr, missing: sem::Missing::Ml, ..Default::default() };
+    let fit = Sem::new(&read("models/alliance39.lav")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap();
+    let mut failures = Vec::new();
+    for r in reference["parameters"].as_array().unwrap() {
+        let (lhs, op, rhs) = (r["lhs"].as_str().unwrap(), r["op"].as_str().unwrap(), r["rhs"].as_str().unwrap());
+        let o = fit.parameters.iter().find(|p| p.lhs == lhs && p.op == op && p.rhs == rhs).unwrap();
+        let Some(want) = r["se"].as_f64() else { continue };
+        if (want - o.se).abs() > 1e-4 * want.abs().max(1.0) {
+            failures.push(format!("{lhs} {op} {rhs} se: lavaan {want} entente {}", o.se));
+        }
+    }
+    for m in MEASURES.iter().filter(|m| !m.contains("robust")) {
+        let want = reference["fit_measures"][m].as_f64().unwrap();
+        let got = fit.measure(m).unwrap_or(f64::NAN);
+        if (want - got).abs() > (1e-4 * want.abs().max(1e-2)).max(1e-6) {
+            failures.push(format!("{m}: lavaan {want} entente {got}"));
+        }
+    }
+    assert!(fit.measure("cfi.robust").is_none());
+    assert!(failures.is_empty(), "{} deviations:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// MLR with fixed exogenous covariates (a MIMIC model, fixed.x = TRUE): the saturated model's
+/// information drops the covariates' moments (`hs_mimic_mlr.json`).
+#[test]
+fn hs_mimic_mlr_fixed_x() {
+    check("hs_mimic_mlr", "hs_mimic.lav", "HolzingerSwineford1939.csv");
+}

@@ -18,9 +18,16 @@ fn hs_fit(modindices: bool) -> sem::Fit {
 }
 
 fn compare(reference: &str, fit: &sem::Fit) {
+    compare_rows(reference, fit, &|_| true);
+}
+
+/// [`compare`] on the reference rows that `keep` accepts (the count is of those rows too).
+fn compare_rows(reference: &str, fit: &sem::Fit, keep: &dyn Fn(&Value) -> bool) {
     let reference: Value = serde_json::from_str(&read(reference)).unwrap();
-    let want = reference["modindices"].as_array().unwrap();
-    assert_eq!(fit.modindices.len(), want.len(), "number of modification indices");
+    let want: Vec<&Value> = reference["modindices"].as_array().unwrap().iter().filter(|w| keep(w)).collect();
+    let ours =
+        fit.modindices.iter().filter(|m| keep(&serde_json::json!({"lhs": m.lhs, "op": m.op, "rhs": m.rhs}))).count();
+    assert_eq!(ours, want.len(), "number of modification indices");
     let mut failures = Vec::new();
     for w in want {
         let (lhs, op, rhs) = (w["lhs"].as_str().unwrap(), w["op"].as_str().unwrap(), w["rhs"].as_str().unwrap());
@@ -74,4 +81,18 @@ fn covariate_models_warn_that_indices_are_approximate() {
     let fit = Sem::new(&read("models/hs_mimic.lav")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap();
     assert!(fit.warnings.iter().any(|w| w.contains("fixed.x")), "{:?}", fit.warnings);
     assert!(hs_fit(true).warnings.is_empty());
+}
+
+/// Modification indices of a MIMIC model with fixed exogenous covariates (`hs_mimic_mi.json`):
+/// every row whose left-hand side is not a covariate matches lavaan. Rows with a covariate on
+/// the left (`ageyr ~ visual`, and lavaan's numerically zero `ageyr ~~ sex`, `sex ~ ageyr`) are
+/// not reproduced yet: the fit warns that they differ.
+#[test]
+fn mimic_fixed_x_modindices_match_lavaan_off_the_covariates() {
+    let frame = DataFrame::from_csv_str(&read("data/HolzingerSwineford1939.csv"), "hs.csv").unwrap();
+    let opts = FitOptions { modindices: true, ..Default::default() };
+    let fit = Sem::new(&read("models/hs_mimic.lav")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap();
+    let covariate = |v: &Value| matches!(v["lhs"].as_str(), Some("ageyr" | "sex" | "grade"));
+    compare_rows("hs_mimic_mi.json", &fit, &|v| !covariate(v));
+    assert!(fit.warnings.iter().any(|w| w.contains("fixed.x")));
 }

@@ -56,6 +56,11 @@ const MEASURES: &[&str] = &[
 ];
 
 fn check(name: &str, model: &str, data: Data, opts: FitOptions) {
+    check_skip(name, model, data, opts, &[]);
+}
+
+/// [`check`] without the fit measures in `skip` (which the engine does not report for this case).
+fn check_skip(name: &str, model: &str, data: Data, opts: FitOptions, skip: &[&str]) {
     let reference: Value = serde_json::from_str(&read(&format!("{name}.json"))).unwrap();
     let fit = Sem::new(&read(&format!("models/{model}"))).unwrap().fit(&data, &opts).unwrap();
     let mut failures = Vec::new();
@@ -96,7 +101,7 @@ fn check(name: &str, model: &str, data: Data, opts: FitOptions) {
             }
         }
     }
-    for m in MEASURES {
+    for m in MEASURES.iter().filter(|m| !skip.contains(m)) {
         let Some(want) = num(&reference["fit_measures"][m]) else { continue };
         let got = fit.measure(m).unwrap_or(f64::NAN);
         // relative 1e-4, with the same floors as the shared compare_ref.py
@@ -225,4 +230,26 @@ fn partable_rows_match_lavaan() {
 fn sem_syntax_rows(model: &str) -> sem::ParTable {
     let sem = Sem::new(&read(&format!("models/{model}"))).unwrap();
     sem::ParTable::build(sem.syntax(), &Default::default()).unwrap()
+}
+
+/// Under FIML lavaan weights GFI with an information matrix the engine does not reproduce yet;
+/// the fit omits GFI, AGFI and PGFI.
+const FIML_SKIP: &[&str] = &["gfi", "agfi", "pgfi"];
+
+#[test]
+fn hs_cfa_fiml_missing_ml() {
+    let opts = FitOptions { missing: sem::Missing::Ml, ..Default::default() };
+    check_skip("hs_cfa_fiml", "hs_cfa.lav", Data::Frame(&frame("hs_missing.csv")), opts, FIML_SKIP);
+}
+
+#[test]
+fn alliance39_fiml_missing_ml() {
+    let opts = FitOptions { missing: sem::Missing::Ml, ..Default::default() };
+    check_skip("alliance39_fiml", "alliance39.lav", Data::Frame(&frame("alliance39_mar.csv")), opts, FIML_SKIP);
+}
+
+#[test]
+fn two_groups_equal_loadings_fiml() {
+    let opts = FitOptions { missing: sem::Missing::Ml, ..group("school", &[GroupEqual::Loadings]) };
+    check_skip("hs_inv_metric_fiml", "hs_cfa.lav", Data::Frame(&frame("hs_missing.csv")), opts, FIML_SKIP);
 }

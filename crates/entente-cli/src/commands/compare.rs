@@ -25,6 +25,9 @@ pub struct CompareArgs {
     /// Estimator: ml, or mlr (then the Satorra-Bentler 2001 scaled difference test).
     #[arg(long, value_enum, default_value = "ml")]
     estimator: super::fit::EstimatorArg,
+    /// Missing values: listwise deletion, or ml / fiml (full-information ML).
+    #[arg(long, value_enum, default_value = "listwise")]
+    missing: super::fit::MissingArg,
     /// Output format (text or json).
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -33,7 +36,12 @@ pub struct CompareArgs {
 pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let frame =
         DataFrame::from_csv_str(&read(&args.data, "data file")?, &file_name(&args.data)).map_err(Failure::data)?;
-    let opts = FitOptions { group: args.group.clone(), estimator: args.estimator.into(), ..Default::default() };
+    let opts = FitOptions {
+        group: args.group.clone(),
+        estimator: args.estimator.into(),
+        missing: args.missing.into(),
+        ..Default::default()
+    };
     let scaled = opts.estimator == sem::Estimator::Mlr;
     let mut fits = Vec::new();
     for path in &args.models {

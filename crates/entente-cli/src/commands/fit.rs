@@ -39,6 +39,26 @@ impl From<EstimatorArg> for sem::Estimator {
     }
 }
 
+/// Treatment of missing values (lavaan's `missing`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MissingArg {
+    /// Drop rows with a missing model variable (the default).
+    Listwise,
+    /// Full-information ML over the missing-data patterns.
+    Ml,
+    /// Alias of `ml`.
+    Fiml,
+}
+
+impl From<MissingArg> for sem::Missing {
+    fn from(m: MissingArg) -> Self {
+        match m {
+            MissingArg::Listwise => sem::Missing::Listwise,
+            MissingArg::Ml | MissingArg::Fiml => sem::Missing::Ml,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct FitArgs {
     /// Model file in lavaan syntax.
@@ -93,6 +113,9 @@ pub struct FitArgs {
     /// (unit residual variances).
     #[arg(long, value_enum, default_value = "delta")]
     parameterization: ParameterizationArg,
+    /// Missing values: listwise deletion, or ml / fiml (full-information ML; raw data only).
+    #[arg(long, value_enum, default_value = "listwise")]
+    missing: MissingArg,
     /// Add measurement quality: alpha, omega, AVE, Fornell-Larcker and HTMT, thresholds flagged.
     #[arg(long)]
     quality: bool,
@@ -166,12 +189,19 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
             ParameterizationArg::Delta => sem::Parameterization::Delta,
             ParameterizationArg::Theta => sem::Parameterization::Theta,
         },
+        missing: args.missing.into(),
     };
+    if !opts.ordered.is_empty() && opts.missing == sem::Missing::Ml {
+        return Err(Failure::usage(anyhow!("--missing ml is not available with --ordered in this version")));
+    }
     if !opts.ordered.is_empty() && args.boot.active() {
         return Err(Failure::usage(anyhow!("--se bootstrap is not available with --ordered in this version")));
     }
     if !opts.ordered.is_empty() && args.modindices {
         return Err(Failure::usage(anyhow!("--modindices is not available with --ordered in this version")));
+    }
+    if args.boot.active() && opts.missing == sem::Missing::Ml {
+        return Err(Failure::usage(anyhow!("--se bootstrap with --missing ml is not supported yet")));
     }
     let t_read = std::time::Instant::now();
     let mut boot_input: Option<(String, DataFrame)> = None;
@@ -221,7 +251,14 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         }
         _ => return Err(Failure::usage(anyhow!("give the data with --data D.csv or --cov C.txt --nobs N"))),
     };
-    if fit.dropped > 0 {
+    if fit.dropped > 0 && opts.missing == sem::Missing::Ml {
+        eprintln!(
+            "note: {} of {} rows have every model variable missing (or no group value) and were dropped; full-information ML uses the other {} rows.",
+            fit.dropped,
+            fit.norig,
+            fit.nobs.iter().sum::<usize>()
+        );
+    } else if fit.dropped > 0 {
         eprintln!(
             "note: listwise deletion dropped {} of {} rows with missing values on the model's variables; {} rows used.",
             fit.dropped,

@@ -27,6 +27,9 @@ pub struct InvarianceArgs {
     /// Estimator: ml, or mlr (scaled differences, robust CFI and RMSEA).
     #[arg(long, value_enum, default_value = "ml")]
     estimator: super::fit::EstimatorArg,
+    /// Missing values: listwise deletion, or ml / fiml (full-information ML).
+    #[arg(long, value_enum, default_value = "listwise")]
+    missing: super::fit::MissingArg,
     /// Output format (text or json).
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -47,7 +50,12 @@ pub fn run(args: InvarianceArgs) -> Result<(), Failure> {
     let sem = Sem::new(&src).map_err(|e| Failure::data(anyhow!("in `{}`: {e}", args.model.display())))?;
     let frame =
         DataFrame::from_csv_str(&read(&args.data, "data file")?, &file_name(&args.data)).map_err(Failure::data)?;
-    let opts = FitOptions { std_lv: args.std_lv, estimator: args.estimator.into(), ..Default::default() };
+    let opts = FitOptions {
+        std_lv: args.std_lv,
+        estimator: args.estimator.into(),
+        missing: args.missing.into(),
+        ..Default::default()
+    };
     let rows = invariance(&sem, &Data::Frame(&frame), &args.group, &opts).map_err(Failure::data)?;
     let out = match args.format {
         Format::Json => to_json(&rows),

@@ -1,0 +1,121 @@
+//! `--missing ml|fiml`: full-information ML against lavaan, and missing-data bad input.
+use crate::util::{entente, repo, stderr, stdout, temp_file};
+use serde_json::Value;
+
+const CFA: &str = "reference/models/hs_cfa.lav";
+const HS_MISSING: &str = "reference/data/hs_missing.csv";
+
+fn reference(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(repo(&format!("reference/{name}.json"))).unwrap()).unwrap()
+}
+
+fn fit_json(data: &str, extra: &[&str]) -> (Value, String) {
+    let mut args = vec!["fit", "--model", CFA, "--data", data, "--format", "json"];
+    args.extend_from_slice(extra);
+    let model = repo(CFA);
+    args[2] = &model;
+    let o = entente(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (serde_json::from_str(&stdout(&o)).unwrap(), stderr(&o))
+}
+
+#[test]
+fn fiml_json_matches_lavaan() {
+    let (out, _) = fit_json(&repo(HS_MISSING), &["--missing", "fiml"]);
+    let want = reference("hs_cfa_fiml");
+    for m in ["chisq", "baseline.chisq", "cfi", "tli", "rmsea", "srmr", "logl", "unrestricted.logl", "bic"] {
+        let (a, b) = (out["fit_measures"][m].as_f64().unwrap(), want["fit_measures"][m].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "{m}: {a} vs lavaan {b}");
+    }
+    assert_eq!(out["nobs"][0], 301);
+    assert_eq!(out["npar"], 30);
+    let x9 = out["parameters"].as_array().unwrap().iter().find(|p| p["lhs"] == "x9" && p["op"] == "~1").unwrap();
+    assert!((x9["se"].as_f64().unwrap() - 0.0588113112678895).abs() < 1e-4);
+    assert_eq!(x9["block"], 1);
+    // `ml` is the same option; listwise gives lavaan's listwise numbers instead
+    let (ml, _) = fit_json(&repo(HS_MISSING), &["--missing", "ml"]);
+    assert_eq!(ml["fit_measures"]["chisq"], out["fit_measures"]["chisq"]);
+    let (lw, note) = fit_json(&repo(HS_MISSING), &[]);
+    assert_eq!(lw["nobs"][0], 189);
+    assert!(note.contains("listwise deletion dropped"), "{note}");
+}
+
+#[test]
+fn all_missing_rows_are_dropped_with_a_note() {
+    let mut text = std::fs::read_to_string(repo(HS_MISSING)).unwrap();
+    text.push_str("999,1,13,1,\"Pasteur\",7,,,,,,,,,\n998,2,14,1,\"Pasteur\",8,NA,NA,NA,NA,NA,NA,NA,NA,NA\n");
+    let path = temp_file("hs_missing_empty_rows.csv", &text);
+    let (out, note) = fit_json(&path, &["--missing", "ml"]);
+    assert!(note.contains("2 of 303 rows have every model variable missing"), "{note}");
+    assert_eq!(out["nobs"][0], 301);
+    let want = reference("hs_cfa_fiml")["fit_measures"]["chisq"].as_f64().unwrap();
+    assert!((out["fit_measures"]["chisq"].as_f64().unwrap() - want).abs() < 1e-4 * want);
+}
+
+fn fails(args: &[&str], needle: &str) {
+    let o = entente(args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains(needle), "expected `{needle}` in: {}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_data_bad_input() {
+    let m = temp_file("fiml_abc.lav", "f =~ a + b + c\n");
+    let empty = temp_file("fiml_empty.csv", "a,b,c\n,,\nNA,NA,NA\n,,\n");
+    fails(&["fit", "--model", &m, "--data", &empty, "--missing", "ml"], "every row has all 3 model variables missing");
+    // listwise deletion of the same file leaves nothing either
+    fails(&["fit", "--model", &m, "--data", &empty], "0 complete rows");
+    // a variable never observed in one group, under FIML and under listwise deletion
+    let hole =
+        temp_file("fiml_hole.csv", "g,a,b,c\nx,1,2,3\nx,2,1,3\nx,3,4,2\nx,4,3,5\ny,1,2,\ny,2,3,\ny,3,1,\ny,4,4,\n");
+    for missing in ["ml", "listwise"] {
+        fails(
+            &["fit", "--model", &m, "--data", &hole, "--group", "g", "--missing", missing],
+            "`c` is missing in every row of group `y`",
+        );
+    }
+    // one group, and a group too small, under FIML
+    let one = temp_file("fiml_one.csv", "g,a,b,c\n1,1,2,3\n1,2,,3\n1,3,4,2\n1,4,3,5\n1,2,2,2\n");
+    fails(&["fit", "--model", &m, "--data", &one, "--group", "g", "--missing", "ml"], "at least 2");
+    let tiny = temp_file("fiml_tiny.csv", "g,a,b,c\n1,1,2,3\n1,2,,3\n1,3,4,2\n1,4,3,5\n2,2,2,2\n");
+    fails(&["fit", "--model", &m, "--data", &tiny, "--group", "g", "--missing", "fiml"], "Group `2`");
+    // FIML needs raw data
+    fails(
+        &[
+            "fit",
+            "--model",
+            &repo("reference/models/wheaton.lav"),
+            "--cov",
+            &repo("reference/data/wheaton.cov"),
+            "--nobs",
+            "932",
+            "--missing",
+            "ml",
+        ],
+        "needs raw data",
+    );
+}
+
+#[test]
+fn fiml_with_mlr_and_text_summary() {
+    let (out, _) = fit_json(&repo(HS_MISSING), &["--missing", "ml", "--estimator", "mlr"]);
+    assert_eq!(out["missing"], "ml");
+    assert_eq!(out["estimator"], "MLR");
+    let c = out["fit_measures"]["chisq.scaling.factor"].as_f64().unwrap();
+    assert!(c > 0.5 && c < 2.0, "{c}");
+    // lavaan's missing-data corrected robust CFI/RMSEA are not reproduced: not reported
+    assert!(out["fit_measures"].get("cfi.robust").is_none());
+    let o = entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS_MISSING), "--missing", "fiml"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("Information                                     Observed"), "{text}");
+}
+
+#[test]
+fn bootstrap_with_fiml_is_a_usage_error() {
+    let o =
+        entente(&["fit", "--model", &repo(CFA), "--data", &repo(HS_MISSING), "--missing", "ml", "--se", "bootstrap"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not supported"), "{}", stderr(&o));
+}
