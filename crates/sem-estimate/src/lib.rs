@@ -417,6 +417,83 @@ pub fn equality_rank(constraints: &[LinearConstraint], nfree: usize) -> usize {
     la::null_space(&h, 1e-10).1
 }
 
+/// A starting point for many refits near one solution (bootstrap draws, Monte Carlo
+/// replications): the point and the Cholesky factor of the observed Hessian of $f_{min}$ there
+/// (in the optimiser's space of the equality constraints), used as a fixed quasi-Newton base.
+#[derive(Debug, Clone)]
+pub struct Warm {
+    /// The starting point (free parameters).
+    pub x: Vec<f64>,
+    l: Mat,
+}
+
+/// The observed Hessian of $f_{min}$ at `x` by central differences of the analytic gradient,
+/// symmetrised. `None` when the implied covariance matrix is not positive definite nearby.
+pub fn observed_hessian(problem: &Problem, x: &[f64]) -> Option<Mat> {
+    let q = x.len();
+    let mut states = vec![GroupState::default(); problem.groups.len()];
+    let mut hess = Mat::zeros(q, q);
+    let mut xs = x.to_vec();
+    for j in 0..q {
+        let h = 1e-5 * x[j].abs().max(1.0);
+        xs[j] = x[j] + h;
+        problem.fmin(&xs, &mut states)?;
+        let gp = problem.gradient(&states);
+        xs[j] = x[j] - h;
+        problem.fmin(&xs, &mut states)?;
+        let gm = problem.gradient(&states);
+        xs[j] = x[j];
+        for i in 0..q {
+            hess[(i, j)] = (gp[i] - gm[i]) / (2.0 * h);
+        }
+    }
+    for i in 0..q {
+        for j in 0..i {
+            let v = 0.5 * (hess[(i, j)] + hess[(j, i)]);
+            hess[(i, j)] = v;
+            hess[(j, i)] = v;
+        }
+    }
+    Some(hess)
+}
+
+impl Warm {
+    /// The warm start at `x` (usually an estimate of `problem`) for the equality constraints
+    /// among `constraints`; `None` when the Hessian cannot be computed.
+    pub fn new(problem: &Problem, x: &[f64], constraints: &[LinearConstraint]) -> Option<Warm> {
+        let eqs: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();
+        let (k, _, _) = reparameterise(&eqs, x.len()).ok()?;
+        let hess = observed_hessian(problem, x)?;
+        let hz = match &k {
+            None => hess,
+            Some(km) => km.t_matmul(&hess.matmul(km)),
+        };
+        Some(Warm { x: x.to_vec(), l: factor_with_ridge(&hz) })
+    }
+}
+
+/// Minimise $f_{min}$ from `warm.x` subject to `constraints`, with the warm start's Hessian as
+/// the quasi-Newton base from the first step (no expected information per iteration). The
+/// convergence criterion is that of [`estimate`]; when this path fails (a step that does not
+/// descend twice, no convergence, or an inequality constraint that becomes active) it falls
+/// back to [`estimate`] from the same point, so the result is the same optimum either way.
+pub fn estimate_warm(
+    problem: &Problem,
+    warm: &Warm,
+    constraints: &[LinearConstraint],
+    opts: &EstimateOptions,
+) -> Result<Estimate, EstimateError> {
+    let eqs: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();
+    if warm.x.len() == problem.model.nfree {
+        if let Ok(est) = estimate_eq_base(problem, &warm.x, &eqs, opts, Some(&warm.l)) {
+            if est.converged && !constraints.iter().any(|c| c.violated(&est.x)) {
+                return Ok(est);
+            }
+        }
+    }
+    estimate(problem, &warm.x, constraints, opts)
+}
+
 /// Minimise $f_{min}$ from `start` subject to `constraints`.
 pub fn estimate(
     problem: &Problem,
@@ -453,11 +530,13 @@ fn estimate_eq(
     eqs: &[&LinearConstraint],
     opts: &EstimateOptions,
 ) -> Result<Estimate, EstimateError> {
-    let q = start.len();
-    let ng = problem.groups.len();
-    let mut states = vec![GroupState::default(); ng];
-    // Reparameterise: x = K z + x0.
-    let (k, x0, n_eq) = if eqs.is_empty() {
+    estimate_eq_base(problem, start, eqs, opts, None)
+}
+
+/// The reparameterisation $x = K z + x_0$ of the equality constraints `eqs` over `q` free
+/// parameters: `(K, x0, rank)`, `K = None` without constraints.
+fn reparameterise(eqs: &[&LinearConstraint], q: usize) -> Result<(Option<Mat>, Vec<f64>, usize), EstimateError> {
+    Ok(if eqs.is_empty() {
         (None, vec![0.0; q], 0)
     } else {
         let mut h = Mat::zeros(eqs.len(), q);
@@ -476,7 +555,24 @@ fn estimate_eq(
             return Err(EstimateError::InconsistentConstraints);
         }
         (Some(kmat), x0, rank)
-    };
+    })
+}
+
+/// [`estimate_eq`] with an optional fixed quasi-Newton base `base` (the Cholesky factor of a
+/// Hessian in the optimiser's space): quasi-Newton steps from the first iteration, no expected
+/// information unless a step fails.
+fn estimate_eq_base(
+    problem: &Problem,
+    start: &[f64],
+    eqs: &[&LinearConstraint],
+    opts: &EstimateOptions,
+    base: Option<&Mat>,
+) -> Result<Estimate, EstimateError> {
+    let q = start.len();
+    let ng = problem.groups.len();
+    let mut states = vec![GroupState::default(); ng];
+    // Reparameterise: x = K z + x0.
+    let (k, x0, n_eq) = reparameterise(eqs, q)?;
     let to_x = |z: &[f64]| -> Vec<f64> {
         match &k {
             None => z.to_vec(),
@@ -511,6 +607,12 @@ fn estimate_eq(
     let mut prev: Option<(Vec<f64>, Vec<f64>)> = None; // (z, gz) at the previous iterate
     let mut f_change = f64::INFINITY;
     let mut fresh = true;
+    // With a base, quasi-Newton from the start; a failed step drops back to Fisher scoring.
+    let mut use_base = base.is_some();
+    if let Some(b) = base {
+        h0 = Some(b.clone());
+        fresh = false;
+    }
     while iterations < opts.max_iter {
         let g = problem.gradient(&states);
         let gz = match &k {
@@ -530,7 +632,7 @@ fn estimate_eq(
         // Fisher scoring while far from the optimum (fresh information each iteration, solved
         // by its Cholesky factor), then quasi-Newton refinement from the inverse information at
         // the switch point.
-        let fisher = iterations < 3 || grad_max > 1e-3;
+        let fisher = !use_base && (iterations < 3 || grad_max > 1e-3);
         if fisher {
             h0 = Some(factor_with_ridge(&projected_information(problem, &states, k.as_ref())));
             pairs.clear();
@@ -557,6 +659,7 @@ fn estimate_eq(
         let mut slope = la::dot(&gz, &step);
         if slope >= 0.0 {
             // not a descent direction: restart from the information
+            use_base = false;
             h0 = Some(factor_with_ridge(&projected_information(problem, &states, k.as_ref())));
             pairs.clear();
             step = quasi_newton_direction(h0.as_ref().expect("set above"), &pairs, &gz);
@@ -587,6 +690,7 @@ fn estimate_eq(
             let _ = problem.fmin(&x, &mut states);
             if !fresh {
                 // a poor quasi-Newton matrix: restart from the information once
+                use_base = false;
                 h0 = None;
                 pairs.clear();
                 prev = None;

@@ -91,6 +91,17 @@ pub fn run_draws(
     range: Range<u32>,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<Draw> {
+    // Every draw starts from the original estimates with the observed Hessian there as its
+    // quasi-Newton base (computed once): a bootstrap sample is close to the original one.
+    let original: Vec<GroupStats> = data
+        .groups
+        .iter()
+        .map(|x| {
+            let (mean, cov) = sem_data::moments(x);
+            GroupStats { label: String::new(), nobs: x.rows(), cov, mean, data: None }
+        })
+        .collect();
+    let warm = prep.warm_start(&original, start);
     range
         .into_par_iter()
         .map(|draw| {
@@ -98,10 +109,14 @@ pub fn run_draws(
             let idx: Vec<Vec<usize>> =
                 data.groups.iter().map(|x| (0..x.rows()).map(|_| rng.random_range(0..x.rows())).collect()).collect();
             let stats = resample(&data.groups, &idx);
-            let est = prep.refit(&stats, Some(start), false).ok().map(|r| r.est);
+            let refit = |stats: &[GroupStats]| match &warm {
+                Some(w) => prep.refit_warm(stats, w, false),
+                None => prep.refit(stats, Some(start), false),
+            };
+            let est = refit(&stats).ok().map(|r| r.est);
             let chisq_bs = data.bollen_stine.as_ref().and_then(|bs| {
                 let stats = resample(bs, &idx);
-                prep.refit(&stats, Some(start), false).ok().map(|r| r.chisq)
+                refit(&stats).ok().map(|r| r.chisq)
             });
             progress();
             Draw { draw, est, chisq_bs }
