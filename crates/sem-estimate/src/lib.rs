@@ -632,7 +632,9 @@ fn estimate_eq_base(
         // Fisher scoring while far from the optimum (fresh information each iteration, solved
         // by its Cholesky factor), then quasi-Newton refinement from the inverse information at
         // the switch point.
-        let fisher = !use_base && (iterations < 3 || grad_max > 1e-3);
+        // With a warm base: its step first, then the expected information once at the first
+        // iterate (the draw's own curvature), then quasi-Newton.
+        let fisher = if use_base { iterations == 1 } else { iterations < 3 || grad_max > 1e-3 };
         if fisher {
             h0 = Some(factor_with_ridge(&projected_information(problem, &states, k.as_ref())));
             pairs.clear();
