@@ -352,6 +352,9 @@ fn projected_information(problem: &Problem, states: &[GroupState], k: Option<&Ma
     }
 }
 
+/// Largest parameter change of the final full step of a warm refit ([`estimate_warm`]).
+const WARM_STEP_TOL: f64 = 3e-7;
+
 /// Most recent step pairs kept by the limited-memory quasi-Newton phase.
 const MAX_PAIRS: usize = 30;
 
@@ -609,6 +612,7 @@ fn estimate_eq_base(
     let mut fresh = true;
     // With a base, quasi-Newton from the start; a failed step drops back to Fisher scoring.
     let mut use_base = base.is_some();
+    let use_base_run = base.is_some();
     if let Some(b) = base {
         h0 = Some(b.clone());
         fresh = false;
@@ -669,6 +673,10 @@ fn estimate_eq_base(
             fresh = true;
         }
         iterations += 1;
+        // Warm refits stop after a full step that moves no parameter by more than
+        // `WARM_STEP_TOL` while the gradient is already small: with a Newton-quality direction
+        // the remaining distance to the optimum is a fraction of that step.
+        let last = use_base_run && grad_max < 1e-5 && step.iter().fold(0.0_f64, |m, v| m.max(v.abs())) < WARM_STEP_TOL;
         let mut t = 1.0;
         let mut accepted = false;
         for _ in 0..40 {
@@ -701,9 +709,13 @@ fn estimate_eq_base(
             break;
         }
         fresh = false;
+        if last && t >= 1.0 {
+            converged = true;
+            break;
+        }
     }
-    // final states are at x (the line search left them at the accepted point)
-    let _ = problem.fmin(&x, &mut states);
+    // The states are at x: every exit follows an accepted step, a restored point or the
+    // convergence check at x.
     if !converged {
         let g = problem.gradient(&states);
         let gz = match &k {

@@ -51,7 +51,41 @@ fn main() {
             let reps = pool.install(|| power::run_reps(&pop, &prep, &[500], &design, 7, 0..n, &|| {}).expect("reps"));
             reps.iter().filter_map(|r| r.fit.as_ref()).map(|f| f.est.iter().chain(&f.se).sum::<f64>()).sum()
         }
-        other => panic!("unknown task `{other}` (boot, power, fit)"),
+        "check" => {
+            // Warm refits against cold ones (Fisher scoring from the original estimates) on the
+            // same bootstrap samples: the largest difference of any estimate.
+            use rand::Rng;
+            let fit = sem.fit(&Data::Frame(&frame), &opts).expect("fit");
+            let stats = sem::SampleStats::from_frame(&frame, &sem.observed_variables(), None).expect("stats");
+            let prep = sem.prepare(1, &opts).expect("prepare");
+            let mut x0 = vec![0.0; prep.partable().nfree];
+            for (r, p) in prep.partable().rows.iter().zip(&fit.parameters) {
+                if r.free > 0 {
+                    x0[r.free - 1] = p.est;
+                }
+            }
+            let warm = prep.warm_start(&stats.groups, &x0).expect("warm start");
+            let x = stats.groups[0].data.clone().expect("raw data");
+            let nr = x.rows();
+            let mut worst = 0.0_f64;
+            for draw in 0..n {
+                let mut rng = sem_resample::draw_rng(7, u64::from(draw));
+                let mut d = sem::Mat::zeros(nr, x.cols());
+                for i in 0..nr {
+                    d.row_mut(i).copy_from_slice(x.row(rng.random_range(0..nr)));
+                }
+                let (mean, cov) = sem_data::moments(&d);
+                let g = [sem::GroupStats { label: String::new(), nobs: nr, cov, mean, data: None }];
+                let (Ok(a), Ok(b)) = (prep.refit(&g, Some(&x0), false), prep.refit_warm(&g, &warm, false)) else {
+                    continue;
+                };
+                let diff = a.est.iter().zip(&b.est).fold(0.0_f64, |m, (u, v)| m.max((u - v).abs()));
+                worst = worst.max(diff);
+            }
+            eprintln!("largest |warm - cold| estimate difference over {n} draws: {worst:.3e}");
+            worst
+        }
+        other => panic!("unknown task `{other}` (boot, power, fit, check)"),
     };
     eprintln!("{what}: {:.3} ms per task", t.elapsed().as_secs_f64() * 1e3 / f64::from(n));
     println!("{sum:.12e}");
