@@ -19,7 +19,6 @@
 #![deny(missing_docs)]
 
 use std::ops::{Index, IndexMut};
-use wide::f64x4;
 
 /// Errors of the kernels.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -189,27 +188,30 @@ impl IndexMut<(usize, usize)> for Mat {
     }
 }
 
-/// Four lanes from a slice of exactly four elements.
+/// A chunk of `chunks_exact(N)` as a fixed-size array (the length is known, so no checks remain).
 #[inline(always)]
-fn lanes(a: &[f64]) -> f64x4 {
-    f64x4::from([a[0], a[1], a[2], a[3]])
+fn chunk<const N: usize>(a: &[f64]) -> &[f64; N] {
+    a.try_into().unwrap_or(&[0.0; N])
 }
 
 /// $x^\top y$.
 #[inline]
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
-    // Two four-lane accumulators (SIMD through `wide`), then a scalar tail.
+    // Eight independent accumulators over fixed-size chunks, which the compiler keeps in SIMD
+    // registers (no bounds checks inside the loop), then a scalar tail.
     let n = x.len().min(y.len());
     let (x, y) = (&x[..n], &y[..n]);
-    let (mut a0, mut a1) = (f64x4::ZERO, f64x4::ZERO);
+    let mut acc = [0.0_f64; 8];
     let xc = x.chunks_exact(8);
     let yc = y.chunks_exact(8);
     let (xr, yr) = (xc.remainder(), yc.remainder());
     for (a, b) in xc.zip(yc) {
-        a0 += lanes(&a[..4]) * lanes(&b[..4]);
-        a1 += lanes(&a[4..]) * lanes(&b[4..]);
+        let (a, b) = (chunk::<8>(a), chunk::<8>(b));
+        for k in 0..8 {
+            acc[k] += a[k] * b[k];
+        }
     }
-    let mut s = (a0 + a1).reduce_add();
+    let mut s = ((acc[0] + acc[2]) + (acc[4] + acc[6])) + ((acc[1] + acc[3]) + (acc[5] + acc[7]));
     for (a, b) in xr.iter().zip(yr) {
         s += a * b;
     }
@@ -221,12 +223,17 @@ pub fn dot(x: &[f64], y: &[f64]) -> f64 {
 pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     let n = x.len().min(y.len());
     let (x, y) = (&x[..n], &mut y[..n]);
-    let av = f64x4::splat(a);
     let mut yc = y.chunks_exact_mut(4);
     let mut xc = x.chunks_exact(4);
     for (yv, xv) in (&mut yc).zip(&mut xc) {
-        let r = lanes(yv) + av * lanes(xv);
-        yv.copy_from_slice(&r.to_array());
+        let xv = chunk::<4>(xv);
+        let yv: &mut [f64; 4] = match yv.try_into() {
+            Ok(v) => v,
+            Err(_) => continue,
+        };
+        for k in 0..4 {
+            yv[k] += a * xv[k];
+        }
     }
     for (yi, xi) in yc.into_remainder().iter_mut().zip(xc.remainder()) {
         *yi += a * xi;
@@ -331,9 +338,11 @@ pub fn chol_solve(l: &Mat, b: &mut [f64]) {
         let s = dot(&l.data[i * n..i * n + i], &b[..i]);
         b[i] = (b[i] - s) / l.data[i * n + i];
     }
+    // L' x = y by rows of L: once x_i is known, remove its share from the earlier equations.
     for i in (0..n).rev() {
-        let s: f64 = b[i + 1..].iter().enumerate().map(|(k, bk)| l.data[(i + 1 + k) * n + i] * bk).sum();
-        b[i] = (b[i] - s) / l.data[i * n + i];
+        b[i] /= l.data[i * n + i];
+        let xi = b[i];
+        axpy(-xi, &l.data[i * n..i * n + i], &mut b[..i]);
     }
 }
 

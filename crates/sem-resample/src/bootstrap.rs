@@ -66,19 +66,67 @@ impl BootData {
     }
 }
 
-fn resample(data: &[Mat], idx: &[Vec<usize>]) -> Vec<GroupStats> {
-    data.iter()
-        .zip(idx)
-        .map(|(x, ix)| {
-            let p = x.cols();
-            let mut d = Mat::zeros(ix.len(), p);
-            for (i, k) in ix.iter().enumerate() {
-                d.row_mut(i).copy_from_slice(x.row(*k));
+/// One group's data centred at its mean and stored by column, for weighted cross-products.
+struct Centred {
+    n: usize,
+    mean: Vec<f64>,
+    /// `p x n`: column `j` of the centred data in row `j`.
+    xt: Mat,
+}
+
+impl Centred {
+    fn new(x: &Mat) -> Centred {
+        let (n, p) = (x.rows(), x.cols());
+        let (mean, _) = sem_data::moments(x);
+        let mut xt = Mat::zeros(p, n);
+        for i in 0..n {
+            for (j, v) in x.row(i).iter().enumerate() {
+                xt[(j, i)] = v - mean[j];
             }
-            let (mean, cov) = sem_data::moments(&d);
-            GroupStats { label: String::new(), nobs: ix.len(), cov, mean, data: None }
-        })
-        .collect()
+        }
+        Centred { n, mean, xt }
+    }
+
+    /// Moments of the resample that takes row `i` `counts[i]` times: with $c_i = x_i - \bar x$,
+    /// $\bar x^* = \bar x + \frac1n\sum_i w_i c_i$ and
+    /// $S^* = \frac1n\sum_i w_i c_i c_i^\top - (\bar x^* - \bar x)(\bar x^* - \bar x)^\top$, summed over the
+    /// rows drawn at least once (about 63% of them).
+    fn moments(&self, counts: &[u32]) -> GroupStats {
+        let p = self.xt.rows();
+        let drawn: Vec<usize> = (0..self.n).filter(|&i| counts[i] > 0).collect();
+        let u = drawn.len();
+        let nf = self.n as f64;
+        let mut y = Mat::zeros(p, u);
+        let mut yw = Mat::zeros(p, u);
+        for j in 0..p {
+            let col = self.xt.row(j);
+            let yr = y.row_mut(j);
+            for (t, &i) in drawn.iter().enumerate() {
+                yr[t] = col[i];
+            }
+        }
+        for j in 0..p {
+            let (src, dst) = (y.row(j), yw.row_mut(j));
+            for (t, &i) in drawn.iter().enumerate() {
+                dst[t] = f64::from(counts[i]) * src[t];
+            }
+        }
+        let dm: Vec<f64> = (0..p).map(|j| yw.row(j).iter().sum::<f64>() / nf).collect();
+        let mut cov = Mat::zeros(p, p);
+        for j in 0..p {
+            for k in 0..=j {
+                let v = sem_linalg::dot(yw.row(j), y.row(k)) / nf - dm[j] * dm[k];
+                cov[(j, k)] = v;
+                cov[(k, j)] = v;
+            }
+        }
+        let mean = self.mean.iter().zip(&dm).map(|(m, d)| m + d).collect();
+        GroupStats { label: String::new(), nobs: self.n, cov, mean, data: None }
+    }
+}
+
+fn resample(data: &[Centred], counts: &[Vec<u32>]) -> Vec<GroupStats> {
+    data.iter().zip(counts).map(|(c, w)| c.moments(w)).collect()
 }
 
 /// Runs draws `range` of a bootstrap with `seed` in parallel, in draw order, refitting from
@@ -91,17 +139,46 @@ pub fn run_draws(
     range: Range<u32>,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<Draw> {
+    // Every draw starts from the original estimates with the observed Hessian there as its
+    // quasi-Newton base (computed once): a bootstrap sample is close to the original one.
+    let original: Vec<GroupStats> = data
+        .groups
+        .iter()
+        .map(|x| {
+            let (mean, cov) = sem_data::moments(x);
+            GroupStats { label: String::new(), nobs: x.rows(), cov, mean, data: None }
+        })
+        .collect();
+    let warm = prep.warm_start(&original, start);
+    let centred: Vec<Centred> = data.groups.iter().map(Centred::new).collect();
+    let centred_bs: Option<Vec<Centred>> = data.bollen_stine.as_ref().map(|b| b.iter().map(Centred::new).collect());
     range
         .into_par_iter()
         .map(|draw| {
             let mut rng = draw_rng(seed, u64::from(draw));
-            let idx: Vec<Vec<usize>> =
-                data.groups.iter().map(|x| (0..x.rows()).map(|_| rng.random_range(0..x.rows())).collect()).collect();
-            let stats = resample(&data.groups, &idx);
-            let est = prep.refit(&stats, Some(start), false).ok().map(|r| r.est);
-            let chisq_bs = data.bollen_stine.as_ref().and_then(|bs| {
+            // The draw as a multiset: how often each row is taken (same random stream as drawing
+            // the row indices one by one).
+            let idx: Vec<Vec<u32>> = data
+                .groups
+                .iter()
+                .map(|x| {
+                    let n = x.rows();
+                    let mut counts = vec![0_u32; n];
+                    for _ in 0..n {
+                        counts[rng.random_range(0..n)] += 1;
+                    }
+                    counts
+                })
+                .collect();
+            let stats = resample(&centred, &idx);
+            let refit = |stats: &[GroupStats]| match &warm {
+                Some(w) => prep.refit_warm(stats, w, false),
+                None => prep.refit(stats, Some(start), false),
+            };
+            let est = refit(&stats).ok().map(|r| r.est);
+            let chisq_bs = centred_bs.as_ref().and_then(|bs| {
                 let stats = resample(bs, &idx);
-                prep.refit(&stats, Some(start), false).ok().map(|r| r.chisq)
+                refit(&stats).ok().map(|r| r.chisq)
             });
             progress();
             Draw { draw, est, chisq_bs }

@@ -82,3 +82,39 @@ fn bollen_stine_data_fit_the_model_exactly() {
     let p = s.bollen_stine_pvalue.unwrap();
     assert!(p > 0.01 && p < 0.2, "{p}");
 }
+
+/// A warm refit (Hessian base, short path, step-size stop) reaches the same estimates as a cold
+/// refit (Fisher scoring from the same point, gradient below 1e-8) on resampled data.
+#[test]
+fn warm_refits_match_cold_refits_within_1e_6() {
+    use rand::Rng;
+    let (prep, _, _, x0, _, _) = setup();
+    let model = std::fs::read_to_string(format!("{REF_DIR}/models/hs_path.lav")).unwrap();
+    let frame =
+        DataFrame::from_csv_path(std::path::Path::new(&format!("{REF_DIR}/data/HolzingerSwineford1939.csv"))).unwrap();
+    let sem = Sem::new(&model).unwrap();
+    let stats = sem::SampleStats::from_frame(&frame, &sem.observed_variables(), None).unwrap();
+    let warm = prep.warm_start(&stats.groups, &x0).unwrap();
+    let x = stats.groups[0].data.clone().unwrap();
+    let n = x.rows();
+    let mut compared = 0;
+    for draw in 0..30 {
+        let mut rng = sem_resample::draw_rng(5, draw);
+        let mut d = sem::Mat::zeros(n, x.cols());
+        for i in 0..n {
+            d.row_mut(i).copy_from_slice(x.row(rng.random_range(0..n)));
+        }
+        let (mean, cov) = sem_data::moments(&d);
+        let g = [sem::GroupStats { label: String::new(), nobs: n, cov, mean, data: None }];
+        let (Ok(cold), Ok(hot)) = (prep.refit(&g, Some(&x0), false), prep.refit_warm(&g, &warm, false)) else {
+            continue;
+        };
+        assert_eq!(cold.est.len(), hot.est.len());
+        for (a, b) in cold.est.iter().zip(&hot.est) {
+            assert!((a - b).abs() < 1e-6, "draw {draw}: cold {a} warm {b}");
+        }
+        assert!((cold.chisq - hot.chisq).abs() < 1e-6 * cold.chisq.max(1.0));
+        compared += 1;
+    }
+    assert!(compared >= 25, "only {compared} draws converged both ways");
+}
