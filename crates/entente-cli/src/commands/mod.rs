@@ -13,6 +13,7 @@ mod merge;
 mod power;
 mod sim;
 mod simulate_data;
+mod study;
 
 /// Entente: structural equation modelling and alliance analytics.
 #[derive(Parser)]
@@ -42,6 +43,8 @@ enum Command {
     Power(power::PowerArgs),
     /// Write a CSV drawn from a fully specified population model (lavaan's simulateData).
     SimulateData(simulate_data::SimulateDataArgs),
+    /// The trust-learning study: init, simulate, run, power, distance.
+    Study(study::StudyArgs),
 }
 
 /// A usage error found after clap's own parsing (exit code 2).
@@ -101,6 +104,7 @@ pub fn run() -> ExitCode {
         Command::Merge(args) => return finish(merge::run(args)),
         Command::Power(args) => return finish(power::run(args)),
         Command::SimulateData(args) => return finish(simulate_data::run(args)),
+        Command::Study(args) => return finish(study::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
