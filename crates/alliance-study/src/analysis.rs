@@ -9,6 +9,7 @@ use crate::model::{self, LongStep, Measured};
 use crate::responses::Responses;
 use crate::screen::{self, Screening};
 use alliance_core::constructs::{self, Sign};
+use rayon::prelude::*;
 use sem::{Data, DataFrame, Estimator, Fit, FitOptions, GroupEqual, Sem};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -395,7 +396,12 @@ fn cfa_step(src: &str, frame: &DataFrame, opts: &FitOptions) -> Result<Cfa, Stud
                     ));
                 }
                 if f.ave < sem::quality::AVE_MIN {
-                    flags.push(format!("`{}` has AVE {:.2} < {}: weak convergent validity.", f.factor, f.ave, sem::quality::AVE_MIN));
+                    flags.push(format!(
+                        "`{}` has AVE {:.2} < {}: weak convergent validity.",
+                        f.factor,
+                        f.ave,
+                        sem::quality::AVE_MIN
+                    ));
                 }
                 if !f.fornell_larcker {
                     flags.push(format!("`{}` fails the Fornell-Larcker criterion.", f.factor));
@@ -451,7 +457,8 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
     let mut models = BTreeMap::new();
     let meas = screening.measured.clone();
     if !meas.iter().any(|m| m.id == "LE") {
-        problems.push("Learning (`LE`) has fewer than two items in the data, so no structural model can be fitted.".into());
+        problems
+            .push("Learning (`LE`) has fewer than two items in the data, so no structural model can be fitted.".into());
     }
     let sm = model::study_models(cfg, &meas)?;
     models.insert("cfa.lav".to_string(), sm.cfa.clone());
@@ -508,7 +515,13 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
             sm.full_paths
                 .iter()
                 .filter_map(|(a, b)| row(f, b, "~", a, 1))
-                .map(|r| PathEstimate { from: r.rhs.clone(), to: r.lhs.clone(), est: r.est, std: r.std_all, pvalue: r.pvalue })
+                .map(|r| PathEstimate {
+                    from: r.rhs.clone(),
+                    to: r.lhs.clone(),
+                    est: r.est,
+                    std: r.std_all,
+                    pvalue: r.pvalue,
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -540,7 +553,8 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
             match sem::compare::lrt(&all) {
                 Ok(rows) => {
                     for k in 1..rows.len() {
-                        if let (Some(d), Some(df), Some(p)) = (rows[k].chisq_diff, rows[k].df_diff, rows[k].pvalue_diff) {
+                        if let (Some(d), Some(df), Some(p)) = (rows[k].chisq_diff, rows[k].df_diff, rows[k].pvalue_diff)
+                        {
                             lrt.push((rows[k].name.clone(), rows[k - 1].name.clone(), d, df, p));
                         }
                     }
@@ -620,9 +634,9 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
     if !ro.skip_moderators {
         let model_meas: Vec<Measured> =
             meas.iter().filter(|m| constructs::MODEL_CONSTRUCTS.contains(&m.id.as_str())).cloned().collect();
-        for mid in &cfg.moderators {
-            moderators.push(moderator(cfg, mid, &data, &meas, &model_meas, &sm, &opts));
-        }
+        // moderators are independent: fit them in parallel
+        moderators =
+            cfg.moderators.par_iter().map(|mid| moderator(cfg, mid, &data, &meas, &model_meas, &sm, &opts)).collect();
     }
     lap("moderators", &mut timing);
 
@@ -646,7 +660,10 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
                 Err(e) => problems.push(format!("Longitudinal invariance of trust: {e}")),
             }
         } else {
-            problems.push("Trust has fewer than three items measured at both waves; longitudinal invariance is not tested.".into());
+            problems.push(
+                "Trust has fewer than three items measured at both waves; longitudinal invariance is not tested."
+                    .into(),
+            );
         }
     }
     lap("longitudinal invariance", &mut timing);
@@ -704,7 +721,8 @@ fn bootstrap(
 fn composite(data: &Responses, items: &[String]) -> Vec<f64> {
     (0..data.nrows())
         .map(|i| {
-            let v: Vec<f64> = items.iter().filter_map(|c| data.column(c)).map(|c| c[i]).filter(|x| x.is_finite()).collect();
+            let v: Vec<f64> =
+                items.iter().filter_map(|c| data.column(c)).map(|c| c[i]).filter(|x| x.is_finite()).collect();
             if v.is_empty() {
                 f64::NAN
             } else {
@@ -756,7 +774,10 @@ fn moderator(
             sorted.sort_by(f64::total_cmp);
             let med = if sorted.is_empty() { f64::NAN } else { sorted[sorted.len() / 2] };
             out.grouping = format!("median split of the mean item score at {med:.2} (low: below, high: at or above)");
-            score.iter().map(|v| v.is_finite().then(|| if *v < med { "low".to_string() } else { "high".to_string() })).collect()
+            score
+                .iter()
+                .map(|v| v.is_finite().then(|| if *v < med { "low".to_string() } else { "high".to_string() }))
+                .collect()
         }
     };
     let model_items: Vec<&String> = model_meas.iter().flat_map(|m| m.items.iter()).collect();
@@ -841,35 +862,43 @@ fn group_tests(
     let frame = data.to_frame(&[(gcol.clone(), labels)]);
     let src = model::structural_unlabelled(model_meas, &sm.full_paths);
     let base = FitOptions { group: Some(gcol), group_equal: vec![GroupEqual::Loadings], ..opts.clone() };
-    let free = fit_model(&format!("{mid} free paths"), &src, &frame, &base)?;
     let key = |(a, b): &(String, String)| format!("{b}~{a}");
     let learning: Vec<String> = sm.full_paths.iter().filter(|(_, b)| b == "LE").map(key).collect();
-    let antecedent: Vec<String> = sm
-        .full_paths
-        .iter()
-        .filter(|(a, b)| (b == "T1" || b == "T2") && !(a == "T1" && b == "T2"))
-        .map(key)
-        .collect();
-    let others = |keep: &[String]| -> Vec<String> {
-        sm.full_paths.iter().map(key).filter(|k| !keep.contains(k)).collect()
-    };
-    let mut out = Vec::new();
-    for (what, partial) in [
+    let antecedent: Vec<String> =
+        sm.full_paths.iter().filter(|(a, b)| (b == "T1" || b == "T2") && !(a == "T1" && b == "T2")).map(key).collect();
+    let others =
+        |keep: &[String]| -> Vec<String> { sm.full_paths.iter().map(key).filter(|k| !keep.contains(k)).collect() };
+    let tests = [
         ("trust -> learning", others(&learning)),
         ("antecedents -> trust", others(&antecedent)),
         ("all structural paths", Vec::new()),
-    ] {
-        let eq = FitOptions {
-            group_equal: vec![GroupEqual::Loadings, GroupEqual::Regressions],
-            group_partial: partial,
-            ..base.clone()
-        };
-        let fit = fit_model(&format!("{mid} equal {what}"), &src, &frame, &eq)?;
+    ];
+    // the free model and the three restricted ones are independent fits
+    let mut variants: Vec<(String, FitOptions)> = vec![(format!("{mid} free paths"), base.clone())];
+    for (what, partial) in &tests {
+        variants.push((
+            format!("{mid} equal {what}"),
+            FitOptions {
+                group_equal: vec![GroupEqual::Loadings, GroupEqual::Regressions],
+                group_partial: partial.clone(),
+                ..base.clone()
+            },
+        ));
+    }
+    let fits: Vec<Result<Fit, StudyError>> =
+        variants.par_iter().map(|(name, o)| fit_model(name, &src, &frame, o)).collect();
+    let mut fits = fits.into_iter();
+    let free = fits.next().unwrap_or_else(|| Err(StudyError::Config("no fit".into())))?;
+    let mut out = Vec::new();
+    for ((what, _), fit) in tests.iter().zip(fits) {
+        let fit = fit?;
         let rows = sem::compare::lrt(&[("free".to_string(), &free), ("equal".to_string(), &fit)])
             .map_err(|e| StudyError::sem(mid, e.into()))?;
         let last = rows.last();
         let (d, df, p) = match last {
-            Some(r) => (r.chisq_diff.unwrap_or(f64::NAN), r.df_diff.unwrap_or(f64::NAN), r.pvalue_diff.unwrap_or(f64::NAN)),
+            Some(r) => {
+                (r.chisq_diff.unwrap_or(f64::NAN), r.df_diff.unwrap_or(f64::NAN), r.pvalue_diff.unwrap_or(f64::NAN))
+            }
             None => (f64::NAN, f64::NAN, f64::NAN),
         };
         let verdict = if p < cfg.analysis.alpha {
@@ -877,7 +906,7 @@ fn group_tests(
         } else {
             format!("no evidence that `{mid}` moderates the {what} paths")
         };
-        out.push(GroupTest { paths: what.into(), chisq_diff: d, df_diff: df, pvalue: p, verdict });
+        out.push(GroupTest { paths: (*what).into(), chisq_diff: d, df_diff: df, pvalue: p, verdict });
     }
     Ok(out)
 }

@@ -124,13 +124,14 @@ impl Default for StudyConfig {
 
 /// A directed path `from -> to` between construct ids.
 pub fn parse_path(s: &str) -> Result<(String, String), StudyError> {
-    let (a, b) = s
-        .split_once("->")
-        .ok_or_else(|| StudyError::Config(format!("path `{s}` must be written `FROM -> TO`")))?;
+    let (a, b) =
+        s.split_once("->").ok_or_else(|| StudyError::Config(format!("path `{s}` must be written `FROM -> TO`")))?;
     let (a, b) = (a.trim().to_ascii_uppercase(), b.trim().to_ascii_uppercase());
     for id in [&a, &b] {
         if constructs::study_construct(id).is_none() {
-            return Err(StudyError::Config(format!("path `{s}` names `{id}`, which is not a construct of the catalogue")));
+            return Err(StudyError::Config(format!(
+                "path `{s}` names `{id}`, which is not a construct of the catalogue"
+            )));
         }
     }
     Ok((a, b))

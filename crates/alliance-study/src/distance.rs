@@ -95,7 +95,10 @@ impl CountryScores {
         let mut sum = 0.0;
         for i in 0..n {
             if cov[i][i] <= 0.0 {
-                return Err(StudyError::Distance(format!("dimension `{}` does not vary across countries", self.dimensions[i])));
+                return Err(StudyError::Distance(format!(
+                    "dimension `{}` does not vary across countries",
+                    self.dimensions[i]
+                )));
             }
             sum += (self.scores[ia][i] - self.scores[ib][i]).powi(2) / cov[i][i];
         }

@@ -137,8 +137,7 @@ fn structural_with(title: &str, meas: &[Measured], edges: &[(String, String)], l
     outcomes.sort_by_key(|o| order(o));
     outcomes.dedup();
     for o in outcomes {
-        let rhs: Vec<String> =
-            edges
+        let rhs: Vec<String> = edges
             .iter()
             .filter(|(_, b)| b == o)
             .map(|(a, b)| if labels { format!("{}*{}", label(a, b), a) } else { a.clone() })
@@ -177,17 +176,19 @@ pub fn study_models(cfg: &StudyConfig, meas: &[Measured]) -> Result<StudyModels,
         meas.iter().filter(|m| constructs::MODEL_CONSTRUCTS.contains(&m.id.as_str())).cloned().collect();
     let available: Vec<&str> = model_meas.iter().map(|m| m.id.as_str()).collect();
     let full_paths = mediation_paths(&available);
-    let full = structural("Full mediation: trust1 and trust2 carry every antecedent's effect on learning", &model_meas, &full_paths);
+    let full = structural(
+        "Full mediation: trust1 and trust2 carry every antecedent's effect on learning",
+        &model_meas,
+        &full_paths,
+    );
     let partial_add = listed_paths(&cfg.partial_paths, &available)?;
     let partial_paths: Vec<(String, String)> = full_paths.iter().cloned().chain(partial_add.iter().cloned()).collect();
     let partial = (!partial_add.is_empty()).then(|| {
         let names: Vec<String> = partial_add.iter().map(|(a, b)| format!("{a} -> {b}")).collect();
         structural(&format!("Partial mediation: direct paths {}", names.join(", ")), &model_meas, &partial_paths)
     });
-    let extra_add: Vec<(String, String)> = listed_paths(&cfg.extra_paths, &available)?
-        .into_iter()
-        .filter(|p| !partial_paths.contains(p))
-        .collect();
+    let extra_add: Vec<(String, String)> =
+        listed_paths(&cfg.extra_paths, &available)?.into_iter().filter(|p| !partial_paths.contains(p)).collect();
     let extra = (!extra_add.is_empty()).then(|| {
         let names: Vec<String> = extra_add.iter().map(|(a, b)| format!("{a} -> {b}")).collect();
         let paths: Vec<(String, String)> = partial_paths.iter().cloned().chain(extra_add.iter().cloned()).collect();
@@ -276,12 +277,8 @@ pub fn population(cfg: &StudyConfig) -> Result<String, StudyError> {
     let l = cfg.population.loading;
     let mut s = String::from("# Population model written by `entente study` from study.toml (every parameter fixed)\n");
     for c in &used {
-        let rhs: Vec<String> = c
-            .construct
-            .items
-            .iter()
-            .map(|i| format!("{:.4}*{}", if i.reverse { -l } else { l }, i.id))
-            .collect();
+        let rhs: Vec<String> =
+            c.construct.items.iter().map(|i| format!("{:.4}*{}", if i.reverse { -l } else { l }, i.id)).collect();
         s.push_str(&format!("{} =~ {}\n", c.id(), rhs.join(" + ")));
     }
     for c in &used {
@@ -310,7 +307,8 @@ pub fn population(cfg: &StudyConfig) -> Result<String, StudyError> {
             cov[row][m] = preds.iter().map(|(j, b)| b * cov[*j][m]).sum();
             cov[m][row] = cov[row][m];
         }
-        let explained: f64 = preds.iter().map(|(j, b)| preds.iter().map(|(k2, b2)| b * b2 * cov[*j][*k2]).sum::<f64>()).sum();
+        let explained: f64 =
+            preds.iter().map(|(j, b)| preds.iter().map(|(k2, b2)| b * b2 * cov[*j][*k2]).sum::<f64>()).sum();
         if explained >= 1.0 {
             return Err(StudyError::Config(format!(
                 "the effects on `{e}` explain {explained:.2} of its unit variance; make them smaller"

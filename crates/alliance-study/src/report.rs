@@ -93,7 +93,7 @@ pub fn diagram(r: &StudyReport) -> String {
     ids.dedup();
     for id in ids {
         let Some((x, y)) = position(id) else { continue };
-        let fill = if id.starts_with('T') && id.len() == 2 || id == "LE" { "#e8eef8" } else { "#f6f6f6" };
+        let fill = if ["T1", "T2", "LE"].contains(&id) { "#e8eef8" } else { "#f6f6f6" };
         let _ = writeln!(
             s,
             "<ellipse cx=\"{x}\" cy=\"{y}\" rx=\"{rx}\" ry=\"{ry}\" fill=\"{fill}\" stroke=\"#333\"/><text x=\"{x}\" y=\"{:.1}\" font-size=\"14\" text-anchor=\"middle\" font-weight=\"bold\">{id}</text>",
@@ -124,9 +124,18 @@ fn tables(r: &StudyReport) -> Vec<Table> {
     if let Some(m) = &sc.mardia {
         rows.push(vec![
             "Mardia skewness".into(),
-            format!("b1p = {:.2}, chi-square = {:.1}, df = {:.0}, p {}", m.skewness, m.skew_chisq, m.skew_df, fmt_p(m.skew_p)),
+            format!(
+                "b1p = {:.2}, chi-square = {:.1}, df = {:.0}, p {}",
+                m.skewness,
+                m.skew_chisq,
+                m.skew_df,
+                fmt_p(m.skew_p)
+            ),
         ]);
-        rows.push(vec!["Mardia kurtosis".into(), format!("b2p = {:.2}, z = {:.2}, p {}", m.kurtosis, m.kurt_z, fmt_p(m.kurt_p))]);
+        rows.push(vec![
+            "Mardia kurtosis".into(),
+            format!("b2p = {:.2}, z = {:.2}, p {}", m.kurtosis, m.kurt_z, fmt_p(m.kurt_p)),
+        ]);
     }
     rows.push(vec!["estimator".into(), sc.estimator.clone()]);
     t.push(("Data screening".into(), vec!["check".into(), "result".into()], rows, r.estimator.clone()));
@@ -192,7 +201,13 @@ fn tables(r: &StudyReport) -> Vec<Table> {
         for (a, name) in c.factors.iter().enumerate() {
             let mut row = vec![name.clone()];
             for b in 0..c.factors.len() {
-                row.push(if b < a { f2(c.htmt[a][b]) } else if a == b { "-".into() } else { f2(c.cor_lv[a][b]) });
+                row.push(if b < a {
+                    f2(c.htmt[a][b])
+                } else if a == b {
+                    "-".into()
+                } else {
+                    f2(c.cor_lv[a][b])
+                });
             }
             hrows.push(row);
         }
@@ -210,7 +225,12 @@ fn tables(r: &StudyReport) -> Vec<Table> {
         for (a, b, d, df, p) in &r.lrt {
             let _ = write!(note, " LRT `{a}` vs `{b}`: chi-square difference {d:.2}, df {df}, p {}.", fmt_p(*p));
         }
-        t.push(("Full mediation and competing models".into(), fit_header, r.competing.iter().map(fit_row).collect(), note));
+        t.push((
+            "Full mediation and competing models".into(),
+            fit_header,
+            r.competing.iter().map(fit_row).collect(),
+            note,
+        ));
     }
     t.push((
         "Propositions P1-P9".into(),
@@ -334,7 +354,13 @@ pub fn summary_lines(r: &StudyReport) -> Vec<String> {
                 fmt_p(p.pvalue)
             ),
             Verdict::NotSignificant => {
-                format!("is not supported: {} -> {} is not significant (std {}, p {})", p.from, p.to, f2(p.std), fmt_p(p.pvalue))
+                format!(
+                    "is not supported: {} -> {} is not significant (std {}, p {})",
+                    p.from,
+                    p.to,
+                    f2(p.std),
+                    fmt_p(p.pvalue)
+                )
             }
             Verdict::NotTested => format!("is not tested: {} or {} is not measured", p.from, p.to),
         };

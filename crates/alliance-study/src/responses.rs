@@ -74,7 +74,8 @@ impl Responses {
         let index: BTreeMap<&str, usize> = wave2.ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
         let keep: Vec<(usize, usize)> =
             self.ids.iter().enumerate().filter_map(|(i, id)| index.get(id.as_str()).map(|j| (i, *j))).collect();
-        let only1: Vec<&str> = self.ids.iter().filter(|id| !index.contains_key(id.as_str())).map(|s| s.as_str()).collect();
+        let only1: Vec<&str> =
+            self.ids.iter().filter(|id| !index.contains_key(id.as_str())).map(|s| s.as_str()).collect();
         let ids1: std::collections::BTreeSet<&str> = self.ids.iter().map(|s| s.as_str()).collect();
         let only2: Vec<&str> = wave2.ids.iter().filter(|id| !ids1.contains(id.as_str())).map(|s| s.as_str()).collect();
         if keep.is_empty() {

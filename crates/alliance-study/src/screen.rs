@@ -117,7 +117,6 @@ pub fn mardia(cols: &[&[f64]]) -> Option<Mardia> {
     })
 }
 
-
 /// Missing-data summary.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MissingSummary {
@@ -218,8 +217,12 @@ pub fn screen(cfg: &StudyConfig, resp: &mut Responses) -> Screening {
                 let n = col.len();
                 let rest: Vec<f64> = (0..n)
                     .map(|i| {
-                        let vals: Vec<f64> =
-                            others.iter().filter_map(|o| resp.column(o)).map(|c| c[i]).filter(|v| v.is_finite()).collect();
+                        let vals: Vec<f64> = others
+                            .iter()
+                            .filter_map(|o| resp.column(o))
+                            .map(|c| c[i])
+                            .filter(|v| v.is_finite())
+                            .collect();
                         if vals.is_empty() {
                             f64::NAN
                         } else {
@@ -256,7 +259,9 @@ pub fn screen(cfg: &StudyConfig, resp: &mut Responses) -> Screening {
         ));
     }
     for (item, n) in &out.out_of_range {
-        out.notes.push(format!("Item `{item}` has {n} answer(s) outside 1-7 or not whole numbers; they are treated as missing."));
+        out.notes.push(format!(
+            "Item `{item}` has {n} answer(s) outside 1-7 or not whole numbers; they are treated as missing."
+        ));
     }
     for item in &out.reverse_suspect {
         out.notes.push(format!(

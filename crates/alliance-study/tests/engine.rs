@@ -17,7 +17,8 @@ fn report_numbers_equal_a_direct_fit() {
     let frame = DataFrame::from_csv_str(&csv, "analysis_data.csv").expect("csv");
     let est = if rep.screening.estimator == "MLR" { Estimator::Mlr } else { Estimator::Ml };
     let opts = FitOptions { estimator: est, ..Default::default() };
-    let full = Sem::new(&rep.models["full_mediation.lav"]).expect("syntax").fit(&Data::Frame(&frame), &opts).expect("fit");
+    let full =
+        Sem::new(&rep.models["full_mediation.lav"]).expect("syntax").fit(&Data::Frame(&frame), &opts).expect("fit");
     let m = rep.full.as_ref().expect("full fit");
     assert!(close(m.chisq, full.measure("chisq").expect("chisq")));
     assert!(close(m.aic, full.measure("aic").expect("aic")));

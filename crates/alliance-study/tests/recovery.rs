@@ -9,7 +9,16 @@ fn every_proposition_is_supported_on_data_from_the_theory() {
     let (rep, _) = run_on(&cfg, sim(&cfg, 500, 11), 50, false);
     assert_eq!(rep.propositions.len(), 10);
     for p in &rep.propositions {
-        assert_eq!(p.verdict, Verdict::Supported, "{} {} -> {}: est {} p {}", p.proposition, p.from, p.to, p.est, p.pvalue);
+        assert_eq!(
+            p.verdict,
+            Verdict::Supported,
+            "{} {} -> {}: est {} p {}",
+            p.proposition,
+            p.from,
+            p.to,
+            p.est,
+            p.pvalue
+        );
         assert!(p.ci_lower < p.est && p.est < p.ci_upper);
     }
     // the population's standardised effects are recovered within sampling error
@@ -54,5 +63,9 @@ fn direct_paths_in_the_population_favour_partial_mediation() {
         }
     }
     let (rep, _) = run_on(&cfg, resp, 0, false);
-    assert!(rep.mediation_verdict.starts_with("Partial mediation fits significantly better"), "{}", rep.mediation_verdict);
+    assert!(
+        rep.mediation_verdict.starts_with("Partial mediation fits significantly better"),
+        "{}",
+        rep.mediation_verdict
+    );
 }
