@@ -32,12 +32,12 @@ pub enum StudyError {
     Sem {
         /// Which model.
         model: String,
-        /// The engine's error.
-        source: sem::SemError,
+        /// The engine's error (boxed: it is large).
+        source: Box<sem::SemError>,
     },
     /// Simulation or power failed.
     #[error(transparent)]
-    Resample(#[from] sem_resample::ResampleError),
+    Resample(Box<sem_resample::ResampleError>),
     /// Country scores or dyads for cultural distance are unusable.
     #[error("Cultural distance: {0}.")]
     Distance(String),
@@ -51,6 +51,12 @@ impl StudyError {
 
     /// An engine error on model `model`.
     pub fn sem(model: &str, source: sem::SemError) -> Self {
-        StudyError::Sem { model: model.to_string(), source }
+        StudyError::Sem { model: model.to_string(), source: Box::new(source) }
+    }
+}
+
+impl From<sem_resample::ResampleError> for StudyError {
+    fn from(e: sem_resample::ResampleError) -> Self {
+        StudyError::Resample(Box::new(e))
     }
 }

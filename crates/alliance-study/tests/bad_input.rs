@@ -68,8 +68,7 @@ fn wave2_ids_that_do_not_match_wave1_are_reported_and_left_out() {
 
 #[test]
 fn a_moderator_with_too_few_cases_per_group_is_skipped_with_a_note() {
-    let mut cfg = StudyConfig::default();
-    cfg.moderators = vec!["CM".into()];
+    let mut cfg = StudyConfig { moderators: vec!["CM".into()], ..Default::default() };
     cfg.analysis.min_group_size = 250;
     let (rep, _) = run_on(&cfg, sim(&cfg, 300, 6), 0, true);
     let m = &rep.moderators[0];

@@ -5,8 +5,7 @@ use alliance_study::{report, StudyConfig};
 
 #[test]
 fn html_markdown_and_json_carry_the_verdicts() {
-    let mut cfg = StudyConfig::default();
-    cfg.moderators = vec!["AC".into()];
+    let cfg = StudyConfig { moderators: vec!["AC".into()], ..Default::default() };
     let (rep, _) = run_on(&cfg, sim(&cfg, 400, 1), 100, true);
     let html = report::to_html(&rep);
     assert!(html.contains("<svg") && html.contains("marker-end"));
