@@ -165,7 +165,10 @@ pub fn run(a: StudyArgs) -> Result<()> {
                 eprintln!("note: {p}");
             }
             let total = rep.timing.last().map(|t| t.1).unwrap_or(0.0);
-            eprintln!("wrote {} (report.html, report.json, report.md, analysis_data.csv, models/) in {total:.2} s", out.display());
+            eprintln!(
+                "wrote {} (report.html, report.json, report.md, analysis_data.csv, models/) in {total:.2} s",
+                out.display()
+            );
             Ok(())
         }
         StudyCommand::Power { dir, n, reps, seed, target } => {
