@@ -272,6 +272,8 @@ pub struct Moderator {
     pub name: String,
     /// How groups were made.
     pub grouping: String,
+    /// Estimator of the moderator models (`ML` unless `analysis.robust_moderators`).
+    pub estimator: String,
     /// Group sizes (complete cases).
     pub group_sizes: Vec<(String, usize)>,
     /// Equal versus free paths.
@@ -634,9 +636,13 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
     if !ro.skip_moderators {
         let model_meas: Vec<Measured> =
             meas.iter().filter(|m| constructs::MODEL_CONSTRUCTS.contains(&m.id.as_str())).cloned().collect();
+        let mod_opts = if cfg.analysis.robust_moderators { opts.clone() } else { FitOptions::default() };
         // moderators are independent: fit them in parallel
-        moderators =
-            cfg.moderators.par_iter().map(|mid| moderator(cfg, mid, &data, &meas, &model_meas, &sm, &opts)).collect();
+        moderators = cfg
+            .moderators
+            .par_iter()
+            .map(|mid| moderator(cfg, mid, &data, &meas, &model_meas, &sm, &mod_opts))
+            .collect();
     }
     lap("moderators", &mut timing);
 
@@ -746,6 +752,7 @@ fn moderator(
         id: mid.to_string(),
         name,
         grouping: String::new(),
+        estimator: if opts.estimator == Estimator::Mlr { "MLR".into() } else { "ML".into() },
         group_sizes: Vec::new(),
         tests: Vec::new(),
         interaction: None,

@@ -68,6 +68,11 @@ pub struct Analysis {
     pub id_column: String,
     /// Respondents of the built-in demo data.
     pub demo_n: usize,
+    /// Fit the moderator models with the study's estimator even when it is MLR. By default
+    /// the exploratory moderator analyses use ML, whose fits are about ten times cheaper than
+    /// MLR's (no observed information), so that a study with four moderators stays fast.
+    #[serde(default)]
+    pub robust_moderators: bool,
     /// User grouping columns for moderators (moderator id -> column); others are median splits.
     #[serde(default)]
     pub moderator_groups: BTreeMap<String, String>,
@@ -83,6 +88,7 @@ impl Default for Analysis {
             missing: MissingData::Listwise,
             id_column: "alliance_id".into(),
             demo_n: 500,
+            robust_moderators: false,
             moderator_groups: BTreeMap::new(),
         }
     }

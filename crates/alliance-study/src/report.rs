@@ -295,7 +295,7 @@ fn tables(r: &StudyReport) -> Vec<Table> {
                 ]);
             }
             let sizes: Vec<String> = m.group_sizes.iter().map(|(g, n)| format!("{g} = {n}")).collect();
-            notes.push(format!("{}: {} ({}).", m.id, m.grouping, sizes.join(", ")));
+            notes.push(format!("{}: {} ({}); estimator {}.", m.id, m.grouping, sizes.join(", "), m.estimator));
             notes.extend(m.notes.iter().cloned());
         }
         t.push((
