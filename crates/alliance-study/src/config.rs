@@ -73,6 +73,10 @@ pub struct Analysis {
     /// MLR's (no observed information), so that a study with four moderators stays fast.
     #[serde(default)]
     pub robust_moderators: bool,
+    /// A data column with an observed cultural distance (e.g. `cd_kogut_singh` from
+    /// `entente study distance`) that measures CD instead of the perceived-distance items.
+    #[serde(default)]
+    pub observed_cd: Option<String>,
     /// User grouping columns for moderators (moderator id -> column); others are median splits.
     #[serde(default)]
     pub moderator_groups: BTreeMap<String, String>,
@@ -89,6 +93,7 @@ impl Default for Analysis {
             id_column: "alliance_id".into(),
             demo_n: 500,
             robust_moderators: false,
+            observed_cd: None,
             moderator_groups: BTreeMap::new(),
         }
     }

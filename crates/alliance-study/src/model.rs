@@ -62,8 +62,15 @@ pub fn listed_paths(list: &[String], available: &[&str]) -> Result<Vec<(String, 
     Ok(out)
 }
 
+/// Measurement lines; a construct with one indicator (an observed score such as the
+/// Kogut-Singh index for CD) is that score without measurement error.
 fn measurement_lines(meas: &[Measured]) -> String {
-    meas.iter().map(|m| format!("{} =~ {}\n", m.id, m.items.join(" + "))).collect()
+    meas.iter()
+        .map(|m| match m.items.as_slice() {
+            [one] => format!("{} =~ {one}\n{one} ~~ 0*{one}\n", m.id),
+            items => format!("{} =~ {}\n", m.id, items.join(" + ")),
+        })
+        .collect()
 }
 
 /// The confirmatory factor analysis of every measured construct.

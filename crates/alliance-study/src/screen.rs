@@ -192,6 +192,18 @@ pub fn screen(cfg: &StudyConfig, resp: &mut Responses) -> Screening {
         notes: resp.notes.clone(),
     };
     for c in constructs::catalogue().into_iter().filter(|c| cfg.uses(c.id())) {
+        if let (true, Some(col)) = (c.id() == "CD", &cfg.analysis.observed_cd) {
+            if resp.column(col).is_some() {
+                out.notes.push(format!(
+                    "Cultural distance is the observed score `{col}` (a single indicator without measurement error), not the perceived-distance items."
+                ));
+                out.measured.push(Measured { id: "CD".into(), items: vec![col.clone()] });
+            } else {
+                out.missing_columns.push(col.clone());
+                out.dropped_constructs.push("CD".into());
+            }
+            continue;
+        }
         let mut present = Vec::new();
         for item in &c.construct.items {
             let Some(col) = resp.column_mut(&item.id) else {

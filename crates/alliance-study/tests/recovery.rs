@@ -69,3 +69,21 @@ fn direct_paths_in_the_population_favour_partial_mediation() {
         rep.mediation_verdict
     );
 }
+
+#[test]
+fn an_observed_cultural_distance_replaces_the_perceived_items() {
+    let mut cfg = StudyConfig::default();
+    cfg.analysis.observed_cd = Some("cd_kogut_singh".into());
+    let mut resp = sim(&cfg, 500, 12);
+    // an observed distance that tracks the population's CD: the mean keyed item score
+    let items: Vec<Vec<f64>> = (1..=4).map(|k| resp.column(&format!("cd_{k}")).expect("cd").to_vec()).collect();
+    let score: Vec<f64> =
+        (0..resp.nrows()).map(|i| (items[0][i] + items[1][i] + items[2][i] + 8.0 - items[3][i]) / 4.0).collect();
+    resp.columns.retain(|(n, _)| !n.starts_with("cd_"));
+    resp.columns.push(("cd_kogut_singh".into(), score));
+    let (rep, _) = run_on(&cfg, resp, 0, false);
+    assert!(rep.models["full_mediation.lav"].contains("CD =~ cd_kogut_singh\ncd_kogut_singh ~~ 0*cd_kogut_singh"));
+    let p9 = rep.propositions.iter().find(|p| p.proposition == "P9").expect("P9");
+    assert_eq!(p9.verdict, Verdict::Supported, "{p9:?}");
+    assert!(rep.screening.notes.iter().any(|n| n.contains("observed score `cd_kogut_singh`")));
+}

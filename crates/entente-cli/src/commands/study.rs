@@ -50,6 +50,10 @@ enum StudyCommand {
         /// Wave-2 responses, joined to `--data` on the alliance id column.
         #[arg(long, requires = "data")]
         wave2: Option<PathBuf>,
+        /// Cultural distance per alliance (output of `study distance`), joined on the id column;
+        /// its `cd_kogut_singh` measures CD unless study.toml names another `observed_cd` column.
+        #[arg(long, requires = "data")]
+        cd: Option<PathBuf>,
         /// Bootstrap draws for the indirect effects (default: study.toml).
         #[arg(long)]
         draws: Option<u32>,
@@ -129,15 +133,22 @@ pub fn run(a: StudyArgs) -> Result<()> {
             }
             Ok(())
         }
-        StudyCommand::Run { dir, data, wave2, draws, no_moderators, out } => {
-            let cfg = init::load(&dir)?;
-            let id = &cfg.analysis.id_column;
+        StudyCommand::Run { dir, data, wave2, cd, draws, no_moderators, out } => {
+            let mut cfg = init::load(&dir)?;
+            let id = &cfg.analysis.id_column.clone();
             let resp = match &data {
                 Some(p) => {
                     let w1 = Responses::from_path(p, id)?;
-                    match &wave2 {
+                    let w = match &wave2 {
                         Some(p2) => w1.join(Responses::from_path(p2, id)?)?,
                         None => w1,
+                    };
+                    match &cd {
+                        Some(p3) => {
+                            cfg.analysis.observed_cd.get_or_insert_with(|| "cd_kogut_singh".into());
+                            w.join(Responses::from_path(p3, id)?)?
+                        }
+                        None => w,
                     }
                 }
                 None => {
