@@ -58,6 +58,7 @@ pub mod rules;
 pub mod runner;
 pub mod scenario;
 pub mod summary;
+pub mod survey;
 pub mod sweep;
 
 pub use error::SimError;

@@ -52,19 +52,35 @@ pub fn sweep(
     seed: u64,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<SweepPoint>, SimError> {
-    let points = grid(axes);
-    let mut sims = Vec::with_capacity(points.len());
-    for values in &points {
+    let n = grid(axes).len();
+    sweep_points(base, axes, reps, seed, 0..n, progress)
+}
+
+/// Runs only the grid points `points` (indices in [`grid`] order), as [`sweep`] would: one shard
+/// of a sweep. Every point is still checked, so a shard fails exactly when the whole sweep would.
+pub fn sweep_points(
+    base: &Scenario,
+    axes: &[Axis],
+    reps: u32,
+    seed: u64,
+    points: std::ops::Range<usize>,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<SweepPoint>, SimError> {
+    let grid = grid(axes);
+    let mut sims = Vec::with_capacity(grid.len());
+    for values in &grid {
         let mut s = base.clone();
         for (axis, v) in axes.iter().zip(values) {
             s = s.with_parameter(&axis.key, *v)?;
         }
         sims.push(Sim::new(&s)?);
     }
-    Ok(points
+    Ok(grid
         .into_iter()
         .zip(&sims)
-        .map(|(values, sim)| {
+        .enumerate()
+        .filter(|(k, _)| points.contains(k))
+        .map(|(_, (values, sim))| {
             let results = run_reps(sim, seed, 0..reps, false, progress);
             let info = RunInfo { scenario: &base.name, names: sim.names(), seed, periods: sim.periods() };
             SweepPoint { values, summary: Summary::new(&info, &results) }

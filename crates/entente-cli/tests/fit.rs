@@ -238,3 +238,21 @@ fn summary_names_the_kind_of_standard_errors() {
     let plain = stdout(&entente(&["fit", "--example", "hs_cfa"]));
     assert!(plain.contains("Standard errors                                 Standard"));
 }
+
+#[test]
+fn a_closed_output_pipe_ends_quietly_instead_of_panicking() {
+    use std::process::{Command, Stdio};
+    // Text output of the largest example with timing is written after the fit; closing the reading end
+    // first makes the write fail with a broken pipe, as `entente fit ... | head -1` does.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(["fit", "--example", "alliance39", "--modindices", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn entente");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for entente");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}

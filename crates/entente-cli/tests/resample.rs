@@ -97,3 +97,28 @@ fn bootstrap_needs_raw_data_and_draws() {
     let o = entente(&["fit", "--model", &model, "--data", &data, "--se", "bootstrap", "--bootstrap", "0"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn bootstrap_runs_on_a_csv_example_and_refuses_a_covariance_example() {
+    let o = entente(&[
+        "fit",
+        "--example",
+        "hs_cfa",
+        "--se",
+        "bootstrap",
+        "--bootstrap",
+        "40",
+        "--seed",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rows = v["parameters"].as_array().expect("parameter rows");
+    let free: Vec<_> = rows.iter().filter(|r| r["se"].as_f64().is_some_and(|se| se > 0.0)).collect();
+    assert!(free.len() > 10, "bootstrap SEs for the free parameters");
+    let o = entente(&["fit", "--example", "wheaton", "--se", "bootstrap", "--bootstrap", "40"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("needs raw data"), "{}", stderr(&o));
+}

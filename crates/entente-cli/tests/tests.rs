@@ -34,6 +34,8 @@ mod compare;
 mod fit;
 mod invariance;
 mod resample;
+mod sim_survey;
+mod slurm;
 mod study;
 
 // Helpers and tests of the `sim` and `merge` verbs.

@@ -68,6 +68,10 @@ pub struct BootArgs {
     /// Write the bootstrap results (JSON, the format `entente merge` writes) to this file.
     #[arg(long, value_name = "FILE")]
     boot_out: Option<PathBuf>,
+    /// Worker threads of the bootstrap (default: all cores, or `RAYON_NUM_THREADS`). Results do
+    /// not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 impl BootArgs {
@@ -159,10 +163,7 @@ fn write_report(r: &BootReport, out: Option<&Path>) -> Result<()> {
     let json = serde_json::to_string_pretty(r)? + "\n";
     match out {
         Some(p) => std::fs::write(p, json).with_context(|| format!("Could not write `{}`.", p.display())),
-        None => {
-            print!("{json}");
-            Ok(())
-        }
+        None => super::emit(&json).map_err(|f| f.error),
     }
 }
 
@@ -180,6 +181,7 @@ pub fn apply(
     if b.bootstrap == 0 {
         return Err(Failure::usage(anyhow!("`--bootstrap 0`: ask for at least one draw")));
     }
+    super::sim::threads(b.threads).map_err(Failure::usage)?;
     let stats =
         sem::SampleStats::from_frame(frame, &sem.observed_variables(), opts.group.as_deref()).map_err(Failure::data)?;
     let prep = sem.prepare(stats.groups.len(), opts).map_err(Failure::data)?;

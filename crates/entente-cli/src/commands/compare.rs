@@ -49,8 +49,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         Format::Text => to_text(&rows, scaled),
         Format::Csv => return Err(Failure::usage(anyhow!("`entente compare` writes text or json"))),
     };
-    print!("{out}");
-    Ok(())
+    super::emit(&out)
 }
 
 const SCALED: &str = "Scaled Chi-Squared Difference Test (method = \"satorra.bentler.2001\")";

@@ -85,6 +85,13 @@ pub struct FitArgs {
     boot: super::bootstrap::BootArgs,
 }
 
+impl FitArgs {
+    /// Whether this command line runs a bootstrap on raw data, the part `entente slurm` shards.
+    pub fn bootstrap_on_data(&self) -> bool {
+        self.boot.active() && self.data.is_some()
+    }
+}
+
 fn read(path: &PathBuf, what: &str) -> Result<String, Failure> {
     std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the {what} `{}`", path.display()))
@@ -138,7 +145,9 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
             match &ex.data {
                 examples::ExampleData::Csv { name, text } => {
                     let frame = DataFrame::from_csv_str(text, name).map_err(Failure::data)?;
-                    sem.fit(&Data::Frame(&frame), &opts).map_err(Failure::data)?
+                    let fit = sem.fit(&Data::Frame(&frame), &opts).map_err(Failure::data)?;
+                    boot_input = Some((text.to_string(), frame));
+                    fit
                 }
                 examples::ExampleData::Cov { name, text, nobs } => {
                     let input = CovInput::from_str(text, name).map_err(Failure::data)?;
@@ -189,8 +198,8 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
     }
     let mut fit = fit;
     if args.boot.active() {
-        let (text, frame) =
-            boot_input.ok_or_else(|| Failure::usage(anyhow!("--se bootstrap needs raw data (--data D.csv)")))?;
+        let (text, frame) = boot_input
+            .ok_or_else(|| Failure::usage(anyhow!("--se bootstrap needs raw data (--data D.csv or a CSV example)")))?;
         if !super::bootstrap::apply(&args.boot, &sem, &src, &text, &frame, &opts, &mut fit)? {
             return Ok(());
         }
@@ -205,9 +214,9 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
         Format::Json => sem_report::to_json_with(&fit, args.timing, args.quality),
         Format::Csv => sem_report::to_csv(&fit),
     };
-    print!("{out}");
-    if !out.ends_with('\n') {
-        println!();
+    if out.ends_with('\n') {
+        super::emit(&out)
+    } else {
+        super::emit(&(out + "\n"))
     }
-    Ok(())
 }

@@ -54,8 +54,7 @@ pub fn run(args: InvarianceArgs) -> Result<(), Failure> {
         Format::Text => to_text(&rows),
         Format::Csv => return Err(Failure::usage(anyhow!("`entente invariance` writes text or json"))),
     };
-    print!("{out}");
-    Ok(())
+    super::emit(&out)
 }
 
 fn to_json(rows: &[InvarianceRow]) -> String {

@@ -13,6 +13,7 @@ mod merge;
 mod power;
 mod sim;
 mod simulate_data;
+mod slurm;
 mod study;
 
 /// Entente: structural equation modelling and alliance analytics.
@@ -43,6 +44,8 @@ enum Command {
     Power(power::PowerArgs),
     /// Write a CSV drawn from a fully specified population model (lavaan's simulateData).
     SimulateData(simulate_data::SimulateDataArgs),
+    /// Run `power`, `sim run`, `sim sweep` or `fit --se bootstrap` as a Slurm job array.
+    Slurm(slurm::SlurmArgs),
     /// The trust-learning study: init, simulate, run, power, distance.
     Study(study::StudyArgs),
 }
@@ -104,6 +107,7 @@ pub fn run() -> ExitCode {
         Command::Merge(args) => return finish(merge::run(args)),
         Command::Power(args) => return finish(power::run(args)),
         Command::SimulateData(args) => return finish(simulate_data::run(args)),
+        Command::Slurm(args) => return finish(slurm::run(args)),
         Command::Study(args) => return finish(study::run(args)),
     };
     match result {
@@ -112,5 +116,17 @@ pub fn run() -> ExitCode {
             eprintln!("error: {:#}", f.error);
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// Writes `text` to standard output. A closed pipe (`entente fit ... | head`) ends the output quietly
+/// instead of panicking as `print!` would; any other write error is a data failure.
+pub fn emit(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::data(anyhow::anyhow!("cannot write to standard output: {e}"))),
     }
 }

@@ -63,6 +63,9 @@ pub struct PowerArgs {
     /// Output file (shard file with --shard; default stdout).
     #[arg(long, short)]
     out: Option<PathBuf>,
+    /// Worker threads (default: all cores, or `RAYON_NUM_THREADS`). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 /// Everything that determines the result of `power`.
@@ -92,8 +95,8 @@ fn ready(s: &PowerSettings) -> Result<Ready> {
     Ok(Ready { pop, prep, design: Design { likert, missing } })
 }
 
-/// Runs the verb.
-pub fn run(a: PowerArgs) -> Result<()> {
+/// Checks the arguments and reads the models: everything that determines the result.
+fn settings(a: &PowerArgs) -> Result<PowerSettings> {
     if a.reps == 0 {
         return Err(UsageError("`--reps 0`: ask for at least one replication.".into()).into());
     }
@@ -104,7 +107,7 @@ pub fn run(a: PowerArgs) -> Result<()> {
         return Err(UsageError(format!("`--alpha {}`: give a level in (0, 1).", a.alpha)).into());
     }
     let read = |p: &Path| std::fs::read_to_string(p).with_context(|| format!("Could not read `{}`.", p.display()));
-    let settings = PowerSettings {
+    Ok(PowerSettings {
         population: read(&a.population)?,
         model: read(&a.model)?,
         n: a.n.clone(),
@@ -113,7 +116,22 @@ pub fn run(a: PowerArgs) -> Result<()> {
         alpha: a.alpha,
         likert: a.likert.clone(),
         missing: a.missing,
-    };
+    })
+}
+
+/// The settings hash the shards of this command line will carry when split into `tasks` shards
+/// (for `entente slurm submit`), after checking the models and that every shard gets work.
+pub fn settings_hash(a: &PowerArgs, tasks: u32) -> Result<String> {
+    let s = settings(a)?;
+    ready(&s)?;
+    shard_range(a.reps, 1, tasks).map_err(|e| UsageError(format!("`--tasks {tasks}`: {e}")))?;
+    Ok(ShardHeader::new("power", &s, 1, 1)?.settings_hash)
+}
+
+/// Runs the verb.
+pub fn run(a: PowerArgs) -> Result<()> {
+    super::sim::threads(a.threads)?;
+    let settings = settings(&a)?;
     let r = ready(&settings)?;
     let (range, shard) = match &a.shard {
         Some(s) => {

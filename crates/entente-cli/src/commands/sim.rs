@@ -1,8 +1,8 @@
-//! `entente sim run|sweep|population`: read a scenario, call `alliance-sim`, write the results.
+//! `entente sim run|sweep|population|survey`: read a scenario, call `alliance-sim`, write the results.
 use super::merge::{self, ShardHeader};
 use super::UsageError;
 use alliance_sim::population::population;
-use alliance_sim::sweep::{sweep, Axis};
+use alliance_sim::sweep::{grid, sweep_points, Axis};
 use alliance_sim::{plot, run_reps, shard_range, RepResult, RunInfo, Scenario, Sim, Summary};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
@@ -27,6 +27,9 @@ enum SimCommand {
     Sweep(SweepArgs),
     /// Draw and run a population of heterogeneous alliances: one CSV row per alliance.
     Population(PopulationArgs),
+    /// Simulate alliances whose managers answer the trust-learning study questionnaire (both waves):
+    /// a response CSV for `entente study run`, and optionally the latent states behind it.
+    Survey(SurveyArgs),
 }
 
 /// The scenario, replications, seed and threads of `run` and `sweep`.
@@ -72,9 +75,13 @@ struct SweepArgs {
     /// or `partners.1.transparency=0.3,0.6`; repeat for more axes.
     #[arg(long = "param", required = true)]
     params: Vec<String>,
-    /// CSV file to write (default: stdout).
+    /// CSV file to write (default: stdout); with --shard, the shard file to write.
     #[arg(long, short)]
     out: Option<PathBuf>,
+    /// Run only shard i of N of the grid points (e.g. 2/4) and write a shard file for
+    /// `entente merge`.
+    #[arg(long)]
+    shard: Option<String>,
 }
 
 #[derive(Args)]
@@ -96,6 +103,34 @@ struct PopulationArgs {
     threads: Option<usize>,
 }
 
+#[derive(Args)]
+struct SurveyArgs {
+    /// Number of alliances (one respondent each).
+    #[arg(long, default_value_t = 500)]
+    n: u32,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Periods each alliance runs.
+    #[arg(long, default_value_t = 40)]
+    periods: u32,
+    /// Period of the second survey wave.
+    #[arg(long, default_value_t = 12)]
+    wave2: u32,
+    /// Standardised loading of every item on its construct, in (0, 1).
+    #[arg(long, default_value_t = 0.8)]
+    loading: f64,
+    /// Response CSV to write (default: stdout).
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Also write the simulated latent states (the truth behind the answers) to this CSV.
+    #[arg(long)]
+    latent_out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
 /// Everything that determines the result of `sim run`; its hash identifies compatible shards.
 #[derive(Serialize, Deserialize)]
 pub struct RunSettings {
@@ -107,16 +142,76 @@ pub struct RunSettings {
     pub seed: u64,
 }
 
+/// For `entente slurm submit`: which sharded command this command line is and the settings hash
+/// its shards will carry, or why it cannot be split into shards.
+pub fn shard_plan(args: &SimArgs, tasks: u32) -> Result<(entente_slurm::Sharded, String)> {
+    match &args.command {
+        SimCommand::Run(a) => {
+            let settings = load(&a.source)?;
+            Sim::new(&settings.scenario)?;
+            shard_range(settings.reps, 1, tasks).map_err(|e| UsageError(format!("`--tasks {tasks}`: {e}")))?;
+            Ok((entente_slurm::Sharded::SimRun, ShardHeader::new("sim run", &settings, 1, 1)?.settings_hash))
+        }
+        SimCommand::Sweep(a) => {
+            let settings = sweep_settings(a)?;
+            point_range(grid(&axes_of(&settings)).len(), 1, tasks)
+                .map_err(|e| UsageError(format!("`--tasks {tasks}`: {e}")))?;
+            Ok((entente_slurm::Sharded::SimSweep, ShardHeader::new("sim sweep", &settings, 1, 1)?.settings_hash))
+        }
+        SimCommand::Population(_) | SimCommand::Survey(_) => Err(UsageError(
+            "`sim population` and `sim survey` cannot be split into shards; they run on one machine.".into(),
+        )
+        .into()),
+    }
+}
+
+/// Everything that determines the result of `sim sweep`; its hash identifies compatible shards.
+#[derive(Serialize, Deserialize)]
+pub struct SweepSettings {
+    /// The scenario, after defaults.
+    pub scenario: Scenario,
+    /// Each axis: parameter path and values.
+    pub axes: Vec<(String, Vec<f64>)>,
+    /// Replications per grid point.
+    pub reps: u32,
+    /// Seed.
+    pub seed: u64,
+}
+
+fn sweep_settings(a: &SweepArgs) -> Result<SweepSettings> {
+    let RunSettings { scenario, reps, seed } = load(&a.source)?;
+    let axes = a.params.iter().map(|p| parse_axis(p)).collect::<Result<Vec<_>>>()?;
+    Ok(SweepSettings { scenario, axes: axes.into_iter().map(|x| (x.key, x.values)).collect(), reps, seed })
+}
+
+fn axes_of(s: &SweepSettings) -> Vec<Axis> {
+    s.axes.iter().map(|(key, values)| Axis { key: key.clone(), values: values.clone() }).collect()
+}
+
+/// The grid points of shard `i` of `n`: `[(i-1) P / N, i P / N)` of the `P` points.
+fn point_range(points: usize, i: u32, n: u32) -> Result<std::ops::Range<usize>> {
+    if i == 0 || i > n || n as usize > points {
+        return Err(UsageError(format!(
+            "Shard {i}/{n} is not valid: use 1 <= i <= N and N <= the number of grid points ({points})."
+        ))
+        .into());
+    }
+    let at = |k: u32| (k as usize * points) / n as usize;
+    Ok(at(i - 1)..at(i))
+}
+
 /// Runs the verb.
 pub fn run(args: SimArgs) -> Result<()> {
     match args.command {
         SimCommand::Run(a) => run_cmd(a),
         SimCommand::Sweep(a) => sweep_cmd(a),
         SimCommand::Population(a) => population_cmd(a),
+        SimCommand::Survey(a) => survey_cmd(a),
     }
 }
 
-fn threads(n: Option<usize>) -> Result<()> {
+/// Sizes the worker pool: `--threads N`, else rayon's default (`RAYON_NUM_THREADS` or all cores).
+pub(super) fn threads(n: Option<usize>) -> Result<()> {
     if let Some(n) = n {
         if n == 0 {
             return Err(UsageError("`--threads` must be at least 1.".into()).into());
@@ -278,39 +373,76 @@ fn output(out: Option<&Path>, text: &str) -> Result<()> {
 }
 
 fn sweep_cmd(a: SweepArgs) -> Result<()> {
-    let RunSettings { scenario, reps, seed } = load(&a.source)?;
-    let axes = a.params.iter().map(|p| parse_axis(p)).collect::<Result<Vec<_>>>()?;
-    let points: usize = axes.iter().map(|x| x.values.len()).product();
-    let bar = progress(points as u64 * u64::from(reps));
-    let rows = sweep(&scenario, &axes, reps, seed, &|| bar.inc(1))?;
+    let settings = sweep_settings(&a)?;
+    let axes = axes_of(&settings);
+    let points = grid(&axes).len();
+    let (range, shard) = match &a.shard {
+        Some(s) => {
+            let (i, n) = parse_shard(s)?;
+            (point_range(points, i, n)?, Some((i, n)))
+        }
+        None => (0..points, None),
+    };
+    let bar = progress((range.end - range.start) as u64 * u64::from(settings.reps));
+    let rows = sweep_points(&settings.scenario, &axes, settings.reps, settings.seed, range, &|| bar.inc(1))?;
     bar.finish_and_clear();
+    let lines: Vec<String> = rows.iter().map(sweep_row).collect();
+    match shard {
+        Some((i, n)) => {
+            let header = ShardHeader::new("sim sweep", &settings, i, n)?;
+            merge::write_shard(a.out.as_deref(), &header, &settings, &lines)
+        }
+        None => output(a.out.as_deref(), &sweep_csv(&settings, &lines)),
+    }
+}
+
+/// Merges `sim sweep` shard payloads (CSV rows, in shard order) into the CSV of a single run.
+pub fn merge_sweep(settings: serde_json::Value, payloads: Vec<Vec<String>>, out: Option<&Path>) -> Result<()> {
+    let settings: SweepSettings =
+        serde_json::from_value(settings).context("The shard settings are not those of `sim sweep`.")?;
+    let points = grid(&axes_of(&settings)).len();
+    let lines: Vec<String> = payloads.into_iter().flatten().collect();
+    if lines.len() != points {
+        anyhow::bail!("The shards hold {} grid points, not {points}.", lines.len());
+    }
+    output(out, &sweep_csv(&settings, &lines))
+}
+
+fn sweep_csv(settings: &SweepSettings, lines: &[String]) -> String {
     let mut s = String::new();
-    for axis in &axes {
-        s.push_str(&csv_field(&axis.key));
+    for (key, _) in &settings.axes {
+        s.push_str(&csv_field(key));
         s.push(',');
     }
     s.push_str("replications,survival,objectives_met,premature,final_trust_ab_p50,final_trust_ba_p50,learning_balance_p50,dyadic_learning_p50,performance_mean,performance_p50\n");
-    for p in rows {
-        let m = &p.summary;
-        for v in &p.values {
-            let _ = write!(s, "{v},");
-        }
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{}",
-            m.replications,
-            m.survival,
-            m.objectives_met,
-            m.premature,
-            m.directions[0].final_trust.p50,
-            m.directions[1].final_trust.p50,
-            m.learning_balance.p50,
-            m.dyadic_learning.p50,
-            m.performance.mean,
-            m.performance.p50
-        );
+    for line in lines {
+        s.push_str(line);
+        s.push('\n');
     }
-    output(a.out.as_deref(), &s)
+    s
+}
+
+fn sweep_row(p: &alliance_sim::sweep::SweepPoint) -> String {
+    let m = &p.summary;
+    let mut s = String::new();
+    for v in &p.values {
+        let _ = write!(s, "{v},");
+    }
+    let _ = write!(
+        s,
+        "{},{},{},{},{},{},{},{},{},{}",
+        m.replications,
+        m.survival,
+        m.objectives_met,
+        m.premature,
+        m.directions[0].final_trust.p50,
+        m.directions[1].final_trust.p50,
+        m.learning_balance.p50,
+        m.dyadic_learning.p50,
+        m.performance.mean,
+        m.performance.p50
+    );
+    s
 }
 
 fn population_cmd(a: PopulationArgs) -> Result<()> {
@@ -345,4 +477,30 @@ fn population_cmd(a: PopulationArgs) -> Result<()> {
         );
     }
     output(a.out.as_deref(), &s)
+}
+
+fn survey_cmd(a: SurveyArgs) -> Result<()> {
+    threads(a.threads)?;
+    let o = alliance_sim::survey::SurveyOptions {
+        n: a.n,
+        seed: a.seed,
+        periods: a.periods,
+        wave2: a.wave2,
+        loading: a.loading,
+        ..Default::default()
+    };
+    let bar = progress(u64::from(a.n));
+    let data = alliance_sim::survey::survey(&o, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let ended = data.ended_before_wave2.iter().filter(|e| **e).count();
+    if ended > 0 {
+        eprintln!(
+            "note: {ended} of {} alliances had ended before wave 2; their managers answer about the last period.",
+            a.n
+        );
+    }
+    if let Some(p) = &a.latent_out {
+        std::fs::write(p, data.latent_csv()).with_context(|| format!("Could not write `{}`.", p.display()))?;
+    }
+    output(a.out.as_deref(), &data.answers_csv())
 }
