@@ -38,6 +38,7 @@ mod ordinal;
 mod resample;
 mod sim_survey;
 mod slurm;
+mod study;
 
 // Helpers and tests of the `sim` and `merge` verbs.
 

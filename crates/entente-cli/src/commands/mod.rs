@@ -14,6 +14,7 @@ mod power;
 mod sim;
 mod simulate_data;
 mod slurm;
+mod study;
 
 /// Entente: structural equation modelling and alliance analytics.
 #[derive(Parser)]
@@ -45,6 +46,8 @@ enum Command {
     SimulateData(simulate_data::SimulateDataArgs),
     /// Run `power`, `sim run`, `sim sweep` or `fit --se bootstrap` as a Slurm job array.
     Slurm(slurm::SlurmArgs),
+    /// The trust-learning study: init, simulate, run, power, distance.
+    Study(study::StudyArgs),
 }
 
 /// A usage error found after clap's own parsing (exit code 2).
@@ -105,6 +108,7 @@ pub fn run() -> ExitCode {
         Command::Power(args) => return finish(power::run(args)),
         Command::SimulateData(args) => return finish(simulate_data::run(args)),
         Command::Slurm(args) => return finish(slurm::run(args)),
+        Command::Study(args) => return finish(study::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
