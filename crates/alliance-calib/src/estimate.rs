@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use sem_linalg::Mat;
 
 /// Names of the estimated parameters, in the order of the parameter vector.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 12] = [
     "initial_trust",
     "lambda_plus",
     "lambda_minus",
@@ -28,6 +28,7 @@ pub const NAMES: [&str; 11] = [
     "beta",
     "bias_contribute",
     "bias_contribute_three",
+    "bias_contribute_exit_cost",
     "bias_exit",
     "bias_exit_three",
     "exit_cost_weight",
@@ -50,6 +51,7 @@ const LINKS: [Link; K] = [
     Link::Logistic,
     Link::Logistic,
     Link::Log,
+    Link::Identity,
     Link::Identity,
     Link::Identity,
     Link::Identity,
@@ -109,9 +111,10 @@ pub fn params_from(theta: &[f64]) -> GameParams {
         beta: v[5],
         bias_contribute: v[6],
         bias_contribute_three: v[7],
-        bias_exit: v[8],
-        bias_exit_three: v[9],
-        exit_cost_weight: v[10],
+        bias_contribute_exit_cost: v[8],
+        bias_exit: v[9],
+        bias_exit_three: v[10],
+        exit_cost_weight: v[11],
     }
 }
 
@@ -126,6 +129,7 @@ pub fn theta_from(p: &GameParams) -> Vec<f64> {
         p.beta,
         p.bias_contribute,
         p.bias_contribute_three,
+        p.bias_contribute_exit_cost,
         p.bias_exit,
         p.bias_exit_three,
         p.exit_cost_weight,
@@ -223,6 +227,7 @@ pub fn default_start() -> GameParams {
         beta: 0.5,
         bias_contribute: 0.5,
         bias_contribute_three: 0.0,
+        bias_contribute_exit_cost: 0.0,
         bias_exit: -4.0,
         bias_exit_three: 0.0,
         exit_cost_weight: 0.2,
@@ -545,6 +550,7 @@ mod tests {
             beta: 1.2,
             bias_contribute: 0.3,
             bias_contribute_three: 0.0,
+            bias_contribute_exit_cost: 0.5,
             bias_exit: -3.0,
             bias_exit_three: 0.0,
             exit_cost_weight: 0.2,

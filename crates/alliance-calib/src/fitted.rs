@@ -21,6 +21,8 @@ pub struct GameTable {
     pub bias_contribute: f64,
     /// Extra taste for contributing with three partners.
     pub bias_contribute_three: f64,
+    /// Extra taste for contributing under an exit cost.
+    pub bias_contribute_exit_cost: f64,
     /// Taste for exiting.
     pub bias_exit: f64,
     /// Extra taste for exiting with three partners.
@@ -90,6 +92,7 @@ impl Fitted {
                 beta: p.beta,
                 bias_contribute: p.bias_contribute,
                 bias_contribute_three: p.bias_contribute_three,
+                bias_contribute_exit_cost: p.bias_contribute_exit_cost,
                 bias_exit: p.bias_exit,
                 bias_exit_three: p.bias_exit_three,
                 exit_cost_weight: p.exit_cost_weight,
@@ -123,6 +126,7 @@ impl Fitted {
             beta: g.beta,
             bias_contribute: g.bias_contribute,
             bias_contribute_three: g.bias_contribute_three,
+            bias_contribute_exit_cost: g.bias_contribute_exit_cost,
             bias_exit: g.bias_exit,
             bias_exit_three: g.bias_exit_three,
             exit_cost_weight: g.exit_cost_weight,
@@ -158,6 +162,7 @@ impl Fitted {
             ("game.beta", g.beta),
             ("game.bias_contribute", g.bias_contribute),
             ("game.bias_contribute_three", g.bias_contribute_three),
+            ("game.bias_contribute_exit_cost", g.bias_contribute_exit_cost),
             ("game.bias_exit", g.bias_exit),
             ("game.bias_exit_three", g.bias_exit_three),
             ("game.exit_cost_weight", g.exit_cost_weight),
@@ -186,6 +191,7 @@ mod tests {
                 beta: 1.1,
                 bias_contribute: 2.0,
                 bias_contribute_three: -0.5,
+                bias_contribute_exit_cost: 0.7,
                 bias_exit: -3.0,
                 bias_exit_three: 0.4,
                 exit_cost_weight: 0.3,

@@ -208,8 +208,8 @@ mod tests {
         let b = Play { choices: vec![vec![C, C], vec![C, C]], exit_period: None };
         let s = cell_stats([a, b].iter(), 3);
         assert_eq!(s.alliances, 2);
-        // 7 contributions out of 10 choices.
-        assert!((s.contribution - 0.7).abs() < 1e-12);
+        // 8 contributions out of 10 choices.
+        assert!((s.contribution - 0.8).abs() < 1e-12);
         assert!((s.termination - 0.5).abs() < 1e-12);
         assert!((s.by_period[0].unwrap() - 0.75).abs() < 1e-12);
         assert!((s.by_period[2].unwrap() - 0.5).abs() < 1e-12);

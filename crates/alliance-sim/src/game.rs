@@ -14,13 +14,14 @@
 //! Poisson-binomial distribution $P(k)$. With the payoff table of the treatment
 //! ($\pi_C(k)$, $\pi_N(k)$, outside option $o$, exit cost $x$) the utilities are
 //!
-//! - contribute: $u_C = \beta \sum_k P(k)\,\pi_C(k) + \alpha_C + \alpha_{C3}[n = 3]$,
+//! - contribute: $u_C = \beta \sum_k P(k)\,\pi_C(k) + \alpha_C + \alpha_{C3}[n = 3] + \alpha_{CX}[x > 0]$,
 //! - withhold: $u_N = \beta \sum_k P(k)\,\pi_N(k)$,
 //! - exit: $u_E = \beta\,o - \gamma\,x + \alpha_E + \alpha_{E3}[n = 3]$,
 //!
 //! and i chooses with logit probabilities $P(a) \propto \exp(u_a)$: $1/\beta$ is the decision
 //! noise on the payoff scale, $\alpha_C$ a taste for contributing beyond the expected payoff
-//! (conditional cooperation, team reasoning), $\alpha_E$ the reluctance to leave, $\gamma$ the
+//! (conditional cooperation, team reasoning), $\alpha_{CX}$ its shift under an exit cost
+//! (formal governance as a commitment device), $\alpha_E$ the reluctance to leave, $\gamma$ the
 //! weight of the exit cost, $n$ the number of partners. After the choices, i updates its trust
 //! in each partner j with the simulator's TR-2 rule ([`crate::rules::tr2_update`]) driven by
 //! j's observed choice: signal $s = +1$ when j contributed and $s = -1$ when j withheld (the
@@ -98,6 +99,8 @@ pub struct GameParams {
     pub bias_contribute: f64,
     /// Extra taste for contributing in three-partner groups $\alpha_{C3}$.
     pub bias_contribute_three: f64,
+    /// Extra taste for contributing under an exit cost $\alpha_{CX}$.
+    pub bias_contribute_exit_cost: f64,
     /// Taste for exiting $\alpha_E$ (negative: reluctance to leave).
     pub bias_exit: f64,
     /// Extra taste for exiting in three-partner groups $\alpha_{E3}$.
@@ -114,6 +117,7 @@ impl Default for GameParams {
             beta: 1.0,
             bias_contribute: 0.0,
             bias_contribute_three: 0.0,
+            bias_contribute_exit_cost: 0.0,
             bias_exit: -4.0,
             bias_exit_three: 0.0,
             exit_cost_weight: 0.3,
@@ -144,9 +148,13 @@ pub fn partners_contributing(trust: &[f64]) -> [f64; MAX_MEMBERS] {
 pub fn choice_probabilities(params: &GameParams, payoffs: &Payoffs, trust: &[f64]) -> [f64; 3] {
     let pk = partners_contributing(trust);
     let three = if payoffs.members() == 3 { 1.0 } else { 0.0 };
+    let costly = if payoffs.exit_cost > 0.0 { 1.0 } else { 0.0 };
     let expect = |table: &[f64]| table.iter().zip(pk.iter()).map(|(v, p)| v * p).sum::<f64>();
     let u = [
-        params.beta * expect(&payoffs.contribute) + params.bias_contribute + three * params.bias_contribute_three,
+        params.beta * expect(&payoffs.contribute)
+            + params.bias_contribute
+            + three * params.bias_contribute_three
+            + costly * params.bias_contribute_exit_cost,
         params.beta * expect(&payoffs.withhold),
         params.beta * payoffs.outside - params.exit_cost_weight * payoffs.exit_cost
             + params.bias_exit

@@ -27,6 +27,10 @@ enum SimCommand {
     Sweep(SweepArgs),
     /// Draw and run a population of heterogeneous alliances: one CSV row per alliance.
     Population(PopulationArgs),
+    /// Fit the behavioural game to the alliance experiment's choices (maximum likelihood).
+    Calibrate(super::sim_calib::CalibrateArgs),
+    /// Compare held-out sessions of the experiment with simulations from fitted parameters.
+    Validate(super::sim_calib::ValidateArgs),
 }
 
 /// The scenario, replications, seed and threads of `run` and `sweep`.
@@ -113,6 +117,8 @@ pub fn run(args: SimArgs) -> Result<()> {
         SimCommand::Run(a) => run_cmd(a),
         SimCommand::Sweep(a) => sweep_cmd(a),
         SimCommand::Population(a) => population_cmd(a),
+        SimCommand::Calibrate(a) => super::sim_calib::calibrate(a),
+        SimCommand::Validate(a) => super::sim_calib::validate(a),
     }
 }
 
