@@ -12,14 +12,14 @@
 
 use crate::data::Alliance;
 use crate::error::CalibError;
-use alliance_sim::game::{choice_probabilities, observe_period, Action, GameParams, Member, Payoffs};
+use alliance_sim::game::{observe_period, typed_choice_probabilities, Action, GameParams, Member, Payoffs};
 use alliance_sim::rules::TrustParams;
 use rand::Rng;
 use rayon::prelude::*;
 use sem_linalg::Mat;
 
 /// Names of the estimated parameters, in the order of the parameter vector.
-pub const NAMES: [&str; 12] = [
+pub const NAMES: [&str; 14] = [
     "initial_trust",
     "lambda_plus",
     "lambda_minus",
@@ -32,6 +32,8 @@ pub const NAMES: [&str; 12] = [
     "bias_exit",
     "bias_exit_three",
     "exit_cost_weight",
+    "cooperator_share",
+    "cooperator_bias",
 ];
 
 /// Number of estimated parameters.
@@ -57,6 +59,8 @@ const LINKS: [Link; K] = [
     Link::Identity,
     Link::Identity,
     Link::Identity,
+    Link::Logistic,
+    Link::Log,
 ];
 
 fn forward(link: Link, x: f64) -> f64 {
@@ -115,6 +119,8 @@ pub fn params_from(theta: &[f64]) -> GameParams {
         bias_exit: v[9],
         bias_exit_three: v[10],
         exit_cost_weight: v[11],
+        cooperator_share: v[12],
+        cooperator_bias: v[13],
     }
 }
 
@@ -133,26 +139,42 @@ pub fn theta_from(p: &GameParams) -> Vec<f64> {
         p.bias_exit,
         p.bias_exit_three,
         p.exit_cost_weight,
+        p.cooperator_share,
+        p.cooperator_bias,
     ];
     v.iter().zip(LINKS).map(|(&x, l)| inverse(l, x)).collect()
 }
 
-/// Log-likelihood of one alliance's observed choices.
+/// Log-likelihood of one alliance's observed choices. Trust depends only on the partners'
+/// observed choices, so given the history each partner's sequence has its own likelihood per
+/// type, and the type mixture is taken partner by partner:
+/// $\ell = \sum_m \ln[(1 - \pi_K) L_m^{0} + \pi_K L_m^{K}]$.
 pub fn alliance_loglik(params: &GameParams, payoffs: &Payoffs, alliance: &Alliance) -> f64 {
     let n = payoffs.members();
     let mut members = [Member::new(params, n); 3];
-    let mut ll = 0.0;
+    let mut ll = [[0.0_f64; 2]; 3];
     for choices in &alliance.play.choices {
-        for (m, a) in choices.iter().enumerate() {
-            let p = choice_probabilities(params, payoffs, members[m].trust());
-            ll += p[a.index()].max(1e-300).ln();
+        for (m, a) in choices.iter().enumerate().take(3) {
+            for (k, kind) in [false, true].into_iter().enumerate() {
+                let p = typed_choice_probabilities(params, payoffs, members[m].trust(), kind);
+                ll[m][k] += p[a.index()].max(1e-300).ln();
+            }
         }
         if choices.contains(&Action::Exit) {
             break;
         }
         observe_period(&params.trust, &mut members[..n], choices);
     }
-    ll
+    let share = params.cooperator_share.clamp(1e-300, 1.0 - 1e-16);
+    ll[..n]
+        .iter()
+        .map(|[a, b]| {
+            let x = (1.0 - share).ln() + a;
+            let y = share.ln() + b;
+            let top = x.max(y);
+            top + ((x - top).exp() + (y - top).exp()).ln()
+        })
+        .sum()
 }
 
 /// The alliances with their treatments' payoffs.
@@ -231,6 +253,8 @@ pub fn default_start() -> GameParams {
         bias_exit: -4.0,
         bias_exit_three: 0.0,
         exit_cost_weight: 0.2,
+        cooperator_share: 0.3,
+        cooperator_bias: 2.0,
     }
 }
 
@@ -493,7 +517,7 @@ fn standard_errors(theta: &[f64], sample: &Sample) -> Result<Ses, CalibError> {
 mod tests {
     use super::*;
     use crate::data::{Game, Treatment};
-    use alliance_sim::game::play;
+    use alliance_sim::game::{choice_probabilities, play};
 
     fn pd2() -> Payoffs {
         Payoffs { contribute: vec![-2.5, 2.5], withhold: vec![1.0, 3.0], outside: 1.5, exit_cost: 0.0 }
@@ -510,7 +534,8 @@ mod tests {
 
     #[test]
     fn loglik_is_the_sum_of_logit_probabilities_by_hand() {
-        let params = default_start();
+        // One type only: the mixture collapses to the ordinary partner.
+        let params = GameParams { cooperator_share: 0.0, ..default_start() };
         let payoffs = pd2();
         let a = Alliance {
             session: 1,
@@ -554,6 +579,8 @@ mod tests {
             bias_exit: -3.0,
             bias_exit_three: 0.0,
             exit_cost_weight: 0.2,
+            cooperator_share: 0.0,
+            cooperator_bias: 0.0,
         };
         let payoffs = pd2();
         let costly = Payoffs { exit_cost: 10.0, ..pd2() };

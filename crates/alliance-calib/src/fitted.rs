@@ -29,6 +29,10 @@ pub struct GameTable {
     pub bias_exit_three: f64,
     /// Weight of the exit cost.
     pub exit_cost_weight: f64,
+    /// Share of partners of the cooperative type.
+    pub cooperator_share: f64,
+    /// Extra taste for contributing of the cooperative type.
+    pub cooperator_bias: f64,
 }
 
 /// Diagnostics of the fit.
@@ -96,6 +100,8 @@ impl Fitted {
                 bias_exit: p.bias_exit,
                 bias_exit_three: p.bias_exit_three,
                 exit_cost_weight: p.exit_cost_weight,
+                cooperator_share: p.cooperator_share,
+                cooperator_bias: p.cooperator_bias,
             },
             fit: Some(FitTable {
                 estimator: "maximum likelihood on the choice sequences (BFGS)".into(),
@@ -130,6 +136,8 @@ impl Fitted {
             bias_exit: g.bias_exit,
             bias_exit_three: g.bias_exit_three,
             exit_cost_weight: g.exit_cost_weight,
+            cooperator_share: g.cooperator_share,
+            cooperator_bias: g.cooperator_bias,
         }
     }
 
@@ -152,6 +160,7 @@ impl Fitted {
             ("trust.mu_r", t.mu_r),
             ("trust.delta_r", t.delta_r),
             ("game.initial_trust", f.game.initial_trust),
+            ("game.cooperator_share", f.game.cooperator_share),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(CalibError::Params { msg: format!("`{name}` = {v} is outside its range [0, 1]") });
@@ -166,6 +175,7 @@ impl Fitted {
             ("game.bias_exit", g.bias_exit),
             ("game.bias_exit_three", g.bias_exit_three),
             ("game.exit_cost_weight", g.exit_cost_weight),
+            ("game.cooperator_bias", g.cooperator_bias),
         ] {
             if !v.is_finite() {
                 return Err(CalibError::Params { msg: format!("`{name}` is not a finite number") });
@@ -195,6 +205,8 @@ mod tests {
                 bias_exit: -3.0,
                 bias_exit_three: 0.4,
                 exit_cost_weight: 0.3,
+                cooperator_share: 0.2,
+                cooperator_bias: 1.5,
             },
             fit: None,
             standard_errors: [("beta".to_string(), f64::NAN)].into_iter().collect(),

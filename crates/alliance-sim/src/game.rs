@@ -18,6 +18,9 @@
 //! - withhold: $u_N = \beta \sum_k P(k)\,\pi_N(k)$,
 //! - exit: $u_E = \beta\,o - \gamma\,x + \alpha_E + \alpha_{E3}[n = 3]$,
 //!
+//! plus $\alpha_K$ in $u_C$ for partners of the cooperative type, who make up the share
+//! $\pi_K$ of all partners (a two-class mixture: persistent cooperators and the rest; a
+//! partner's type is drawn once per alliance and is not observed by the others),
 //! and i chooses with logit probabilities $P(a) \propto \exp(u_a)$: $1/\beta$ is the decision
 //! noise on the payoff scale, $\alpha_C$ a taste for contributing beyond the expected payoff
 //! (conditional cooperation, team reasoning), $\alpha_{CX}$ its shift under an exit cost
@@ -107,6 +110,10 @@ pub struct GameParams {
     pub bias_exit_three: f64,
     /// Weight $\gamma$ of the exit cost.
     pub exit_cost_weight: f64,
+    /// Share $\pi_K$ of partners of the cooperative type, in [0, 1].
+    pub cooperator_share: f64,
+    /// Extra taste for contributing of the cooperative type $\alpha_K$.
+    pub cooperator_bias: f64,
 }
 
 impl Default for GameParams {
@@ -121,6 +128,8 @@ impl Default for GameParams {
             bias_exit: -4.0,
             bias_exit_three: 0.0,
             exit_cost_weight: 0.3,
+            cooperator_share: 0.0,
+            cooperator_bias: 0.0,
         }
     }
 }
@@ -143,9 +152,20 @@ pub fn partners_contributing(trust: &[f64]) -> [f64; MAX_MEMBERS] {
     p
 }
 
-/// Logit probabilities of contribute, withhold and exit for a partner whose trust in its
-/// partners is `trust` (see the module documentation for the utilities).
+/// Logit probabilities of contribute, withhold and exit for a partner (of the ordinary type)
+/// whose trust in its partners is `trust` (see the module documentation for the utilities).
 pub fn choice_probabilities(params: &GameParams, payoffs: &Payoffs, trust: &[f64]) -> [f64; 3] {
+    typed_choice_probabilities(params, payoffs, trust, false)
+}
+
+/// [`choice_probabilities`] for a partner of the cooperative type (`cooperative`) or not.
+pub fn typed_choice_probabilities(
+    params: &GameParams,
+    payoffs: &Payoffs,
+    trust: &[f64],
+    cooperative: bool,
+) -> [f64; 3] {
+    let kind = if cooperative { params.cooperator_bias } else { 0.0 };
     let pk = partners_contributing(trust);
     let three = if payoffs.members() == 3 { 1.0 } else { 0.0 };
     let costly = if payoffs.exit_cost > 0.0 { 1.0 } else { 0.0 };
@@ -154,7 +174,8 @@ pub fn choice_probabilities(params: &GameParams, payoffs: &Payoffs, trust: &[f64
         params.beta * expect(&payoffs.contribute)
             + params.bias_contribute
             + three * params.bias_contribute_three
-            + costly * params.bias_contribute_exit_cost,
+            + costly * params.bias_contribute_exit_cost
+            + kind,
         params.beta * expect(&payoffs.withhold),
         params.beta * payoffs.outside - params.exit_cost_weight * payoffs.exit_cost
             + params.bias_exit
@@ -246,10 +267,14 @@ fn draw(probs: &[f64; 3], rng: &mut impl Rng) -> Action {
 pub fn play(params: &GameParams, payoffs: &Payoffs, periods: u32, rng: &mut impl Rng) -> Play {
     let n = payoffs.members().clamp(1, MAX_MEMBERS);
     let mut members: Vec<Member> = (0..n).map(|_| Member::new(params, n)).collect();
+    let kinds: Vec<bool> = (0..n).map(|_| rng.random::<f64>() < params.cooperator_share).collect();
     let mut choices = Vec::with_capacity(periods as usize);
     for t in 1..=periods {
-        let now: Vec<Action> =
-            members.iter().map(|m| draw(&choice_probabilities(params, payoffs, m.trust()), rng)).collect();
+        let now: Vec<Action> = members
+            .iter()
+            .zip(&kinds)
+            .map(|(m, &k)| draw(&typed_choice_probabilities(params, payoffs, m.trust(), k), rng))
+            .collect();
         let exited = now.contains(&Action::Exit);
         if !exited {
             observe_period(&params.trust, &mut members, &now);

@@ -114,7 +114,7 @@ pub fn calibrate(a: CalibrateArgs) -> Result<()> {
     Ok(())
 }
 
-fn natural_values(f: &Fitted) -> [f64; 12] {
+fn natural_values(f: &Fitted) -> [f64; 14] {
     let (t, g) = (&f.trust, &f.game);
     [
         g.initial_trust,
@@ -129,6 +129,8 @@ fn natural_values(f: &Fitted) -> [f64; 12] {
         g.bias_exit,
         g.bias_exit_three,
         g.exit_cost_weight,
+        g.cooperator_share,
+        g.cooperator_bias,
     ]
 }
 
