@@ -34,6 +34,7 @@ mod compare;
 mod fit;
 mod invariance;
 mod resample;
+mod sim_calib;
 
 // Helpers and tests of the `sim` and `merge` verbs.
 
