@@ -387,7 +387,7 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
         let start: Vec<f64> =
             if s == 0 { base.clone() } else { base.iter().map(|v| v + rng.random_range(-0.75..0.75)).collect() };
         let run = bfgs(start, sample, options.max_iter, choices as f64);
-        if best.as_ref().is_none_or(|b| run.ll > b.ll) {
+        if best.as_ref().map_or(true, |b| run.ll > b.ll) {
             best = Some(run);
         }
     }

@@ -8,6 +8,9 @@ use alliance_sim::game::{GameParams, Payoffs};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+/// Picks the observed value and the simulated band of one statistic.
+type Pick = dyn Fn(&CellStats, &SimStats) -> (Option<f64>, Option<crate::validate::Band>);
+
 /// Tolerance of the contribution-rate target, in percentage points.
 pub const CONTRIBUTION_TOLERANCE: f64 = 5.0;
 /// Tolerance of the termination-rate target, in percentage points.
@@ -186,7 +189,7 @@ impl Validation {
 
     /// The SVG plots by file name.
     pub fn plots(&self) -> Vec<(&'static str, String)> {
-        let dots = |f: &dyn Fn(&CellStats, &SimStats) -> (Option<f64>, Option<crate::validate::Band>)| -> Vec<DotRow> {
+        let dots = |f: &Pick| -> Vec<DotRow> {
             self.cells
                 .iter()
                 .map(|(t, o, m)| {

@@ -152,7 +152,7 @@ pub fn validate(a: ValidateArgs) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("Could not create `{}`.", dir.display()))?;
         let mut files =
             vec![("validation.md", md.clone()), ("cells.csv", v.cells_csv()), ("by_period.csv", v.periods_csv())];
-        files.extend(v.plots().into_iter().map(|(n, s)| (n, s)));
+        files.extend(v.plots());
         for (name, body) in files {
             let p = dir.join(name);
             std::fs::write(&p, body).with_context(|| format!("Could not write `{}`.", p.display()))?;
