@@ -16,7 +16,7 @@
 //!    conflict is an error): e.g. the two-partner prisoner's dilemma pays 2.5 for mutual
 //!    contribution, -2.5 / 3.0 when one withholds, 1.0 when both do, 1.5 per period after an
 //!    exit, and the exit cost treatment charges every partner 10 in the period of the exit.
-//! 2. [`estimate`]: maximum likelihood on the choice sequences. Trust is a deterministic
+//! 2. [`mod@estimate`]: maximum likelihood on the choice sequences. Trust is a deterministic
 //!    function of the observed history given the parameters, so the likelihood is a product of
 //!    logit choice probabilities. BFGS on unconstrained coordinates; standard errors from the
 //!    numerical Hessian (observed information) and from the alliance-clustered sandwich, mapped

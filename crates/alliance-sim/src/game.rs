@@ -14,9 +14,9 @@
 //! Poisson-binomial distribution $P(k)$. With the payoff table of the treatment
 //! ($\pi_C(k)$, $\pi_N(k)$, outside option $o$, exit cost $x$) the utilities are
 //!
-//! - contribute: $u_C = \beta \sum_k P(k)\,\pi_C(k) + \alpha_C + \alpha_{C3}[n = 3] + \alpha_{CX}[x > 0]$,
+//! - contribute: $u_C = \beta \sum_k P(k)\,\pi_C(k) + \alpha_C + \alpha_{C3} 1(n = 3) + \alpha_{CX} 1(x > 0)$,
 //! - withhold: $u_N = \beta \sum_k P(k)\,\pi_N(k)$,
-//! - exit: $u_E = \beta\,o - \gamma\,x + \alpha_E + \alpha_{E3}[n = 3]$,
+//! - exit: $u_E = \beta\,o - \gamma\,x + \alpha_E + \alpha_{E3} 1(n = 3)$,
 //!
 //! plus $\alpha_K$ in $u_C$ for partners of the cooperative type, who make up the share
 //! $\pi_K$ of all partners (a two-class mixture: persistent cooperators and the rest; a
