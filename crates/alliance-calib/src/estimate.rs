@@ -579,14 +579,14 @@ mod tests {
             bias_exit: -3.0,
             bias_exit_three: 0.0,
             exit_cost_weight: 0.2,
-            cooperator_share: 0.0,
-            cooperator_bias: 0.0,
+            cooperator_share: 0.3,
+            cooperator_bias: 2.0,
         };
         let payoffs = pd2();
         let costly = Payoffs { exit_cost: 10.0, ..pd2() };
         let mut rng = alliance_sim::rep_rng(11, 0);
         let mut alliances = Vec::new();
-        for i in 0..1200 {
+        for i in 0..600 {
             let p = if i % 2 == 0 { &payoffs } else { &costly };
             alliances.push(Alliance {
                 session: 1,
@@ -599,10 +599,12 @@ mod tests {
         }
         let sample: Vec<(&Alliance, &Payoffs)> =
             alliances.iter().map(|a| (a, if a.treatment.exit_cost { &costly } else { &payoffs })).collect();
-        // Three-partner biases are not identified without three-partner groups: fit on a copy
-        // whose likelihood ignores them is not needed, as their score is zero and the Hessian
-        // singular; check the point estimates of the BFGS run only.
-        let run = bfgs(theta_from(&default_start()), &sample, 300, 1e4);
+        // Three-partner biases are not identified without three-partner groups (their score is
+        // zero), so check the point estimates of the BFGS run, not the standard errors.
+        // Start from equal building and erosion rates (ratio 1), the other parameters at the
+        // truth, so that the test stays fast; the optimiser must find the ratio.
+        let start = GameParams { trust: TrustParams { lambda_plus: 0.5, lambda_minus: 0.5, ..truth.trust }, ..truth };
+        let run = bfgs(theta_from(&start), &sample, 300, 1e4);
         let fit = params_from(&run.theta);
         let ratio = fit.trust.lambda_minus / fit.trust.lambda_plus;
         assert!((ratio - 7.0 / 3.0).abs() < 0.6, "ratio {ratio}, fit {fit:?}");
