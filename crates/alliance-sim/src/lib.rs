@@ -38,6 +38,12 @@
 //!    ([`rules::mismatch_hazard`]); trust collapse ends it too; reaching the objective ends it
 //!    with "objectives met".
 //!
+//! ## The behavioural game
+//! [`game`] plays the alliance game of the Solinas et al. (2022) experiment: two or three
+//! partners choose every period to contribute, withhold or exit, with logit noise, from their
+//! trust in each other, which follows the same TR-2 update driven by the partners' observed
+//! choices. `alliance-calib` estimates its parameters on the experiment's choices.
+//!
 //! ## Randomness and parallelism
 //! Replication `r` of seed `s` draws only from ChaCha8 keyed by `s` on stream `r`
 //! ([`runner::rep_rng`]). Replications run in parallel with rayon and are collected in order,
@@ -51,6 +57,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod game;
 pub mod model;
 pub mod plot;
 pub mod population;

@@ -36,6 +36,7 @@ mod fit;
 mod invariance;
 mod ordinal;
 mod resample;
+mod sim_calib;
 mod sim_survey;
 mod slurm;
 mod study;

@@ -12,6 +12,7 @@ mod invariance;
 mod merge;
 mod power;
 mod sim;
+mod sim_calib;
 mod simulate_data;
 mod slurm;
 mod study;

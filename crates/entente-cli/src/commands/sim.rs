@@ -30,6 +30,10 @@ enum SimCommand {
     /// Simulate alliances whose managers answer the trust-learning study questionnaire (both waves):
     /// a response CSV for `entente study run`, and optionally the latent states behind it.
     Survey(SurveyArgs),
+    /// Fit the behavioural game to the alliance experiment's choices (maximum likelihood).
+    Calibrate(super::sim_calib::CalibrateArgs),
+    /// Compare held-out sessions of the experiment with simulations from fitted parameters.
+    Validate(super::sim_calib::ValidateArgs),
 }
 
 /// The scenario, replications, seed and threads of `run` and `sweep`.
@@ -158,10 +162,12 @@ pub fn shard_plan(args: &SimArgs, tasks: u32) -> Result<(entente_slurm::Sharded,
                 .map_err(|e| UsageError(format!("`--tasks {tasks}`: {e}")))?;
             Ok((entente_slurm::Sharded::SimSweep, ShardHeader::new("sim sweep", &settings, 1, 1)?.settings_hash))
         }
-        SimCommand::Population(_) | SimCommand::Survey(_) => Err(UsageError(
-            "`sim population` and `sim survey` cannot be split into shards; they run on one machine.".into(),
-        )
-        .into()),
+        SimCommand::Population(_) | SimCommand::Survey(_) | SimCommand::Calibrate(_) | SimCommand::Validate(_) => {
+            Err(UsageError(
+                "`sim population`, `sim survey`, `sim calibrate` and `sim validate` cannot be split into shards; they run on one machine.".into(),
+            )
+            .into())
+        }
     }
 }
 
@@ -207,6 +213,8 @@ pub fn run(args: SimArgs) -> Result<()> {
         SimCommand::Sweep(a) => sweep_cmd(a),
         SimCommand::Population(a) => population_cmd(a),
         SimCommand::Survey(a) => survey_cmd(a),
+        SimCommand::Calibrate(a) => super::sim_calib::calibrate(a),
+        SimCommand::Validate(a) => super::sim_calib::validate(a),
     }
 }
 

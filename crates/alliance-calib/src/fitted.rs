@@ -1,0 +1,234 @@
+//! The fitted-parameter file written by `entente sim calibrate` and read by `sim validate`: a
+//! scenario-style TOML file with the simulator's `[trust]` table, the game's `[game]` table, and
+//! the fit's standard errors and diagnostics.
+
+use crate::error::CalibError;
+use crate::estimate::{Estimate, NAMES};
+use alliance_sim::game::GameParams;
+use alliance_sim::rules::TrustParams;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The behavioural parameters of the game (everything but trust).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GameTable {
+    /// Trust in a new partner.
+    pub initial_trust: f64,
+    /// Payoff sensitivity (inverse decision noise).
+    pub beta: f64,
+    /// Taste for contributing.
+    pub bias_contribute: f64,
+    /// Extra taste for contributing with three partners.
+    pub bias_contribute_three: f64,
+    /// Extra taste for contributing under an exit cost.
+    pub bias_contribute_exit_cost: f64,
+    /// Taste for exiting.
+    pub bias_exit: f64,
+    /// Extra taste for exiting with three partners.
+    pub bias_exit_three: f64,
+    /// Weight of the exit cost.
+    pub exit_cost_weight: f64,
+    /// Share of partners of the cooperative type.
+    pub cooperator_share: f64,
+    /// Extra taste for contributing of the cooperative type.
+    pub cooperator_bias: f64,
+}
+
+/// Diagnostics of the fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitTable {
+    /// How the parameters were estimated.
+    pub estimator: String,
+    /// Sessions used.
+    pub train_sessions: String,
+    /// Seed of the jittered starts.
+    pub seed: u64,
+    /// Log-likelihood.
+    pub log_likelihood: f64,
+    /// Log-likelihood of the per-treatment choice shares.
+    pub log_likelihood_null: f64,
+    /// Choices fitted.
+    pub choices: usize,
+    /// Alliances fitted.
+    pub alliances: usize,
+    /// BFGS iterations.
+    pub iterations: u32,
+    /// Whether the gradient tolerance was met.
+    pub converged: bool,
+    /// Largest absolute gradient entry at the optimum.
+    pub max_gradient: f64,
+    /// Erosion/building ratio `lambda_minus / lambda_plus`.
+    pub erosion_building_ratio: f64,
+    /// Its standard error from the Hessian.
+    pub erosion_building_ratio_se: f64,
+    /// Its alliance-clustered sandwich standard error.
+    pub erosion_building_ratio_se_robust: f64,
+}
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fitted {
+    /// TR-2 parameters, as in a simulator scenario.
+    pub trust: TrustParams,
+    /// Behavioural parameters.
+    pub game: GameTable,
+    /// Fit diagnostics (optional when reading).
+    #[serde(default)]
+    pub fit: Option<FitTable>,
+    /// Standard errors from the Hessian by parameter name (nan: on a boundary, not identified).
+    #[serde(default)]
+    pub standard_errors: BTreeMap<String, f64>,
+    /// Alliance-clustered sandwich standard errors by parameter name.
+    #[serde(default)]
+    pub robust_standard_errors: BTreeMap<String, f64>,
+}
+
+impl Fitted {
+    /// The file of an estimate.
+    pub fn from_estimate(est: &Estimate, train_sessions: &str, seed: u64) -> Fitted {
+        let p = &est.params;
+        Fitted {
+            trust: p.trust,
+            game: GameTable {
+                initial_trust: p.initial_trust,
+                beta: p.beta,
+                bias_contribute: p.bias_contribute,
+                bias_contribute_three: p.bias_contribute_three,
+                bias_contribute_exit_cost: p.bias_contribute_exit_cost,
+                bias_exit: p.bias_exit,
+                bias_exit_three: p.bias_exit_three,
+                exit_cost_weight: p.exit_cost_weight,
+                cooperator_share: p.cooperator_share,
+                cooperator_bias: p.cooperator_bias,
+            },
+            fit: Some(FitTable {
+                estimator: "maximum likelihood on the choice sequences (BFGS)".into(),
+                train_sessions: train_sessions.into(),
+                seed,
+                log_likelihood: est.loglik,
+                log_likelihood_null: est.loglik_null,
+                choices: est.choices,
+                alliances: est.alliances,
+                iterations: est.iterations,
+                converged: est.converged,
+                max_gradient: est.max_gradient,
+                erosion_building_ratio: est.ratio,
+                erosion_building_ratio_se: est.ratio_se,
+                erosion_building_ratio_se_robust: est.ratio_se_robust,
+            }),
+            standard_errors: NAMES.iter().zip(&est.se).map(|(n, v)| ((*n).to_string(), *v)).collect(),
+            robust_standard_errors: NAMES.iter().zip(&est.se_robust).map(|(n, v)| ((*n).to_string(), *v)).collect(),
+        }
+    }
+
+    /// The game parameters.
+    pub fn params(&self) -> GameParams {
+        let g = &self.game;
+        GameParams {
+            trust: self.trust,
+            initial_trust: g.initial_trust,
+            beta: g.beta,
+            bias_contribute: g.bias_contribute,
+            bias_contribute_three: g.bias_contribute_three,
+            bias_contribute_exit_cost: g.bias_contribute_exit_cost,
+            bias_exit: g.bias_exit,
+            bias_exit_three: g.bias_exit_three,
+            exit_cost_weight: g.exit_cost_weight,
+            cooperator_share: g.cooperator_share,
+            cooperator_bias: g.cooperator_bias,
+        }
+    }
+
+    /// The TOML text, with a header comment.
+    pub fn to_toml(&self) -> Result<String, CalibError> {
+        let body = toml::to_string(self).map_err(|e| CalibError::Params { msg: e.to_string() })?;
+        Ok(format!(
+            "# Game and TR-2 parameters fitted by `entente sim calibrate` to the alliance experiment\n# (Solinas et al. 2022); read by `entente sim validate --params`.\n\n{body}"
+        ))
+    }
+
+    /// Reads the TOML text and checks the ranges of the parameters.
+    pub fn from_toml(text: &str) -> Result<Fitted, CalibError> {
+        let f: Fitted = toml::from_str(text)
+            .map_err(|e| CalibError::Params { msg: e.message().trim_end_matches('.').to_string() })?;
+        let t = &f.trust;
+        for (name, v) in [
+            ("trust.lambda_plus", t.lambda_plus),
+            ("trust.lambda_minus", t.lambda_minus),
+            ("trust.mu_r", t.mu_r),
+            ("trust.delta_r", t.delta_r),
+            ("game.initial_trust", f.game.initial_trust),
+            ("game.cooperator_share", f.game.cooperator_share),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(CalibError::Params { msg: format!("`{name}` = {v} is outside its range [0, 1]") });
+            }
+        }
+        let g = &f.game;
+        for (name, v) in [
+            ("game.beta", g.beta),
+            ("game.bias_contribute", g.bias_contribute),
+            ("game.bias_contribute_three", g.bias_contribute_three),
+            ("game.bias_contribute_exit_cost", g.bias_contribute_exit_cost),
+            ("game.bias_exit", g.bias_exit),
+            ("game.bias_exit_three", g.bias_exit_three),
+            ("game.exit_cost_weight", g.exit_cost_weight),
+            ("game.cooperator_bias", g.cooperator_bias),
+        ] {
+            if !v.is_finite() {
+                return Err(CalibError::Params { msg: format!("`{name}` is not a finite number") });
+            }
+        }
+        if g.beta < 0.0 {
+            return Err(CalibError::Params { msg: format!("`game.beta` = {} must not be negative", g.beta) });
+        }
+        Ok(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Fitted {
+        let p = GameParams::default();
+        Fitted {
+            trust: p.trust,
+            game: GameTable {
+                initial_trust: 0.6,
+                beta: 1.1,
+                bias_contribute: 2.0,
+                bias_contribute_three: -0.5,
+                bias_contribute_exit_cost: 0.7,
+                bias_exit: -3.0,
+                bias_exit_three: 0.4,
+                exit_cost_weight: 0.3,
+                cooperator_share: 0.2,
+                cooperator_bias: 1.5,
+            },
+            fit: None,
+            standard_errors: [("beta".to_string(), f64::NAN)].into_iter().collect(),
+            robust_standard_errors: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn round_trips_through_toml_including_nan() {
+        let f = sample();
+        let text = f.to_toml().unwrap();
+        let back = Fitted::from_toml(&text).unwrap();
+        assert_eq!(back.params(), f.params());
+        assert!(back.standard_errors["beta"].is_nan());
+    }
+
+    #[test]
+    fn rejects_out_of_range_and_unknown_keys() {
+        let text = sample().to_toml().unwrap().replace("lambda_minus = 0.3", "lambda_minus = 1.3");
+        let err = Fitted::from_toml(&text).unwrap_err().to_string();
+        assert_eq!(err, "Fitted parameters: `trust.lambda_minus` = 1.3 is outside its range [0, 1].");
+        let text = sample().to_toml().unwrap().replace("beta = ", "betta = ");
+        assert!(Fitted::from_toml(&text).unwrap_err().to_string().contains("betta"));
+    }
+}

@@ -1,0 +1,357 @@
+//! The behavioural game layer: partners of a two- or three-partner alliance choose every period
+//! to contribute, withhold or exit, from their trust in each other.
+//!
+//! This is the game of the alliance experiment of Solinas et al. (Long Range Planning 55(5),
+//! 2022): a coordination game (low competition) or a prisoner's dilemma (high competition),
+//! with or without an exit cost, for two or three partners. Exit by any partner ends the
+//! alliance for all; from then on everybody earns the outside option, and in the period of the
+//! exit everybody earns the outside option minus the exit cost.
+//!
+//! ## The model
+//! Partner i holds trust $T_{ij}$ and reputation damage $R_{ij}$ for each partner j, starting
+//! at `initial_trust` and 0 in a new alliance. Trust is read as i's subjective probability that
+//! j contributes, partners independently, so the number $k$ of partners who contribute has a
+//! Poisson-binomial distribution $P(k)$. With the payoff table of the treatment
+//! ($\pi_C(k)$, $\pi_N(k)$, outside option $o$, exit cost $x$) the utilities are
+//!
+//! - contribute: $u_C = \beta \sum_k P(k)\,\pi_C(k) + \alpha_C + \alpha_{C3} 1(n = 3) + \alpha_{CX} 1(x > 0)$,
+//! - withhold: $u_N = \beta \sum_k P(k)\,\pi_N(k)$,
+//! - exit: $u_E = \beta\,o - \gamma\,x + \alpha_E + \alpha_{E3} 1(n = 3)$,
+//!
+//! plus $\alpha_K$ in $u_C$ for partners of the cooperative type, who make up the share
+//! $\pi_K$ of all partners (a two-class mixture: persistent cooperators and the rest; a
+//! partner's type is drawn once per alliance and is not observed by the others),
+//! and i chooses with logit probabilities $P(a) \propto \exp(u_a)$: $1/\beta$ is the decision
+//! noise on the payoff scale, $\alpha_C$ a taste for contributing beyond the expected payoff
+//! (conditional cooperation, team reasoning), $\alpha_{CX}$ its shift under an exit cost
+//! (formal governance as a commitment device), $\alpha_E$ the reluctance to leave, $\gamma$ the
+//! weight of the exit cost, $n$ the number of partners. After the choices, i updates its trust
+//! in each partner j with the simulator's TR-2 rule ([`crate::rules::tr2_update`]) driven by
+//! j's observed choice: signal $s = +1$ when j contributed and $s = -1$ when j withheld (the
+//! saturated TR-2 signal: observed cooperation 1 or 0 against a neutral expectation of 1/2).
+//! So after a contribution trust moves the share $\lambda_+$ of the way to its ceiling
+//! $1 - R$, and after a withholding it loses the share $\lambda_-$ of its level while the
+//! damage grows by $\mu_R (1 - R)$; damage heals by the share $\delta_R$ after each
+//! contribution. Dependence $D$ is 0 in the experiment, so `xi` and `kappa` are not used.
+//!
+//! Given the parameters, trust is a deterministic function of the observed history, which makes
+//! the likelihood of observed choice sequences a product of logit probabilities
+//! ([`choice_probabilities`], [`Member::observe`]); `alliance-calib` estimates the parameters
+//! that way.
+
+use crate::rules::{tr2_update, TrustParams};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// The largest group in the game.
+pub const MAX_MEMBERS: usize = 3;
+
+/// A partner's choice in one period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Action {
+    /// Contribute resources to the alliance (`C` in the data).
+    Contribute,
+    /// Withhold them (`nC`).
+    Withhold,
+    /// Leave the alliance, which ends it for all partners (`E`).
+    Exit,
+}
+
+impl Action {
+    /// Index in probability arrays: contribute 0, withhold 1, exit 2.
+    pub fn index(self) -> usize {
+        match self {
+            Action::Contribute => 0,
+            Action::Withhold => 1,
+            Action::Exit => 2,
+        }
+    }
+}
+
+/// The payoffs of one treatment for a group of `members` partners.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payoffs {
+    /// Payoff of contributing when k of the other partners contribute, k = 0..members-1.
+    pub contribute: Vec<f64>,
+    /// Payoff of withholding when k of the other partners contribute.
+    pub withhold: Vec<f64>,
+    /// Per-period payoff once the alliance has ended (the outside option).
+    pub outside: f64,
+    /// Cost every partner pays in the period somebody exits (0 without an exit cost).
+    pub exit_cost: f64,
+}
+
+impl Payoffs {
+    /// Number of partners in the group.
+    pub fn members(&self) -> usize {
+        self.contribute.len()
+    }
+}
+
+/// The behavioural and trust-update parameters of the game.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GameParams {
+    /// TR-2 parameters (`lambda_plus`, `lambda_minus`, `mu_r`, `delta_r` are used).
+    pub trust: TrustParams,
+    /// Trust in a new partner, in [0, 1].
+    pub initial_trust: f64,
+    /// Payoff sensitivity $\beta$ (inverse decision noise), per payoff unit.
+    pub beta: f64,
+    /// Taste for contributing $\alpha_C$.
+    pub bias_contribute: f64,
+    /// Extra taste for contributing in three-partner groups $\alpha_{C3}$.
+    pub bias_contribute_three: f64,
+    /// Extra taste for contributing under an exit cost $\alpha_{CX}$.
+    pub bias_contribute_exit_cost: f64,
+    /// Taste for exiting $\alpha_E$ (negative: reluctance to leave).
+    pub bias_exit: f64,
+    /// Extra taste for exiting in three-partner groups $\alpha_{E3}$.
+    pub bias_exit_three: f64,
+    /// Weight $\gamma$ of the exit cost.
+    pub exit_cost_weight: f64,
+    /// Share $\pi_K$ of partners of the cooperative type, in [0, 1].
+    pub cooperator_share: f64,
+    /// Extra taste for contributing of the cooperative type $\alpha_K$.
+    pub cooperator_bias: f64,
+}
+
+impl Default for GameParams {
+    fn default() -> Self {
+        Self {
+            trust: TrustParams::default(),
+            initial_trust: 0.7,
+            beta: 1.0,
+            bias_contribute: 0.0,
+            bias_contribute_three: 0.0,
+            bias_contribute_exit_cost: 0.0,
+            bias_exit: -4.0,
+            bias_exit_three: 0.0,
+            exit_cost_weight: 0.3,
+            cooperator_share: 0.0,
+            cooperator_bias: 0.0,
+        }
+    }
+}
+
+/// Probabilities that k = 0, 1, 2 partners contribute when each contributes independently with
+/// the probability given by `trust` (one entry per partner, at most two).
+pub fn partners_contributing(trust: &[f64]) -> [f64; MAX_MEMBERS] {
+    let mut p = [1.0, 0.0, 0.0];
+    for &t in trust {
+        let t = t.clamp(0.0, 1.0);
+        let mut next = [0.0; MAX_MEMBERS];
+        for k in 0..MAX_MEMBERS {
+            next[k] += p[k] * (1.0 - t);
+            if k + 1 < MAX_MEMBERS {
+                next[k + 1] += p[k] * t;
+            }
+        }
+        p = next;
+    }
+    p
+}
+
+/// Logit probabilities of contribute, withhold and exit for a partner (of the ordinary type)
+/// whose trust in its partners is `trust` (see the module documentation for the utilities).
+pub fn choice_probabilities(params: &GameParams, payoffs: &Payoffs, trust: &[f64]) -> [f64; 3] {
+    typed_choice_probabilities(params, payoffs, trust, false)
+}
+
+/// [`choice_probabilities`] for a partner of the cooperative type (`cooperative`) or not.
+pub fn typed_choice_probabilities(
+    params: &GameParams,
+    payoffs: &Payoffs,
+    trust: &[f64],
+    cooperative: bool,
+) -> [f64; 3] {
+    let kind = if cooperative { params.cooperator_bias } else { 0.0 };
+    let pk = partners_contributing(trust);
+    let three = if payoffs.members() == 3 { 1.0 } else { 0.0 };
+    let costly = if payoffs.exit_cost > 0.0 { 1.0 } else { 0.0 };
+    let expect = |table: &[f64]| table.iter().zip(pk.iter()).map(|(v, p)| v * p).sum::<f64>();
+    let u = [
+        params.beta * expect(&payoffs.contribute)
+            + params.bias_contribute
+            + three * params.bias_contribute_three
+            + costly * params.bias_contribute_exit_cost
+            + kind,
+        params.beta * expect(&payoffs.withhold),
+        params.beta * payoffs.outside - params.exit_cost_weight * payoffs.exit_cost
+            + params.bias_exit
+            + three * params.bias_exit_three,
+    ];
+    let top = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let e = u.map(|x| (x - top).exp());
+    let sum: f64 = e.iter().sum();
+    e.map(|x| x / sum)
+}
+
+/// One partner's view of the others: trust and reputation damage per partner.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Member {
+    /// Trust in each partner (the first `partners` entries are used).
+    pub trust: [f64; MAX_MEMBERS - 1],
+    /// Reputation damage per partner.
+    pub damage: [f64; MAX_MEMBERS - 1],
+    /// Number of partners (group size minus one).
+    pub partners: usize,
+}
+
+impl Member {
+    /// A partner joining a new alliance of `members` partners.
+    pub fn new(params: &GameParams, members: usize) -> Self {
+        Self {
+            trust: [params.initial_trust; MAX_MEMBERS - 1],
+            damage: [0.0; MAX_MEMBERS - 1],
+            partners: members.saturating_sub(1).min(MAX_MEMBERS - 1),
+        }
+    }
+
+    /// Trust in the partners.
+    pub fn trust(&self) -> &[f64] {
+        &self.trust[..self.partners]
+    }
+
+    /// TR-2 update from partner `j`'s observed choice (`true`: contributed). The signal is +1
+    /// or -1; dependence is 0.
+    pub fn observe(&mut self, params: &TrustParams, j: usize, contributed: bool) {
+        let s = if contributed { 1.0 } else { -1.0 };
+        let (t, r) = tr2_update(params, self.trust[j], self.damage[j], s, 0.0);
+        self.trust[j] = t;
+        self.damage[j] = r;
+    }
+}
+
+/// Index, in member `i`'s partner arrays, of member `j` (j != i).
+pub fn partner_slot(i: usize, j: usize) -> usize {
+    if j < i {
+        j
+    } else {
+        j - 1
+    }
+}
+
+/// Updates every member's trust from the choices of one period (no one exited).
+pub fn observe_period(params: &TrustParams, members: &mut [Member], choices: &[Action]) {
+    for (i, m) in members.iter_mut().enumerate() {
+        for (j, a) in choices.iter().enumerate() {
+            if j != i {
+                m.observe(params, partner_slot(i, j), *a == Action::Contribute);
+            }
+        }
+    }
+}
+
+/// One simulated alliance: the choices of each period until the horizon or the exit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Play {
+    /// Choices per period (one entry per member); the last period holds the exit, if any.
+    pub choices: Vec<Vec<Action>>,
+    /// The 1-based period in which a partner exited, if one did.
+    pub exit_period: Option<u32>,
+}
+
+fn draw(probs: &[f64; 3], rng: &mut impl Rng) -> Action {
+    let u: f64 = rng.random();
+    if u < probs[0] {
+        Action::Contribute
+    } else if u < probs[0] + probs[1] {
+        Action::Withhold
+    } else {
+        Action::Exit
+    }
+}
+
+/// Plays one alliance of `payoffs.members()` partners for at most `periods` periods.
+pub fn play(params: &GameParams, payoffs: &Payoffs, periods: u32, rng: &mut impl Rng) -> Play {
+    let n = payoffs.members().clamp(1, MAX_MEMBERS);
+    let mut members: Vec<Member> = (0..n).map(|_| Member::new(params, n)).collect();
+    let kinds: Vec<bool> = (0..n).map(|_| rng.random::<f64>() < params.cooperator_share).collect();
+    let mut choices = Vec::with_capacity(periods as usize);
+    for t in 1..=periods {
+        let now: Vec<Action> = members
+            .iter()
+            .zip(&kinds)
+            .map(|(m, &k)| draw(&typed_choice_probabilities(params, payoffs, m.trust(), k), rng))
+            .collect();
+        let exited = now.contains(&Action::Exit);
+        if !exited {
+            observe_period(&params.trust, &mut members, &now);
+        }
+        choices.push(now);
+        if exited {
+            return Play { choices, exit_period: Some(t) };
+        }
+    }
+    Play { choices, exit_period: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    /// The two-partner prisoner's dilemma of the experiment, without exit cost.
+    fn pd2() -> Payoffs {
+        Payoffs { contribute: vec![-2.5, 2.5], withhold: vec![1.0, 3.0], outside: 1.5, exit_cost: 0.0 }
+    }
+
+    #[test]
+    fn poisson_binomial_sums_to_one_and_matches_by_hand() {
+        let p = partners_contributing(&[0.2, 0.7]);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((p[0] - 0.8 * 0.3).abs() < 1e-12);
+        assert!((p[2] - 0.2 * 0.7).abs() < 1e-12);
+        let one = partners_contributing(&[0.4]);
+        assert!((one[1] - 0.4).abs() < 1e-12 && one[2].abs() < 1e-12);
+    }
+
+    #[test]
+    fn more_trust_more_contribution_and_exit_cost_deters_exit() {
+        let params = GameParams { beta: 1.5, bias_contribute: 1.0, ..GameParams::default() };
+        let low = choice_probabilities(&params, &pd2(), &[0.1]);
+        let high = choice_probabilities(&params, &pd2(), &[0.9]);
+        assert!(high[0] > low[0] + 0.2, "{low:?} {high:?}");
+        assert!((high.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let costly = Payoffs { exit_cost: 10.0, ..pd2() };
+        assert!(choice_probabilities(&params, &costly, &[0.1])[2] < low[2] / 5.0);
+    }
+
+    #[test]
+    fn erosion_after_withholding_building_after_contributing() {
+        let params = GameParams::default();
+        let mut m = Member::new(&params, 2);
+        m.observe(&params.trust, 0, false);
+        // T = 0.7, lambda_minus = 0.3: trust loses 30 % of its level.
+        assert!((m.trust[0] - 0.7 * 0.7).abs() < 1e-12);
+        assert!(m.damage[0] > 0.5);
+        // The damage caps trust at 1 - R = 0.4 < 0.49: repair waits until the damage heals.
+        let before = m.trust[0];
+        m.observe(&params.trust, 0, true);
+        assert!((m.trust[0] - before).abs() < 1e-12);
+        for _ in 0..60 {
+            m.observe(&params.trust, 0, true);
+        }
+        assert!(m.trust[0] > before + 0.1 && m.trust[0] <= 1.0 - m.damage[0] + 1e-12);
+    }
+
+    #[test]
+    fn partner_slots_skip_self() {
+        assert_eq!((partner_slot(0, 1), partner_slot(0, 2)), (0, 1));
+        assert_eq!((partner_slot(1, 0), partner_slot(1, 2)), (0, 1));
+        assert_eq!((partner_slot(2, 0), partner_slot(2, 1)), (0, 1));
+    }
+
+    #[test]
+    fn play_stops_at_exit_and_is_reproducible() {
+        let params = GameParams { bias_exit: 0.0, ..GameParams::default() };
+        let a = play(&params, &pd2(), 50, &mut ChaCha8Rng::seed_from_u64(3));
+        let b = play(&params, &pd2(), 50, &mut ChaCha8Rng::seed_from_u64(3));
+        assert_eq!(a, b);
+        let t = a.exit_period.expect("with no reluctance to leave somebody exits within 50 periods");
+        assert_eq!(a.choices.len(), t as usize);
+        assert!(a.choices[t as usize - 1].contains(&Action::Exit));
+    }
+}

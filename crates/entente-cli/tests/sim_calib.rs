@@ -1,0 +1,74 @@
+//! `entente sim calibrate|validate` on the repository's copy of the alliance experiment.
+use crate::util::{entente, repo, stderr, stdout, temp_file};
+
+const HEADER: &str = "Session,Subject,GovStructure,Game,interactionDraw,interaction,Period,Partnership,Profit,Matchpay,Finished,Choice,Terminator,PartnerChoice.Poc,PTc,gplay,simplay,Age,Gender\n";
+
+fn data() -> String {
+    repo("data/alliance-experiment/GAdata.csv.gz")
+}
+
+#[test]
+fn calibrate_then_validate_one_session_each() {
+    let dir = std::env::temp_dir().join(format!("entente-calib-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fitted = dir.join("fitted.toml").display().to_string();
+    let o =
+        entente(&["sim", "calibrate", "--data", &data(), "--train-sessions", "2", "--starts", "1", "--out", &fitted]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&fitted).unwrap();
+    assert!(text.contains("[trust]") && text.contains("lambda_minus") && text.contains("train_sessions = \"2\""));
+    assert!(stderr(&o).contains("lambda_minus/lambda_plus"));
+    let out = dir.join("val").display().to_string();
+    let o = entente(&[
+        "sim",
+        "validate",
+        "--data",
+        &data(),
+        "--test-sessions",
+        "5",
+        "--params",
+        &fitted,
+        "--reps",
+        "20",
+        "--out",
+        &out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("| PD 2-player | 84 | 91.9 |"), "{}", stdout(&o));
+    for f in ["validation.md", "cells.csv", "by_period.csv", "contribution.svg", "by_period.svg"] {
+        assert!(dir.join("val").join(f).exists(), "{f}");
+    }
+    let cells = std::fs::read_to_string(dir.join("val/cells.csv")).unwrap();
+    assert!(cells.contains("PD 2-player,contribution,0.919014,"), "{cells}");
+}
+
+#[test]
+fn sessions_selecting_nothing_exit_1() {
+    let o = entente(&["sim", "calibrate", "--data", &data(), "--train-sessions", "17-20"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("Session list `17-20` selects no alliance; the data hold sessions 1-16."),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn malformed_session_list_is_a_usage_error() {
+    let o = entente(&["sim", "calibrate", "--data", &data(), "--train-sessions", "1-x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`x` is not a session number"), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_columns_and_unknown_labels_exit_1() {
+    let p = temp_file("calib-missing.csv", "Session,Subject,Game\n1,1,PD\n");
+    let o = entente(&["sim", "calibrate", "--data", &p, "--train-sessions", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("The data lack the column(s) `GovStructure`"), "{}", stderr(&o));
+    let row = "1,1,4-player,PD,1,1,1,1,2.5,2.5,0,C,0,C,NA,1,1,20,Male\n";
+    let p = temp_file("calib-label.csv", &format!("{HEADER}{row}"));
+    let o = entente(&["sim", "calibrate", "--data", &p, "--train-sessions", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("Line 2: `GovStructure` = `4-player` is not a known label"), "{}", stderr(&o));
+}
