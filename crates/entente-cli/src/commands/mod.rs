@@ -11,6 +11,7 @@ mod fit;
 mod invariance;
 mod merge;
 mod power;
+mod serve;
 mod sim;
 mod simulate_data;
 
@@ -42,6 +43,8 @@ enum Command {
     Power(power::PowerArgs),
     /// Write a CSV drawn from a fully specified population model (lavaan's simulateData).
     SimulateData(simulate_data::SimulateDataArgs),
+    /// The alliance workspace web app: partners answer waves and share a dashboard.
+    Serve(serve::ServeArgs),
 }
 
 /// A usage error found after clap's own parsing (exit code 2).
@@ -101,6 +104,7 @@ pub fn run() -> ExitCode {
         Command::Merge(args) => return finish(merge::run(args)),
         Command::Power(args) => return finish(power::run(args)),
         Command::SimulateData(args) => return finish(simulate_data::run(args)),
+        Command::Serve(args) => return finish(serve::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
