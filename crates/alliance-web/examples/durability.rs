@@ -11,7 +11,7 @@
 //!
 //! Exit code 0 when no acknowledged answer was lost, 1 otherwise.
 
-#[path = "http1.rs"]
+#[path = "common/http1.rs"]
 mod http1;
 
 use alliance_web::analysis::Part;
@@ -49,7 +49,8 @@ async fn login(addr: &str, email: &str) -> (String, String) {
     let mut c = http1::Conn::open(addr).await.expect("connect");
     let page = c.request("GET", "/login", "", "").await.expect("login page");
     let csrf = page.set_cookies().into_iter().find(|(k, _)| k == "entente_csrf").expect("csrf cookie").1;
-    let body = format!("csrf={csrf}&email={}&password={}", email.replace('@', "%40"), alliance_web::demo::DEMO_PASSWORD);
+    let body =
+        format!("csrf={csrf}&email={}&password={}", email.replace('@', "%40"), alliance_web::demo::DEMO_PASSWORD);
     let r = c.request("POST", "/login", &format!("entente_csrf={csrf}"), &body).await.expect("login");
     assert_eq!(r.status, 303, "login of {email}: {}", r.body);
     let session = r.set_cookies().into_iter().find(|(k, _)| k == "entente_session").expect("session cookie").1;
@@ -64,7 +65,8 @@ fn saved_answers(page: &str) -> BTreeMap<String, i64> {
         if !tag.contains(" checked") || !tag.contains("type=\"radio\"") {
             continue;
         }
-        let attr = |name: &str| tag.split(&format!("{name}=\"")).nth(1).and_then(|s| s.split('"').next()).map(str::to_string);
+        let attr =
+            |name: &str| tag.split(&format!("{name}=\"")).nth(1).and_then(|s| s.split('"').next()).map(str::to_string);
         if let (Some(n), Some(v)) = (attr("name"), attr("value").and_then(|v| v.parse().ok())) {
             out.insert(n, v);
         }
@@ -84,7 +86,10 @@ async fn main() {
     let (owner_cookie, owner_csrf) = login(&addr, alliance_web::demo::DEMO_OWNER).await;
     let mut c = http1::Conn::open(&addr).await.expect("connect");
     let parts: String = Part::ALL.iter().map(|p| format!("&part={}", p.key())).collect();
-    let r = c.request("POST", "/alliances/1/waves", &owner_cookie, &format!("csrf={owner_csrf}{parts}")).await.expect("open wave");
+    let r = c
+        .request("POST", "/alliances/1/waves", &owner_cookie, &format!("csrf={owner_csrf}{parts}"))
+        .await
+        .expect("open wave");
     assert_eq!(r.status, 303, "{}", r.body);
     let mut users = Vec::new();
     for firm in ["solvik", "kaiyo"] {
@@ -93,7 +98,8 @@ async fn main() {
             users.push(login(&addr, &format!("r{k}@{firm}.demo")).await);
         }
     }
-    let items: Vec<String> = Part::ALL.iter().flat_map(|p| p.constructs()).flat_map(|c| c.items).map(|i| i.id).collect();
+    let items: Vec<String> =
+        Part::ALL.iter().flat_map(|p| p.constructs()).flat_map(|c| c.items).map(|i| i.id).collect();
     let path = "/alliances/1/waves/4";
     let mut acked: Vec<BTreeMap<String, i64>> = vec![BTreeMap::new(); users.len()];
     let (mut total_acked, mut lost, mut checked) = (0usize, 0usize, 0usize);
@@ -108,8 +114,11 @@ async fn main() {
                 let mut in_flight: Vec<(String, i64)> = Vec::new();
                 let Ok(mut conn) = http1::Conn::open(&addr).await else { return (acks, in_flight) };
                 loop {
-                    let batch: Vec<(String, i64)> = (0..5).map(|_| (items[rng.random_range(0..items.len())].clone(), rng.random_range(1..=7))).collect();
-                    let body: String = format!("csrf={csrf}&action=save") + &batch.iter().map(|(i, v)| format!("&{i}={v}")).collect::<String>();
+                    let batch: Vec<(String, i64)> = (0..5)
+                        .map(|_| (items[rng.random_range(0..items.len())].clone(), rng.random_range(1..=7)))
+                        .collect();
+                    let body: String = format!("csrf={csrf}&action=save")
+                        + &batch.iter().map(|(i, v)| format!("&{i}={v}")).collect::<String>();
                     match conn.request("POST", path, &cookie, &body).await {
                         Ok(r) if r.status == 303 => acks.push(batch),
                         Ok(r) => panic!("unexpected status {}: {}", r.status, r.body),

@@ -14,7 +14,7 @@
 //!
 //! Exit code 0 when there were no errors and no lost answers, 1 otherwise.
 
-#[path = "http1.rs"]
+#[path = "common/http1.rs"]
 mod http1;
 
 use alliance_web::analysis::Part;
@@ -42,9 +42,15 @@ async fn main() {
 
     // seed: an owner, an alliance, N respondents split over the partners, one open wave
     let owner = handlers::create_user(&state, "owner@load.test", "Owner", "load test password").await.expect("owner");
-    let alliance = handlers::create_alliance_row(&state, owner, "Load", alliance_core::assess::GovernanceForm::EquityJv, [("P", "X"), ("Q", "Y")])
-        .await
-        .expect("alliance");
+    let alliance = handlers::create_alliance_row(
+        &state,
+        owner,
+        "Load",
+        alliance_core::assess::GovernanceForm::EquityJv,
+        [("P", "X"), ("Q", "Y")],
+    )
+    .await
+    .expect("alliance");
     let partners: Vec<i64> = sqlx::query("SELECT id FROM partners WHERE alliance_id = $1 ORDER BY side")
         .bind(alliance)
         .fetch_all(&state.db.pool)
@@ -56,7 +62,8 @@ async fn main() {
     handlers::open_wave_row(&state, alliance, &Part::ALL).await.expect("wave");
     let mut cookies = Vec::new();
     for k in 0..respondents {
-        let id = handlers::create_user(&state, &format!("r{k}@load.test"), "R", "load test password").await.expect("user");
+        let id =
+            handlers::create_user(&state, &format!("r{k}@load.test"), "R", "load test password").await.expect("user");
         sqlx::query("INSERT INTO memberships (user_id, alliance_id, partner_id, role) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(alliance)
@@ -74,7 +81,8 @@ async fn main() {
     let addr = listener.local_addr().expect("addr").to_string();
     let server_state = state.clone();
     tokio::spawn(async move { alliance_web::serve(listener, server_state).await });
-    let items: Vec<String> = Part::ALL.iter().flat_map(|p| p.constructs()).flat_map(|c| c.items).map(|i| i.id).collect();
+    let items: Vec<String> =
+        Part::ALL.iter().flat_map(|p| p.constructs()).flat_map(|c| c.items).map(|i| i.id).collect();
     eprintln!("load: {respondents} respondents, {seconds} s, {} items, server on {addr}, database {url}", items.len());
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -93,7 +101,9 @@ async fn main() {
             };
             while Instant::now() < deadline {
                 // a page of a questionnaire: five items
-                let batch: Vec<(String, i64)> = (0..5).map(|_| (items[rng.random_range(0..items.len())].clone(), rng.random_range(1..=7))).collect();
+                let batch: Vec<(String, i64)> = (0..5)
+                    .map(|_| (items[rng.random_range(0..items.len())].clone(), rng.random_range(1..=7)))
+                    .collect();
                 let mut body = format!("csrf={csrf}&action=save");
                 for (item, v) in &batch {
                     body.push_str(&format!("&{item}={v}"));
@@ -104,7 +114,9 @@ async fn main() {
                         latencies.push(t.elapsed().as_secs_f64() * 1000.0);
                         acked.extend(batch);
                     }
-                    Ok(r) => errors.push(format!("status {}: {}", r.status, r.body.chars().take(200).collect::<String>())),
+                    Ok(r) => {
+                        errors.push(format!("status {}: {}", r.status, r.body.chars().take(200).collect::<String>()))
+                    }
                     Err(e) => {
                         errors.push(e.to_string());
                         match http1::Conn::open(&addr).await {
@@ -130,11 +142,13 @@ async fn main() {
     for (user, acked, latencies, errs) in results {
         all_latencies.extend(latencies);
         errors.extend(errs);
-        let rows = sqlx::query("SELECT a.item, a.value FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.user_id = $1")
-            .bind(user)
-            .fetch_all(&state.db.pool)
-            .await
-            .expect("answers");
+        let rows = sqlx::query(
+            "SELECT a.item, a.value FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.user_id = $1",
+        )
+        .bind(user)
+        .fetch_all(&state.db.pool)
+        .await
+        .expect("answers");
         let stored: BTreeMap<String, i64> = rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1))).collect();
         for (item, v) in &acked {
             checked += 1;
@@ -148,8 +162,8 @@ async fn main() {
     println!("requests acknowledged: {n} in {elapsed:.1} s ({:.0}/s)", n as f64 / elapsed);
     println!(
         "latency ms: p50 {:.1}, p99 {:.1}, max {:.1}",
-        http1::percentile(&all_latencies, 50.0),
-        http1::percentile(&all_latencies, 99.0),
+        percentile(&all_latencies, 50.0),
+        percentile(&all_latencies, 99.0),
         all_latencies.last().copied().unwrap_or(f64::NAN)
     );
     println!("errors: {}", errors.len());
@@ -161,4 +175,13 @@ async fn main() {
     if !errors.is_empty() || lost > 0 {
         std::process::exit(1);
     }
+}
+
+/// Percentile of sorted values (nearest rank).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
 }

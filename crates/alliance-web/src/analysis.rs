@@ -111,11 +111,8 @@ pub type Answers = BTreeMap<String, i64>;
 /// instrument (trust2) are left out, as `entente assess` does not know them.
 pub fn assess_csv(partner: &str, governance: GovernanceForm, respondents: &[&Answers]) -> String {
     let dyad = dyad_instrument();
-    let items: Vec<&str> = dyad
-        .items()
-        .map(|i| i.id.as_str())
-        .filter(|id| respondents.iter().any(|r| r.contains_key(*id)))
-        .collect();
+    let items: Vec<&str> =
+        dyad.items().map(|i| i.id.as_str()).filter(|id| respondents.iter().any(|r| r.contains_key(*id))).collect();
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["partner", "respondent", "governance"];
     header.extend(items.iter().copied());

@@ -4,7 +4,6 @@
 
 use crate::error::WebError;
 use crate::AppState;
-use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::body::Bytes;
@@ -54,7 +53,9 @@ impl PasswordCost {
 /// Hash a password with argon2id and a fresh salt (PHC string).
 pub fn hash_password(password: &str, cost: PasswordCost) -> Result<String, WebError> {
     let params = Params::new(cost.memory_kib, cost.iterations, 1, None).map_err(|e| WebError::Hash(e.to_string()))?;
-    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_bytes = [0u8; 16];
+    rand::rng().fill(&mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| WebError::Hash(e.to_string()))?;
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -113,10 +114,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure when asked.
 pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
-    format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-        if secure { "; Secure" } else { "" }
-    )
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", if secure { "; Secure" } else { "" })
 }
 
 /// The CSRF token of this request (from its cookie, or fresh when the cookie was absent).
@@ -135,17 +133,15 @@ pub struct SecureCookies(pub bool);
 /// Middleware on every request: refuse bodies above the limit by their declared length (413),
 /// attach the CSRF token (setting its cookie when new), and add the security headers.
 pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > state.config.body_limit as u64) {
         return WebError::TooLarge.into_response();
     }
     let secure = state.config.secure_cookies
         || req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
-    let from_cookie = cookie(req.headers(), CSRF_COOKIE).filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+    let from_cookie =
+        cookie(req.headers(), CSRF_COOKIE).filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()));
     let token = CsrfToken { value: from_cookie.clone().unwrap_or_else(new_token), from_cookie: from_cookie.is_some() };
     req.extensions_mut().insert(token.clone());
     req.extensions_mut().insert(SecureCookies(secure));
@@ -228,8 +224,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
                 WebError::BadInput("The form could not be read.".into())
             }
         })?;
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&bytes).map_err(|_| WebError::BadInput("The form could not be read.".into()))?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| WebError::BadInput("The form could not be read.".into()))?;
         let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
         match (token, sent) {
             (Some(t), Some(s)) if t.from_cookie && constant_time_eq(&t.value, s) => {}

@@ -10,7 +10,9 @@
 use crate::error::WebError;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, MutexGuard};
 
 /// The embedded migrations, applied in order; a version is applied once.
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
@@ -40,14 +42,13 @@ pub struct Db {
     pub pool: AnyPool,
     /// The dialect behind it.
     pub dialect: Dialect,
+    /// Queue for SQLite's single writer (see [`Db::write_guard`]).
+    writer: Arc<Mutex<()>>,
 }
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 impl Db {
@@ -73,7 +74,9 @@ impl Db {
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
         options = match (dialect, memory) {
             // one connection holds the whole in-memory database: never let it go
-            (Dialect::Sqlite, true) => options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None),
+            (Dialect::Sqlite, true) => {
+                options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+            }
             // SQLite has one writer; a few connections serve reads while one writes
             (Dialect::Sqlite, false) => options.max_connections(4),
             (Dialect::Postgres, _) => options.max_connections(16),
@@ -94,16 +97,29 @@ impl Db {
         if dialect == Dialect::Sqlite && !memory {
             sqlx::query("PRAGMA journal_mode = WAL").fetch_all(&pool).await?;
         }
-        let db = Db { pool, dialect };
+        let db = Db { pool, dialect, writer: Arc::new(Mutex::new(())) };
         db.migrate().await?;
         Ok(db)
     }
 
+    /// Hold this while running a write transaction on the hot path. SQLite allows one writer at
+    /// a time and makes the others sleep and retry (busy timeout), which under many concurrent
+    /// respondents turns into long tail latencies; a fair queue in the app serves them in
+    /// arrival order instead. PostgreSQL needs no queue (`None`).
+    pub async fn write_guard(&self) -> Option<MutexGuard<'_, ()>> {
+        match self.dialect {
+            Dialect::Sqlite => Some(self.writer.lock().await),
+            Dialect::Postgres => None,
+        }
+    }
+
     /// Apply the embedded migrations not yet recorded in `schema_migrations`.
     pub async fn migrate(&self) -> Result<(), WebError> {
-        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
         for &(version, text) in MIGRATIONS {
             let done: Option<i64> = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(version)
@@ -131,11 +147,8 @@ impl Db {
 
 /// Split a migration into statements: drop `--` comments, split at `;`.
 fn statements(sql: &str) -> Vec<String> {
-    let without_comments: String = sql
-        .lines()
-        .map(|l| l.split("--").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let without_comments: String =
+        sql.lines().map(|l| l.split("--").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
     without_comments.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
@@ -150,7 +163,8 @@ mod tests {
 
     #[test]
     fn statements_drop_comments_and_blank_parts() {
-        let s = statements("-- head; not a statement\nCREATE TABLE a (x BIGINT); -- tail\n\nCREATE TABLE b (y TEXT);\n");
+        let s =
+            statements("-- head; not a statement\nCREATE TABLE a (x BIGINT); -- tail\n\nCREATE TABLE b (y TEXT);\n");
         assert_eq!(s, vec!["CREATE TABLE a (x BIGINT)".to_string(), "CREATE TABLE b (y TEXT)".to_string()]);
     }
 

@@ -40,7 +40,8 @@ pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, WebError> {
         logins.push(DemoLogin { role: format!("partner lead, {firm}"), email: format!("lead@{key}.demo") });
         logins.push(DemoLogin { role: format!("respondent, {firm} (also r2-r4)"), email: format!("r1@{key}.demo") });
     }
-    let exists = sqlx::query("SELECT id FROM users WHERE email = $1").bind(DEMO_OWNER).fetch_optional(&state.db.pool).await?;
+    let exists =
+        sqlx::query("SELECT id FROM users WHERE email = $1").bind(DEMO_OWNER).fetch_optional(&state.db.pool).await?;
     if exists.is_some() {
         return Ok(logins);
     }
@@ -79,7 +80,9 @@ pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, WebError> {
     let mut people: [Vec<i64>; 2] = Default::default();
     for (side, (firm, _, key)) in firms.iter().enumerate() {
         let mut members = vec![(format!("lead@{key}.demo"), format!("Lead of {firm}"), Role::Lead)];
-        members.extend((1..=4).map(|k| (format!("r{k}@{key}.demo"), format!("Respondent {k} of {firm}"), Role::Respondent)));
+        members.extend(
+            (1..=4).map(|k| (format!("r{k}@{key}.demo"), format!("Respondent {k} of {firm}"), Role::Respondent)),
+        );
         for (email, name, role) in members {
             let id = add_user(email, name).await?;
             sqlx::query("INSERT INTO memberships (user_id, alliance_id, partner_id, role) VALUES ($1, $2, $3, $4)")
@@ -92,13 +95,14 @@ pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, WebError> {
             people[side].push(id);
         }
     }
-    let ex = example("mismatch-economic").ok_or_else(|| WebError::Config("The example `mismatch-economic` is missing.".into()))?;
+    let ex = example("mismatch-economic").map_err(|e| WebError::Config(e.to_string()))?;
     let inst = alliance_core::instruments::dyad::dyad_instrument();
     let base = [
         PartnerAnswers::from_toml(ex.file_a, ex.text_a, &inst).map_err(|e| WebError::Config(e.to_string()))?,
         PartnerAnswers::from_toml(ex.file_b, ex.text_b, &inst).map_err(|e| WebError::Config(e.to_string()))?,
     ];
-    let items: Vec<String> = Part::ALL.iter().flat_map(|p| p.constructs()).flat_map(|c| c.items).map(|i| i.id).collect();
+    let items: Vec<String> =
+        Part::ALL.iter().flat_map(|p| p.constructs()).flat_map(|c| c.items).map(|i| i.id).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
     for wave in 0..3 {
         let number = handlers::open_wave_row(state, alliance, &Part::ALL).await?;
@@ -115,14 +119,24 @@ pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, WebError> {
                 handlers::save_answers_rows(state, user, partner_ids[side], wave_id, &items, &pairs, true).await?;
             }
         }
-        sqlx::query("UPDATE waves SET status = 'closed', closed_at = $1 WHERE id = $2").bind(crate::db::now()).bind(wave_id).execute(&state.db.pool).await?;
+        sqlx::query("UPDATE waves SET status = 'closed', closed_at = $1 WHERE id = $2")
+            .bind(crate::db::now())
+            .bind(wave_id)
+            .execute(&state.db.pool)
+            .await?;
     }
     handlers::audit(state, Some(owner), Some(alliance), "demo-seeded", "three waves").await?;
     Ok(logins)
 }
 
 /// One respondent's answers in one wave (see the module docs).
-fn simulated(base: &std::collections::BTreeMap<String, f64>, items: &[String], side: usize, wave: usize, rng: &mut ChaCha8Rng) -> Answers {
+fn simulated(
+    base: &std::collections::BTreeMap<String, f64>,
+    items: &[String],
+    side: usize,
+    wave: usize,
+    rng: &mut ChaCha8Rng,
+) -> Answers {
     let w = wave as f64;
     items
         .iter()

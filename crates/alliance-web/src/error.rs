@@ -64,8 +64,10 @@ impl IntoResponse for WebError {
             eprintln!("entente serve: {self}");
         }
         // server errors are logged, not shown: their text may name tables or paths
-        let message = if status.is_server_error() { "Something went wrong on the server.".to_string() } else { self.to_string() };
-        let mut response = (status, crate::views::error_page(status, &message)).into_response();
+        let message =
+            if status.is_server_error() { "Something went wrong on the server.".to_string() } else { self.to_string() };
+        let mut response =
+            (status, axum::response::Html(crate::views::error_page(status, &message).into_string())).into_response();
         if let WebError::Throttled(seconds) = self {
             if let Ok(v) = header::HeaderValue::from_str(&seconds.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);

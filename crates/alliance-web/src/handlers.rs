@@ -23,10 +23,7 @@ use std::collections::BTreeMap;
 type Page = Result<Response, WebError>;
 
 fn html_page(markup: Markup) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
-        markup.into_string(),
-    )
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], markup.into_string())
         .into_response()
 }
 
@@ -35,7 +32,13 @@ fn see_other(to: &str) -> Response {
 }
 
 /// Write one audit-log row.
-pub async fn audit(state: &AppState, user: Option<i64>, alliance: Option<i64>, action: &str, detail: &str) -> Result<(), WebError> {
+pub async fn audit(
+    state: &AppState,
+    user: Option<i64>,
+    alliance: Option<i64>,
+    action: &str,
+    detail: &str,
+) -> Result<(), WebError> {
     sqlx::query("INSERT INTO audit (at, user_id, alliance_id, action, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(now())
         .bind(user)
@@ -157,7 +160,11 @@ pub(crate) async fn css() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response()
 }
 
-pub(crate) async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser, Extension(csrf): Extension<CsrfToken>) -> Page {
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Page {
     let Some(user) = user else {
         return Ok(html_page(page(
             "Alliance workspace",
@@ -299,7 +306,8 @@ pub async fn start_session(state: &AppState, user_id: i64, secure: bool) -> Resu
 
 fn redirect_with_cookie(to: &str, cookie: &str) -> Page {
     let mut r = see_other(to);
-    r.headers_mut().append(header::SET_COOKIE, HeaderValue::from_str(cookie).map_err(|e| WebError::Hash(e.to_string()))?);
+    r.headers_mut()
+        .append(header::SET_COOKIE, HeaderValue::from_str(cookie).map_err(|e| WebError::Hash(e.to_string()))?);
     Ok(r)
 }
 
@@ -348,9 +356,16 @@ pub(crate) async fn login(
     redirect_with_cookie("/", &start_session(&state, id, secure).await?)
 }
 
-pub(crate) async fn logout(State(state): State<AppState>, headers: HeaderMap, CsrfForm(_): CsrfForm<Vec<(String, String)>>) -> Page {
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Page {
     if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(auth::token_digest(&token)).execute(&state.db.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(auth::token_digest(&token))
+            .execute(&state.db.pool)
+            .await?;
     }
     redirect_with_cookie("/", &auth::set_cookie(auth::SESSION_COOKIE, "", 0, false))
 }
@@ -400,14 +415,16 @@ pub async fn create_alliance_row(
     firms: [(&str, &str); 2],
 ) -> Result<i64, WebError> {
     let mut tx = state.db.pool.begin().await?;
-    let id: i64 = sqlx::query("INSERT INTO alliances (name, governance, owner_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(name)
-        .bind(governance.key())
-        .bind(owner)
-        .bind(now())
-        .fetch_one(&mut *tx)
-        .await?
-        .get(0);
+    let id: i64 = sqlx::query(
+        "INSERT INTO alliances (name, governance, owner_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(name)
+    .bind(governance.key())
+    .bind(owner)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?
+    .get(0);
     for (side, (firm, country)) in ["A", "B"].iter().zip(firms) {
         sqlx::query("INSERT INTO partners (alliance_id, side, firm, country) VALUES ($1, $2, $3, $4)")
             .bind(id)
@@ -426,7 +443,11 @@ pub async fn create_alliance_row(
     Ok(id)
 }
 
-pub(crate) async fn create_alliance(State(state): State<AppState>, user: CurrentUser, CsrfForm(f): CsrfForm<NewAlliance>) -> Page {
+pub(crate) async fn create_alliance(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    CsrfForm(f): CsrfForm<NewAlliance>,
+) -> Page {
     let governance = GovernanceForm::parse(&f.governance)
         .ok_or_else(|| WebError::BadInput(format!("`{}` is not a governance form.", f.governance)))?;
     let name = required(&f.name, "name", 200)?;
@@ -470,11 +491,9 @@ async fn waves(state: &AppState, alliance: i64) -> Result<Vec<WaveRow>, WebError
         .collect())
 }
 
-/// Query string that shows a freshly created token once.
+/// Query string of the answer page after a save.
 #[derive(Deserialize, Default)]
 pub(crate) struct Flash {
-    #[serde(default)]
-    invited: Option<String>,
     #[serde(default)]
     saved: Option<String>,
     #[serde(default)]
@@ -502,7 +521,8 @@ pub(crate) async fn alliance_page(
     .bind(now())
     .fetch_all(&state.db.pool)
     .await?;
-    let firm_of = |pid: Option<i64>| m.partners.iter().find(|p| Some(p.id) == pid).map_or("-".to_string(), |p| p.firm.clone());
+    let firm_of =
+        |pid: Option<i64>| m.partners.iter().find(|p| Some(p.id) == pid).map_or("-".to_string(), |p| p.firm.clone());
     // leads and respondents see their own partner's people only; the owner sees everyone
     let visible = |pid: Option<i64>| m.role == Role::Owner || m.side.is_some_and(|s| Some(m.partners[s].id) == pid);
     let base = format!("/alliances/{id}");
@@ -598,7 +618,14 @@ pub(crate) struct InviteForm {
 pub const INVITATION_SECONDS: i64 = 7 * 24 * 3600;
 
 /// Create an invitation and return its token (shown once to the inviter).
-pub async fn create_invitation(state: &AppState, m: &Member, by: i64, email: &str, side: usize, role: Role) -> Result<String, WebError> {
+pub async fn create_invitation(
+    state: &AppState,
+    m: &Member,
+    by: i64,
+    email: &str,
+    side: usize,
+    role: Role,
+) -> Result<String, WebError> {
     let token = auth::new_token();
     sqlx::query(
         "INSERT INTO invitations (token_hash, alliance_id, partner_id, role, email, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -612,7 +639,14 @@ pub async fn create_invitation(state: &AppState, m: &Member, by: i64, email: &st
     .bind(now() + INVITATION_SECONDS)
     .execute(&state.db.pool)
     .await?;
-    audit(state, Some(by), Some(m.alliance_id), "invitation-created", &format!("{email} as {} for {}", role.key(), m.partners[side].firm)).await?;
+    audit(
+        state,
+        Some(by),
+        Some(m.alliance_id),
+        "invitation-created",
+        &format!("{email} as {} for {}", role.key(), m.partners[side].firm),
+    )
+    .await?;
     Ok(token)
 }
 
@@ -627,7 +661,11 @@ pub(crate) async fn invite(
     let email = normalise_email(&f.email)?;
     let (side, role) = match m.role {
         Role::Owner => {
-            let side = m.partners.iter().position(|p| p.side.eq_ignore_ascii_case(&f.side)).ok_or_else(|| WebError::BadInput("Choose partner A or B.".into()))?;
+            let side = m
+                .partners
+                .iter()
+                .position(|p| p.side.eq_ignore_ascii_case(&f.side))
+                .ok_or_else(|| WebError::BadInput("Choose partner A or B.".into()))?;
             let leads: i64 = sqlx::query("SELECT COUNT(*) FROM memberships WHERE partner_id = $1 AND role = 'lead'")
                 .bind(m.partners[side].id)
                 .fetch_one(&state.db.pool)
@@ -668,13 +706,31 @@ async fn valid_invitation(state: &AppState, token: &str) -> Result<Invitation, W
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or(WebError::NotFound)?;
-    Ok(Invitation { id: r.get("id"), alliance_id: r.get("alliance_id"), partner_id: r.get("partner_id"), role: r.get("role"), email: r.get("email") })
+    Ok(Invitation {
+        id: r.get("id"),
+        alliance_id: r.get("alliance_id"),
+        partner_id: r.get("partner_id"),
+        role: r.get("role"),
+        email: r.get("email"),
+    })
 }
 
-pub(crate) async fn invite_page(State(state): State<AppState>, Path(token): Path<String>, Extension(csrf): Extension<CsrfToken>) -> Page {
+pub(crate) async fn invite_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Page {
     let inv = valid_invitation(&state, &token).await?;
-    let firm: String = sqlx::query("SELECT firm FROM partners WHERE id = $1").bind(inv.partner_id).fetch_one(&state.db.pool).await?.get(0);
-    let has_account = sqlx::query("SELECT id FROM users WHERE email = $1").bind(&inv.email).fetch_optional(&state.db.pool).await?.is_some();
+    let firm: String = sqlx::query("SELECT firm FROM partners WHERE id = $1")
+        .bind(inv.partner_id)
+        .fetch_one(&state.db.pool)
+        .await?
+        .get(0);
+    let has_account = sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind(&inv.email)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .is_some();
     let body = html! {
         p { "You are invited to join as " (inv.role) " for " (firm) " with the email " (inv.email) "." }
         form method="post" action=(format!("/invite/{token}")) {
@@ -703,9 +759,17 @@ pub(crate) struct AcceptForm {
 
 /// Accept an invitation: create or confirm the account, mark the token used (once), add the
 /// membership. Returns the user id.
-pub async fn accept_invitation(state: &AppState, token: &str, name: &str, password: &str) -> Result<(i64, i64), WebError> {
+pub async fn accept_invitation(
+    state: &AppState,
+    token: &str,
+    name: &str,
+    password: &str,
+) -> Result<(i64, i64), WebError> {
     let inv = valid_invitation(state, token).await?;
-    let existing = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1").bind(&inv.email).fetch_optional(&state.db.pool).await?;
+    let existing = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
+        .bind(&inv.email)
+        .fetch_optional(&state.db.pool)
+        .await?;
     let user_id = match existing {
         Some(r) => {
             state.limiter.check(&inv.email).map_err(WebError::Throttled)?;
@@ -742,7 +806,14 @@ pub async fn accept_invitation(state: &AppState, token: &str, name: &str, passwo
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    audit(state, Some(user_id), Some(inv.alliance_id), "invitation-accepted", &format!("{} as {}", inv.email, inv.role)).await?;
+    audit(
+        state,
+        Some(user_id),
+        Some(inv.alliance_id),
+        "invitation-accepted",
+        &format!("{} as {}", inv.email, inv.role),
+    )
+    .await?;
     Ok((user_id, inv.alliance_id))
 }
 
@@ -767,13 +838,15 @@ pub async fn open_wave_row(state: &AppState, alliance: i64, parts: &[Part]) -> R
     }
     let number = existing.last().map_or(1, |w| w.number + 1);
     let keys: Vec<&str> = parts.iter().map(|p| p.key()).collect();
-    sqlx::query("INSERT INTO waves (alliance_id, number, instruments, status, opened_at) VALUES ($1, $2, $3, 'open', $4)")
-        .bind(alliance)
-        .bind(number)
-        .bind(keys.join(","))
-        .bind(now())
-        .execute(&state.db.pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO waves (alliance_id, number, instruments, status, opened_at) VALUES ($1, $2, $3, 'open', $4)",
+    )
+    .bind(alliance)
+    .bind(number)
+    .bind(keys.join(","))
+    .bind(now())
+    .execute(&state.db.pool)
+    .await?;
     Ok(number)
 }
 
@@ -787,7 +860,8 @@ pub(crate) async fn open_wave(
     m.owner()?;
     let mut parts = Vec::new();
     for (k, v) in f.iter().filter(|(k, _)| k == "part") {
-        let p = Part::parse(v).ok_or_else(|| WebError::BadInput(format!("`{v}` is not an instrument (field `{k}`).")))?;
+        let p =
+            Part::parse(v).ok_or_else(|| WebError::BadInput(format!("`{v}` is not an instrument (field `{k}`).")))?;
         if !parts.contains(&p) {
             parts.push(p);
         }
@@ -805,12 +879,14 @@ pub(crate) async fn close_wave(
 ) -> Page {
     let m = member(&state, &user, id).await?;
     m.owner()?;
-    let done = sqlx::query("UPDATE waves SET status = 'closed', closed_at = $1 WHERE alliance_id = $2 AND number = $3 AND status = 'open'")
-        .bind(now())
-        .bind(id)
-        .bind(number)
-        .execute(&state.db.pool)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE waves SET status = 'closed', closed_at = $1 WHERE alliance_id = $2 AND number = $3 AND status = 'open'",
+    )
+    .bind(now())
+    .bind(id)
+    .bind(number)
+    .execute(&state.db.pool)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(WebError::NotFound);
     }
@@ -831,7 +907,11 @@ async fn wave(state: &AppState, alliance: i64, number: i64) -> Result<OpenWave, 
         .fetch_optional(&state.db.pool)
         .await?
         .ok_or(WebError::NotFound)?;
-    Ok(OpenWave { id: r.get("id"), parts: analysis::parse_parts(&r.get::<String, _>("instruments")), status: r.get("status") })
+    Ok(OpenWave {
+        id: r.get("id"),
+        parts: analysis::parse_parts(&r.get::<String, _>("instruments")),
+        status: r.get("status"),
+    })
 }
 
 /// The caller's saved answers in a wave and whether they were submitted.
@@ -843,7 +923,10 @@ async fn my_response(state: &AppState, wave_id: i64, user_id: i64) -> Result<(An
         .await?;
     let Some(r) = r else { return Ok((Answers::new(), false)) };
     let submitted = r.get::<Option<i64>, _>("submitted_at").is_some();
-    let rows = sqlx::query("SELECT item, value FROM answers WHERE response_id = $1").bind(r.get::<i64, _>("id")).fetch_all(&state.db.pool).await?;
+    let rows = sqlx::query("SELECT item, value FROM answers WHERE response_id = $1")
+        .bind(r.get::<i64, _>("id"))
+        .fetch_all(&state.db.pool)
+        .await?;
     Ok((rows.iter().map(|a| (a.get::<String, _>("item"), a.get::<i64, _>("value"))).collect(), submitted))
 }
 
@@ -911,6 +994,7 @@ pub async fn save_answers_rows(
     answers: &[(String, i64)],
     submit: bool,
 ) -> Result<usize, WebError> {
+    let _writer = state.db.write_guard().await;
     let mut tx = state.db.pool.begin().await?;
     // a write first, so SQLite takes the write lock at once (no read-to-write upgrade)
     sqlx::query("INSERT INTO responses (wave_id, user_id, partner_id) VALUES ($1, $2, $3) ON CONFLICT (wave_id, user_id) DO NOTHING")
@@ -936,10 +1020,18 @@ pub async fn save_answers_rows(
             .execute(&mut *tx)
             .await?;
     }
-    let answered: i64 = sqlx::query("SELECT COUNT(*) FROM answers WHERE response_id = $1").bind(response_id).fetch_one(&mut *tx).await?.get(0);
+    let answered: i64 = sqlx::query("SELECT COUNT(*) FROM answers WHERE response_id = $1")
+        .bind(response_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
     let missing = allowed.len().saturating_sub(answered as usize);
     if submit && missing == 0 {
-        sqlx::query("UPDATE responses SET submitted_at = $1 WHERE id = $2").bind(now()).bind(response_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE responses SET submitted_at = $1 WHERE id = $2")
+            .bind(now())
+            .bind(response_id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(missing)
@@ -957,7 +1049,8 @@ pub(crate) async fn save_answers(
     if w.status != "open" {
         return Err(WebError::BadInput("This wave is closed.".into()));
     }
-    let allowed: Vec<String> = w.parts.iter().flat_map(|p| p.constructs()).flat_map(|c| c.items).map(|i| i.id).collect();
+    let allowed: Vec<String> =
+        w.parts.iter().flat_map(|p| p.constructs()).flat_map(|c| c.items).map(|i| i.id).collect();
     let mut answers = Vec::new();
     let mut submit = false;
     for (k, v) in &f {
@@ -995,10 +1088,7 @@ async fn submitted(state: &AppState, m: &Member) -> Result<BTreeMap<i64, [Vec<An
     for r in &rows {
         let pid: i64 = r.get("partner_id");
         let Some(side) = m.partners.iter().position(|p| p.id == pid) else { continue };
-        by_response
-            .entry((r.get("number"), side, r.get("id")))
-            .or_default()
-            .insert(r.get("item"), r.get("value"));
+        by_response.entry((r.get("number"), side, r.get("id"))).or_default().insert(r.get("item"), r.get("value"));
     }
     let mut out: BTreeMap<i64, [Vec<Answers>; 2]> = BTreeMap::new();
     for ((number, side, _), answers) in by_response {
@@ -1040,7 +1130,13 @@ pub(crate) async fn dashboard(
     let (fa, fb) = (m.partners[0].firm.as_str(), m.partners[1].firm.as_str());
     let points: Vec<QuadrantPoint> = views
         .iter()
-        .filter_map(|v| v.diagnosis.as_ref().ok().map(|d| QuadrantPoint { label: format!("wave {}", v.number), a: d.facts.profiles[0].index, b: d.facts.profiles[1].index }))
+        .filter_map(|v| {
+            v.diagnosis.as_ref().ok().map(|d| QuadrantPoint {
+                label: format!("wave {}", v.number),
+                a: d.facts.profiles[0].index,
+                b: d.facts.profiles[1].index,
+            })
+        })
         .collect();
     let latest = views.iter().rev().find_map(|v| v.diagnosis.as_ref().ok().map(|d| (v.number, d)));
     let trust: Vec<(i64, [Option<f64>; 2])> = views.iter().map(|v| (v.number, v.trust)).collect();
@@ -1084,7 +1180,7 @@ pub(crate) async fn dashboard(
                 h2 { "Governance fit" }
                 p { "Governance form: " (m.governance.to_string()) ". "
                     @match d.governance_fit {
-                        Some(fit) => { "Fit with the quadrant: " (format!("{fit:?}")) ". " }
+                        Some(fit) => { "Fit with the quadrant: " (fit_text(fit)) ". " }
                         None => { "A mismatch has no governance fit until it resolves. " }
                     }
                     @if !d.fitting_forms.is_empty() { "Forms that fit: " (d.fitting_forms.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ")) "." } }
@@ -1114,8 +1210,18 @@ pub(crate) async fn dashboard(
     Ok(html_page(page(&format!("{}: dashboard", m.name), Some(&user), &csrf.value, body)))
 }
 
+fn fit_text(fit: alliance_core::assess::rules::GovernanceFit) -> &'static str {
+    use alliance_core::assess::rules::GovernanceFit as F;
+    match fit {
+        F::Fits => "the form fits",
+        F::OverIntegrated => "over-integrated (more integration than the quadrant calls for)",
+        F::UnderIntegrated => "under-integrated (less integration than the quadrant calls for)",
+    }
+}
+
 /// Knowledge categories of the gatekeeper ledger (Hamel: what crosses the membrane).
-pub const KNOWLEDGE_CATEGORIES: [&str; 5] = ["technology", "tacit know-how", "market knowledge", "process and operations", "management practice"];
+pub const KNOWLEDGE_CATEGORIES: [&str; 5] =
+    ["technology", "tacit know-how", "market knowledge", "process and operations", "management practice"];
 
 pub(crate) async fn ledger_page(
     State(state): State<AppState>,
@@ -1130,7 +1236,9 @@ pub(crate) async fn ledger_page(
         .fetch_all(&state.db.pool)
         .await?;
     let other = &m.partners[1 - side].firm;
-    let count = |dir: &str, cat: &str| rows.iter().filter(|r| r.get::<String, _>("direction") == dir && r.get::<String, _>("category") == cat).count();
+    let count = |dir: &str, cat: &str| {
+        rows.iter().filter(|r| r.get::<String, _>("direction") == dir && r.get::<String, _>("category") == cat).count()
+    };
     let body = html! {
         p { "What " (m.partners[side].firm) " disclosed to " (other) " and received from it, as recorded by its gatekeepers. " (other) " never sees these entries." }
         section {
@@ -1190,7 +1298,12 @@ fn valid_date(s: &str) -> bool {
         && s[8..10].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
 }
 
-pub(crate) async fn add_ledger(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, CsrfForm(f): CsrfForm<LedgerForm>) -> Page {
+pub(crate) async fn add_ledger(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<LedgerForm>,
+) -> Page {
     let m = member(&state, &user, id).await?;
     let side = m.lead()?;
     if !["gave", "received"].contains(&f.direction.as_str()) {
@@ -1253,7 +1366,9 @@ pub(crate) async fn export_answers(State(state): State<AppState>, user: CurrentU
     .await?;
     let mut responses: BTreeMap<(i64, i64), (bool, Answers)> = BTreeMap::new();
     for r in &rows {
-        let e = responses.entry((r.get("number"), r.get("id"))).or_insert_with(|| (r.get::<Option<i64>, _>("submitted_at").is_some(), Answers::new()));
+        let e = responses
+            .entry((r.get("number"), r.get("id")))
+            .or_insert_with(|| (r.get::<Option<i64>, _>("submitted_at").is_some(), Answers::new()));
         if let (Some(item), Some(value)) = (r.get::<Option<String>, _>("item"), r.get::<Option<i64>, _>("value")) {
             e.1.insert(item, value);
         }
@@ -1267,7 +1382,8 @@ pub(crate) async fn export_answers(State(state): State<AppState>, user: CurrentU
     for ((number, rid), (done, answers)) in &responses {
         let n = codes.len() + 1;
         let code = *codes.entry(*rid).or_insert(n);
-        let mut row = vec![cell(&m.partners[side].firm), number.to_string(), format!("R{code:03}"), u8::from(*done).to_string()];
+        let mut row =
+            vec![cell(&m.partners[side].firm), number.to_string(), format!("R{code:03}"), u8::from(*done).to_string()];
         row.extend(items.iter().map(|i| answers.get(i).map_or(String::new(), |v| v.to_string())));
         let _ = w.write_record(&row);
     }
@@ -1282,10 +1398,19 @@ pub(crate) struct DatasetQuery {
     side: String,
 }
 
-pub(crate) async fn export_dataset(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Query(q): Query<DatasetQuery>) -> Page {
+pub(crate) async fn export_dataset(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Query(q): Query<DatasetQuery>,
+) -> Page {
     let m = member(&state, &user, id).await?;
     m.owner()?;
-    let side = m.partners.iter().position(|p| p.side.eq_ignore_ascii_case(&q.side)).ok_or_else(|| WebError::BadInput("`side` is `a` or `b`.".into()))?;
+    let side = m
+        .partners
+        .iter()
+        .position(|p| p.side.eq_ignore_ascii_case(&q.side))
+        .ok_or_else(|| WebError::BadInput("`side` is `a` or `b`.".into()))?;
     let all = submitted(&state, &m).await?;
     let respondents: Vec<&Answers> = all.get(&q.wave).map(|s| s[side].iter().collect()).unwrap_or_default();
     if respondents.len() < MIN_RESPONDENTS {
@@ -1296,11 +1421,23 @@ pub(crate) async fn export_dataset(State(state): State<AppState>, user: CurrentU
         )));
     }
     let text = analysis::assess_csv(&m.partners[side].firm, m.governance, &respondents);
-    audit(&state, Some(user.id), Some(id), "export-dataset", &format!("wave {} partner {}", q.wave, m.partners[side].side)).await?;
+    audit(
+        &state,
+        Some(user.id),
+        Some(id),
+        "export-dataset",
+        &format!("wave {} partner {}", q.wave, m.partners[side].side),
+    )
+    .await?;
     Ok(csv_response(&format!("wave{}-{}.csv", q.wave, m.partners[side].side.to_lowercase()), text))
 }
 
-pub(crate) async fn audit_page(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Extension(csrf): Extension<CsrfToken>) -> Page {
+pub(crate) async fn audit_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Page {
     let m = member(&state, &user, id).await?;
     m.owner()?;
     let rows = sqlx::query(
@@ -1320,14 +1457,20 @@ pub(crate) async fn audit_page(State(state): State<AppState>, user: CurrentUser,
     Ok(html_page(page(&format!("{}: audit log", m.name), Some(&user), &csrf.value, body)))
 }
 
-pub(crate) async fn admin_page(State(state): State<AppState>, user: CurrentUser, Extension(csrf): Extension<CsrfToken>) -> Page {
+pub(crate) async fn admin_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Page {
     if !user.is_admin {
         return Err(WebError::Forbidden);
     }
     let users = sqlx::query("SELECT id, email, name FROM users ORDER BY id").fetch_all(&state.db.pool).await?;
-    let log = sqlx::query("SELECT a.at, a.action, a.detail FROM audit a WHERE a.alliance_id IS NULL ORDER BY a.id DESC LIMIT 200")
-        .fetch_all(&state.db.pool)
-        .await?;
+    let log = sqlx::query(
+        "SELECT a.at, a.action, a.detail FROM audit a WHERE a.alliance_id IS NULL ORDER BY a.id DESC LIMIT 200",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
     let body = html! {
         section {
             h2 { "Password reset" }
@@ -1380,11 +1523,16 @@ pub(crate) async fn issue_reset(
         .await?;
     audit(&state, Some(user.id), None, "reset-issued", &email).await?;
     let link = format!("/reset/{token}");
-    let body = html! { p { "Reset link for " (email) " (works once, for 24 hours):" } p.token { a href=(link) { (link) } } };
+    let body =
+        html! { p { "Reset link for " (email) " (works once, for 24 hours):" } p.token { a href=(link) { (link) } } };
     Ok(html_page(page("Reset link issued", Some(&user), &csrf.value, body)))
 }
 
-pub(crate) async fn reset_page(State(state): State<AppState>, Path(token): Path<String>, Extension(csrf): Extension<CsrfToken>) -> Page {
+pub(crate) async fn reset_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Page {
     sqlx::query("SELECT user_id FROM reset_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
         .bind(auth::token_digest(&token))
         .bind(now())
@@ -1408,7 +1556,11 @@ pub(crate) struct NewPassword {
     password: String,
 }
 
-pub(crate) async fn reset(State(state): State<AppState>, Path(token): Path<String>, CsrfForm(f): CsrfForm<NewPassword>) -> Page {
+pub(crate) async fn reset(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    CsrfForm(f): CsrfForm<NewPassword>,
+) -> Page {
     check_password_rules(&f.password)?;
     let hash = auth::hash_password_async(f.password, state.config.password_cost).await?;
     let mut tx = state.db.pool.begin().await?;

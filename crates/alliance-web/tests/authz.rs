@@ -41,29 +41,131 @@ fn index(who: Who) -> usize {
     [Anon, Owner, LeadA, RespA, LeadB, RespB, ForeignOwner, ForeignLead].iter().position(|w| *w == who).expect("listed")
 }
 
-const LEDGER: &[(&str, &str)] = &[("direction", "gave"), ("item", "x"), ("category", "technology"), ("approved_by", "y"), ("disclosed_on", "2026-01-02")];
+const LEDGER: &[(&str, &str)] = &[
+    ("direction", "gave"),
+    ("item", "x"),
+    ("category", "technology"),
+    ("approved_by", "y"),
+    ("disclosed_on", "2026-01-02"),
+];
 
 fn routes() -> Vec<Route> {
     //                                   Anon  Owner   LeadA   RespA   LeadB   RespB   FOwner   FLead
     vec![
         Route { method: "GET", path: "/", form: &[], open_wave: false, expect: [OK, OK, OK, OK, OK, OK, OK, OK] },
-        Route { method: "GET", path: "/alliances/new", form: &[], open_wave: false, expect: [SEE, OK, OK, OK, OK, OK, OK, OK] },
-        Route { method: "GET", path: "/alliances/{a}", form: &[], open_wave: false, expect: [SEE, OK, OK, OK, OK, OK, MISSING, MISSING] },
-        Route { method: "GET", path: "/alliances/{a}/dashboard", form: &[], open_wave: false, expect: [SEE, OK, OK, OK, OK, OK, MISSING, MISSING] },
-        Route { method: "POST", path: "/alliances/{a}/invitations", form: &[("email", "new@x.test"), ("side", "A")], open_wave: false, expect: [SEE, BAD, OK, FORBID, OK, FORBID, MISSING, MISSING] },
-        Route { method: "POST", path: "/alliances/{a}/waves", form: &[("part", "trust")], open_wave: false, expect: [SEE, SEE, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING] },
-        Route { method: "GET", path: "/alliances/{a}/waves/1", form: &[], open_wave: false, expect: [SEE, FORBID, OK, OK, OK, OK, MISSING, MISSING] },
-        Route { method: "GET", path: "/alliances/{a}/waves/2", form: &[], open_wave: true, expect: [SEE, FORBID, OK, OK, OK, OK, MISSING, MISSING] },
-        Route { method: "POST", path: "/alliances/{a}/waves/2", form: &[("T2_FAIR", "5"), ("action", "save")], open_wave: true, expect: [SEE, FORBID, SEE, SEE, SEE, SEE, MISSING, MISSING] },
-        Route { method: "POST", path: "/alliances/{a}/waves/2/close", form: &[], open_wave: true, expect: [SEE, SEE, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING] },
-        Route { method: "GET", path: "/alliances/{a}/ledger", form: &[], open_wave: false, expect: [SEE, FORBID, OK, FORBID, OK, FORBID, MISSING, MISSING] },
-        Route { method: "POST", path: "/alliances/{a}/ledger", form: LEDGER, open_wave: false, expect: [SEE, FORBID, SEE, FORBID, SEE, FORBID, MISSING, MISSING] },
-        Route { method: "GET", path: "/alliances/{a}/export/answers.csv", form: &[], open_wave: false, expect: [SEE, FORBID, OK, FORBID, OK, FORBID, MISSING, MISSING] },
-        Route { method: "GET", path: "/alliances/{a}/export/dataset.csv?wave=1&side=a", form: &[], open_wave: false, expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING] },
-        Route { method: "GET", path: "/alliances/{a}/audit", form: &[], open_wave: false, expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING] },
+        Route {
+            method: "GET",
+            path: "/alliances/new",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, OK, OK, OK, OK, OK, OK, OK],
+        },
+        Route {
+            method: "GET",
+            path: "/alliances/{a}",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, OK, OK, OK, OK, OK, MISSING, MISSING],
+        },
+        Route {
+            method: "GET",
+            path: "/alliances/{a}/dashboard",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, OK, OK, OK, OK, OK, MISSING, MISSING],
+        },
+        Route {
+            method: "POST",
+            path: "/alliances/{a}/invitations",
+            form: &[("email", "new@x.test"), ("side", "A")],
+            open_wave: false,
+            expect: [SEE, BAD, OK, FORBID, OK, FORBID, MISSING, MISSING],
+        },
+        Route {
+            method: "POST",
+            path: "/alliances/{a}/waves",
+            form: &[("part", "trust")],
+            open_wave: false,
+            expect: [SEE, SEE, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING],
+        },
+        Route {
+            method: "GET",
+            path: "/alliances/{a}/waves/1",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, FORBID, OK, OK, OK, OK, MISSING, MISSING],
+        },
+        Route {
+            method: "GET",
+            path: "/alliances/{a}/waves/2",
+            form: &[],
+            open_wave: true,
+            expect: [SEE, FORBID, OK, OK, OK, OK, MISSING, MISSING],
+        },
+        Route {
+            method: "POST",
+            path: "/alliances/{a}/waves/2",
+            form: &[("T2_FAIR", "5"), ("action", "save")],
+            open_wave: true,
+            expect: [SEE, FORBID, SEE, SEE, SEE, SEE, MISSING, MISSING],
+        },
+        Route {
+            method: "POST",
+            path: "/alliances/{a}/waves/2/close",
+            form: &[],
+            open_wave: true,
+            expect: [SEE, SEE, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING],
+        },
+        Route {
+            method: "GET",
+            path: "/alliances/{a}/ledger",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, FORBID, OK, FORBID, OK, FORBID, MISSING, MISSING],
+        },
+        Route {
+            method: "POST",
+            path: "/alliances/{a}/ledger",
+            form: LEDGER,
+            open_wave: false,
+            expect: [SEE, FORBID, SEE, FORBID, SEE, FORBID, MISSING, MISSING],
+        },
+        Route {
+            method: "GET",
+            path: "/alliances/{a}/export/answers.csv",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, FORBID, OK, FORBID, OK, FORBID, MISSING, MISSING],
+        },
+        Route {
+            method: "GET",
+            path: "/alliances/{a}/export/dataset.csv?wave=1&side=a",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING],
+        },
+        Route {
+            method: "GET",
+            path: "/alliances/{a}/audit",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING],
+        },
         // the owner of the first alliance is the site's first user, hence its administrator
-        Route { method: "GET", path: "/admin", form: &[], open_wave: false, expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID] },
-        Route { method: "POST", path: "/admin/reset-tokens", form: &[("user_id", "1")], open_wave: false, expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID] },
+        Route {
+            method: "GET",
+            path: "/admin",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID],
+        },
+        Route {
+            method: "POST",
+            path: "/admin/reset-tokens",
+            form: &[("user_id", "1")],
+            open_wave: false,
+            expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID],
+        },
     ]
 }
 
@@ -106,7 +208,10 @@ async fn the_foreign_alliance_is_closed_to_our_members_too() {
         for path in [format!("/alliances/{f}"), format!("/alliances/{f}/dashboard"), format!("/alliances/{f}/ledger")] {
             assert_eq!(c.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
         }
-        assert_eq!(c.post(&format!("/alliances/{f}/invitations"), &[("email", "z@x.test"), ("side", "A")]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            c.post(&format!("/alliances/{f}/invitations"), &[("email", "z@x.test"), ("side", "A")]).await.status,
+            StatusCode::NOT_FOUND
+        );
     }
     assert_eq!(w.foreign_owner.get(&format!("/alliances/{f}")).await.status, StatusCode::OK);
 }

@@ -60,7 +60,8 @@ impl Client {
         }
         let status = res.status();
         let location = res.headers().get(header::LOCATION).map(|v| v.to_str().expect("ascii").to_string());
-        let content_type = res.headers().get(header::CONTENT_TYPE).map_or(String::new(), |v| v.to_str().expect("ascii").to_string());
+        let content_type =
+            res.headers().get(header::CONTENT_TYPE).map_or(String::new(), |v| v.to_str().expect("ascii").to_string());
         let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
         Resp { status, location, body: String::from_utf8_lossy(&bytes).into_owned(), content_type }
     }
@@ -118,7 +119,14 @@ pub async fn create_alliance(owner: &mut Client, name: &str, firms: [&str; 2]) -
     let r = owner
         .post(
             "/alliances/new",
-            &[("name", name), ("firm_a", firms[0]), ("country_a", "Norway"), ("firm_b", firms[1]), ("country_b", "Japan"), ("governance", "equity-jv")],
+            &[
+                ("name", name),
+                ("firm_a", firms[0]),
+                ("country_a", "Norway"),
+                ("firm_b", firms[1]),
+                ("country_b", "Japan"),
+                ("governance", "equity-jv"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -151,7 +159,8 @@ pub fn full_answers(side: usize, trust: i64) -> Vec<(String, String)> {
         .flat_map(|p| p.constructs())
         .flat_map(|c| c.items)
         .map(|i| {
-            let v = if i.id.starts_with("T2_") { trust } else { base.answers.get(&i.id).map_or(4, |x| x.round() as i64) };
+            let v =
+                if i.id.starts_with("T2_") { trust } else { base.answers.get(&i.id).map_or(4, |x| x.round() as i64) };
             (i.id, v.to_string())
         })
         .collect()
@@ -188,7 +197,12 @@ pub async fn world_on(state: AppState) -> World {
     let alliance = create_alliance(&mut owner, "North-South JV", ["Northwind", "Southgate"]).await;
     let mut lead_a = invite(&state, &mut owner, alliance, "lead@north.test", "A").await;
     let mut lead_b = invite(&state, &mut owner, alliance, "lead@south.test", "B").await;
-    let r = owner.post(&format!("/alliances/{alliance}/waves"), &[("part", "motives"), ("part", "hamel"), ("part", "trust"), ("part", "practices")]).await;
+    let r = owner
+        .post(
+            &format!("/alliances/{alliance}/waves"),
+            &[("part", "motives"), ("part", "hamel"), ("part", "trust"), ("part", "practices")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let mut fourth: Vec<Client> = Vec::new();
     for (side, lead) in [&mut lead_a, &mut lead_b].into_iter().enumerate() {

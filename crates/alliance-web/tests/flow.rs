@@ -26,7 +26,12 @@ async fn fewer_than_three_respondents_show_not_enough_answers() {
     let a = create_alliance(&mut owner, "Small", ["P", "Q"]).await;
     let mut lead_a = invite(&state, &mut owner, a, "la@x.test", "A").await;
     let mut lead_b = invite(&state, &mut owner, a, "lb@x.test", "B").await;
-    owner.post(&format!("/alliances/{a}/waves"), &[("part", "motives"), ("part", "hamel"), ("part", "trust"), ("part", "practices")]).await;
+    owner
+        .post(
+            &format!("/alliances/{a}/waves"),
+            &[("part", "motives"), ("part", "hamel"), ("part", "trust"), ("part", "practices")],
+        )
+        .await;
     for (side, lead) in [&mut lead_a, &mut lead_b].into_iter().enumerate() {
         // partner A: three answers; partner B: two
         for k in 0..(3 - side) {
@@ -75,8 +80,14 @@ async fn closed_waves_take_no_answers_and_only_one_wave_is_open() {
     let a = w.alliance;
     let r = w.respondents[0].post(&format!("/alliances/{a}/waves/1"), &[("T2_FAIR", "6")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(w.owner.post(&format!("/alliances/{a}/waves"), &[("part", "trust")]).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(w.owner.post(&format!("/alliances/{a}/waves"), &[("part", "trust")]).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        w.owner.post(&format!("/alliances/{a}/waves"), &[("part", "trust")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        w.owner.post(&format!("/alliances/{a}/waves"), &[("part", "trust")]).await.status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
@@ -90,7 +101,10 @@ async fn invitations_are_single_use() {
     let mut d = Client::new(&w.state);
     assert_eq!(d.get(&link).await.status, StatusCode::NOT_FOUND);
     assert_eq!(d.post(&link, &[("name", "Twice"), ("password", PASSWORD)]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(d.get("/invite/0000000000000000000000000000000000000000000000000000000000000000").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        d.get("/invite/0000000000000000000000000000000000000000000000000000000000000000").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -110,7 +124,16 @@ async fn ledger_entries_stay_with_their_partner() {
     let a = w.alliance;
     let path = format!("/alliances/{a}/ledger");
     let r = w.leads[0]
-        .post(&path, &[("direction", "gave"), ("item", "cathode coating recipe"), ("category", "technology"), ("approved_by", "CTO"), ("disclosed_on", "2026-03-01")])
+        .post(
+            &path,
+            &[
+                ("direction", "gave"),
+                ("item", "cathode coating recipe"),
+                ("category", "technology"),
+                ("approved_by", "CTO"),
+                ("disclosed_on", "2026-03-01"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let mine = w.leads[0].get(&path).await;
@@ -119,7 +142,8 @@ async fn ledger_entries_stay_with_their_partner() {
     let theirs = w.leads[1].get(&path).await;
     assert_eq!(theirs.status, StatusCode::OK);
     assert!(!theirs.body.contains("cathode coating recipe"));
-    for c in [&mut w.owner, &mut w.respondents[0], &mut w.respondents[1]] {
+    let [r0, r1] = &mut w.respondents;
+    for c in [&mut w.owner, r0, r1] {
         let page = c.get(&path).await;
         assert!(!page.body.contains("cathode coating recipe"));
     }
@@ -145,11 +169,14 @@ async fn exports_hold_own_answers_and_the_anonymised_dataset_reads_in_assess() {
         assert!(!r.body.contains("@"));
         texts.push(r.body);
     }
-    let d = alliance_core::assess::assess_texts("a.csv", &texts[0], "b.csv", &texts[1]).expect("assess reads the export");
+    let d =
+        alliance_core::assess::assess_texts("a.csv", &texts[0], "b.csv", &texts[1]).expect("assess reads the export");
     assert_eq!(d.facts.profiles[0].respondents, 3);
     assert!(!d.facts.quadrant.is_match());
     let audit = w.owner.get(&format!("/alliances/{a}/audit")).await;
-    for action in ["export-answers", "export-dataset", "invitation-created", "invitation-accepted", "wave-opened", "wave-closed"] {
+    for action in
+        ["export-answers", "export-dataset", "invitation-created", "invitation-accepted", "wave-opened", "wave-closed"]
+    {
         assert!(audit.body.contains(action), "{action} missing from the audit log");
     }
 }
@@ -162,7 +189,11 @@ async fn logins_are_audited_and_admins_issue_single_use_resets() {
     assert_eq!(c.login("lead@north.test", PASSWORD).await.status, StatusCode::SEE_OTHER);
     let admin = w.owner.get("/admin").await;
     assert!(admin.body.contains("login-failed") && admin.body.contains("lead@north.test"), "{}", admin.body);
-    let row = sqlx::query("SELECT id FROM users WHERE email = $1").bind("lead@north.test").fetch_one(&w.state.db.pool).await.expect("user");
+    let row = sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind("lead@north.test")
+        .fetch_one(&w.state.db.pool)
+        .await
+        .expect("user");
     let uid: i64 = sqlx::Row::get(&row, 0);
     let r = w.owner.post("/admin/reset-tokens", &[("user_id", &uid.to_string())]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -178,5 +209,34 @@ async fn logins_are_audited_and_admins_issue_single_use_resets() {
     assert_eq!(anon.login("lead@north.test", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(anon.login("lead@north.test", "a brand new password").await.status, StatusCode::SEE_OTHER);
     // only the administrator issues resets
-    assert_eq!(w.leads[1].post("/admin/reset-tokens", &[("user_id", &uid.to_string())]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.leads[1].post("/admin/reset-tokens", &[("user_id", &uid.to_string())]).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_demo_is_seeded_once_and_shows_a_full_dashboard() {
+    let state = state_on("sqlite::memory:").await;
+    let logins = alliance_web::demo::seed(&state).await.expect("seed");
+    assert_eq!(logins.len(), 5);
+    // seeding again finds the demo and adds nothing
+    alliance_web::demo::seed(&state).await.expect("second seed");
+    let users: i64 =
+        sqlx::Row::get(&sqlx::query("SELECT COUNT(*) FROM users").fetch_one(&state.db.pool).await.expect("count"), 0);
+    assert_eq!(users, 1 + 2 * 5);
+    let mut owner = Client::new(&state);
+    assert_eq!(
+        owner.login(alliance_web::demo::DEMO_OWNER, alliance_web::demo::DEMO_PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let d = owner.get("/alliances/1/dashboard").await;
+    assert!(d.body.contains("Where the alliance stands (wave 3)"), "{}", d.body);
+    // the simulated mismatch resolves toward economies of knowledge by wave 3
+    assert!(d.body.contains("economies of knowledge (both exploit)"), "{}", d.body);
+    assert_eq!(
+        d.body.matches("<circle").count(),
+        3 + 2 * 3,
+        "three quadrant points and two trust lines of three waves"
+    );
 }

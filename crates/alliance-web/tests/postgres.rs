@@ -31,7 +31,16 @@ async fn flow_and_dashboard_on_postgres() {
     let r = w.respondents[0].post(&format!("/alliances/{a}/waves/1"), &[("T2_FAIR", "6")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "closed wave");
     let ledger = w.leads[0]
-        .post(&format!("/alliances/{a}/ledger"), &[("direction", "received"), ("item", "O'Brien's \"spec\""), ("category", "market knowledge"), ("approved_by", "x"), ("disclosed_on", "2026-02-03")])
+        .post(
+            &format!("/alliances/{a}/ledger"),
+            &[
+                ("direction", "received"),
+                ("item", "O'Brien's \"spec\""),
+                ("category", "market knowledge"),
+                ("approved_by", "x"),
+                ("disclosed_on", "2026-02-03"),
+            ],
+        )
         .await;
     assert_eq!(ledger.status, StatusCode::SEE_OTHER);
     let page = w.leads[0].get(&format!("/alliances/{a}/ledger")).await;

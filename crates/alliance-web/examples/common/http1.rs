@@ -1,5 +1,6 @@
 //! A minimal HTTP/1.1 client over one keep-alive TCP connection, for the load and durability
 //! scripts (localhost only; enough for the workspace's own responses).
+#![allow(dead_code)] // shared by two examples; each uses part of it
 
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -17,9 +18,6 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
     pub fn set_cookies(&self) -> Vec<(String, String)> {
         self.headers
             .iter()
@@ -42,7 +40,10 @@ impl Conn {
             head.push_str(&format!("Cookie: {cookie}\r\n"));
         }
         if method == "POST" {
-            head.push_str(&format!("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n", body.len()));
+            head.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
         }
         head.push_str("\r\n");
         head.push_str(body);
@@ -50,7 +51,11 @@ impl Conn {
             self.stream.get_mut().write_all(head.as_bytes()).await?;
             let mut line = String::new();
             self.stream.read_line(&mut line).await?;
-            let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other(format!("bad status line `{line}`")))?;
+            let status: u16 = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| std::io::Error::other(format!("bad status line `{line}`")))?;
             let mut headers = Vec::new();
             loop {
                 line.clear();
@@ -63,20 +68,17 @@ impl Conn {
                     headers.push((k.trim().to_string(), v.trim().to_string()));
                 }
             }
-            let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+            let len: usize = headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
             let mut buf = vec![0u8; len];
             self.stream.read_exact(&mut buf).await?;
             Ok(Reply { status, headers, body: String::from_utf8_lossy(&buf).into_owned() })
         };
-        tokio::time::timeout(Duration::from_secs(30), io).await.map_err(|_| std::io::Error::other("timed out after 30 s"))?
+        tokio::time::timeout(Duration::from_secs(30), io)
+            .await
+            .map_err(|_| std::io::Error::other("timed out after 30 s"))?
     }
-}
-
-/// Percentile of sorted values (nearest rank).
-pub fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
 }
