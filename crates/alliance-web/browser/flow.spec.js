@@ -14,9 +14,9 @@ async function shot(page, name) {
 }
 
 async function inviteAndJoin(browser, inviterPage, email, side) {
-  await inviterPage.getByLabel('Email').fill(email);
+  await inviterPage.getByLabel('Email', { exact: true }).fill(email);
   if (side) {
-    await inviterPage.getByLabel('Partner').selectOption(side);
+    await inviterPage.getByLabel('Partner', { exact: true }).selectOption(side);
   }
   await inviterPage.getByRole('button', { name: 'Create invitation link' }).click();
   const link = await inviterPage.locator('.token a').getAttribute('href');
