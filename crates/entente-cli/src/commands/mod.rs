@@ -11,6 +11,7 @@ mod fit;
 mod invariance;
 mod merge;
 mod power;
+mod serve;
 mod sim;
 mod sim_calib;
 mod simulate_data;
@@ -49,6 +50,8 @@ enum Command {
     Slurm(slurm::SlurmArgs),
     /// The trust-learning study: init, simulate, run, power, distance.
     Study(study::StudyArgs),
+    /// The alliance workspace web app: partners answer waves and share a dashboard.
+    Serve(serve::ServeArgs),
 }
 
 /// A usage error found after clap's own parsing (exit code 2).
@@ -110,6 +113,7 @@ pub fn run() -> ExitCode {
         Command::SimulateData(args) => return finish(simulate_data::run(args)),
         Command::Slurm(args) => return finish(slurm::run(args)),
         Command::Study(args) => return finish(study::run(args)),
+        Command::Serve(args) => return finish(serve::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
