@@ -93,10 +93,13 @@ fn distance_prints_both_indices_per_dyad() {
 fn usage_and_data_errors_have_exit_codes() {
     let dir = scratch("errors");
     let d = dir.to_str().expect("utf8");
-    // no study folder: a data problem (1); no --n for power: a usage error (2)
-    assert_eq!(entente(&["study", "run", d]).status.code(), Some(1));
+    // no study folder for power: a data problem (1); no --n for power: a usage error (2)
+    assert_eq!(entente(&["study", "power", d, "--n", "100"]).status.code(), Some(1));
     assert_eq!(entente(&["study", "power", d]).status.code(), Some(2));
     assert!(entente(&["study", "init", d]).status.success());
+    // a response file that does not exist: a data problem (1)
+    let missing = dir.join("no-such-responses.csv");
+    assert_eq!(entente(&["study", "run", d, "--data", missing.to_str().expect("utf8")]).status.code(), Some(1));
     let o = entente(&["study", "simulate", d, "--n", "0"]);
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
@@ -118,5 +121,17 @@ fn power_gives_one_row_per_proposition_path() {
     let cols: Vec<&str> = p2.split_whitespace().collect();
     let at400: f64 = cols[cols.len() - 2].parse().expect("power");
     assert!(at400 > 0.9, "{p2}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn run_on_a_new_folder_writes_the_default_study_and_reports_on_demo_data() {
+    let dir = scratch("fresh");
+    let d = dir.to_str().expect("utf8");
+    let o = entente(&["study", "run", d, "--draws", "50", "--no-moderators"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("has no study.toml"), "{}", stderr(&o));
+    assert!(dir.join("study.toml").exists() && dir.join("report/report.html").exists());
+    assert!(stdout(&o).contains("P9"), "the verdict table lists the propositions");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -42,7 +42,7 @@ enum StudyCommand {
     },
     /// Run the study: screening, CFA, mediation models, P1-P9 verdicts, indirect effects, moderators, invariance.
     Run {
-        /// The study folder.
+        /// The study folder; without a study.toml there, the default study is written first.
         dir: PathBuf,
         /// Responses (both waves, or wave 1 with `--wave2`); without it, built-in demo data.
         #[arg(long)]
@@ -134,6 +134,13 @@ pub fn run(a: StudyArgs) -> Result<()> {
             Ok(())
         }
         StudyCommand::Run { dir, data, wave2, cd, draws, no_moderators, out } => {
+            if !dir.join("study.toml").exists() {
+                eprintln!(
+                    "note: `{}` has no study.toml; writing the default study there first (as `entente study init`).",
+                    dir.display()
+                );
+                init::init(&dir, false)?;
+            }
             let mut cfg = init::load(&dir)?;
             let id = &cfg.analysis.id_column.clone();
             let resp = match &data {
