@@ -236,7 +236,7 @@ mod tests {
             4,
             "/opt/entente/bin/entente".into(),
             "/scratch/run1".into(),
-            "/home/u".into(),
+            "/scratch/workdir".into(),
             SbatchOptions::default(),
         )
         .unwrap()

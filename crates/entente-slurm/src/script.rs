@@ -109,7 +109,7 @@ mod tests {
             64,
             "/opt/entente/bin/entente".into(),
             "/scratch/run1".into(),
-            "/home/u/study".into(),
+            "/scratch/study".into(),
             SbatchOptions {
                 partition: Some("short".into()),
                 time: Some("00:10:00".into()),
@@ -127,7 +127,7 @@ mod tests {
             "#SBATCH --cpus-per-task=4",
             "#SBATCH --output=/scratch/run1/logs/%A_%a.out",
             "module load gcc/12",
-            "cd /home/u/study",
+            "cd /scratch/study",
             "\"$ENTENTE\" fit --model 'm 1.lav' --se bootstrap --shard \"$i/64\" --boot-out \"$part\"",
         ] {
             assert!(s.lines().any(|l| l == line), "missing line {line:?} in\n{s}");
