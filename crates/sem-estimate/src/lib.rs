@@ -303,6 +303,37 @@ impl<'a> Problem<'a> {
         grad
     }
 
+    /// [`Problem::fmin`] through the factor structure where the model allows
+    /// ([`Model::evaluate_structured`]): $O(p^2)$ instead of $O(p^3)$ per group. Only
+    /// [`Problem::gradient_structured`] may read the states afterwards; [`Problem::fmin`] makes
+    /// them complete again.
+    pub fn fmin_structured(&self, x: &[f64], states: &mut [GroupState]) -> Option<(f64, Vec<f64>)> {
+        let n = self.ntotal();
+        let mut f = 0.0;
+        let mut fx = Vec::with_capacity(self.groups.len());
+        for (g, gd) in self.groups.iter().enumerate() {
+            self.model.evaluate_structured(g, x, self.values, &mut states[g]).ok()?;
+            let fg = 0.5 * self.model.f_ml_structured(&mut states[g], gd.cov, gd.mean, self.logdet_s[g]);
+            if !fg.is_finite() {
+                return None;
+            }
+            fx.push(fg);
+            f += gd.nobs as f64 / n * fg;
+        }
+        Some((f, fx))
+    }
+
+    /// Gradient of $f_{min}$ at the states last evaluated by [`Problem::fmin_structured`] (or
+    /// [`Problem::fmin`]).
+    pub fn gradient_structured(&self, states: &[GroupState]) -> Vec<f64> {
+        let n = self.ntotal();
+        let mut grad = vec![0.0; self.model.nfree];
+        for (g, gd) in self.groups.iter().enumerate() {
+            self.model.add_gradient_structured(g, &states[g], gd.cov, gd.mean, 0.5 * gd.nobs as f64 / n, &mut grad);
+        }
+        grad
+    }
+
     /// Unit expected information $\sum_g (N_g/N)\,\Delta_g^\top W_g \Delta_g$ at the states.
     pub fn information(&self, states: &[GroupState]) -> Mat {
         let n = self.ntotal();
@@ -449,11 +480,11 @@ pub fn observed_hessian(problem: &Problem, x: &[f64]) -> Option<Mat> {
     for j in 0..q {
         let h = 1e-5 * x[j].abs().max(1.0);
         xs[j] = x[j] + h;
-        problem.fmin(&xs, &mut states)?;
-        let gp = problem.gradient(&states);
+        problem.fmin_structured(&xs, &mut states)?;
+        let gp = problem.gradient_structured(&states);
         xs[j] = x[j] - h;
-        problem.fmin(&xs, &mut states)?;
-        let gm = problem.gradient(&states);
+        problem.fmin_structured(&xs, &mut states)?;
+        let gm = problem.gradient_structured(&states);
         xs[j] = x[j];
         for i in 0..q {
             hess[(i, j)] = (gp[i] - gm[i]) / (2.0 * h);
@@ -605,7 +636,7 @@ fn estimate_eq_base(
         }
     };
     let mut x = to_x(&z);
-    let (mut f, mut fx) = problem.fmin(&x, &mut states).ok_or(EstimateError::BadStart)?;
+    let (mut f, mut fx) = problem.fmin_structured(&x, &mut states).ok_or(EstimateError::BadStart)?;
     let trace = std::env::var_os("ENTENTE_TRACE").is_some();
     let mut iterations = 0;
     let mut converged = false;
@@ -626,8 +657,13 @@ fn estimate_eq_base(
         h0 = Some(b.clone());
         fresh = false;
     }
+    // The information needs the complete (dense) states at the current point.
+    let information = |x: &[f64], states: &mut [GroupState]| -> Mat {
+        let _ = problem.fmin(x, states);
+        factor_with_ridge(&projected_information(problem, states, k.as_ref()))
+    };
     while iterations < opts.max_iter {
-        let g = problem.gradient(&states);
+        let g = problem.gradient_structured(&states);
         let gz = match &k {
             None => g,
             Some(km) => km.t().mul_vec(&g),
@@ -649,7 +685,7 @@ fn estimate_eq_base(
         // iterate (the draw's own curvature), then quasi-Newton.
         let fisher = if use_base { iterations == 1 } else { iterations < 3 || grad_max > 1e-3 };
         if fisher {
-            h0 = Some(factor_with_ridge(&projected_information(problem, &states, k.as_ref())));
+            h0 = Some(information(&x, &mut states));
             pairs.clear();
             fresh = true;
         } else {
@@ -665,7 +701,7 @@ fn estimate_eq_base(
                 }
             }
             if h0.is_none() {
-                h0 = Some(factor_with_ridge(&projected_information(problem, &states, k.as_ref())));
+                h0 = Some(information(&x, &mut states));
                 pairs.clear();
                 fresh = true;
             }
@@ -675,7 +711,7 @@ fn estimate_eq_base(
         if slope >= 0.0 {
             // not a descent direction: restart from the information
             use_base = false;
-            h0 = Some(factor_with_ridge(&projected_information(problem, &states, k.as_ref())));
+            h0 = Some(information(&x, &mut states));
             pairs.clear();
             step = quasi_newton_direction(h0.as_ref().expect("set above"), &pairs, &gz);
             slope = la::dot(&gz, &step);
@@ -691,7 +727,7 @@ fn estimate_eq_base(
         for _ in 0..40 {
             let zn: Vec<f64> = z.iter().zip(&step).map(|(a, b)| a + t * b).collect();
             let xn = to_x(&zn);
-            if let Some((fnew, fxn)) = problem.fmin(&xn, &mut states) {
+            if let Some((fnew, fxn)) = problem.fmin_structured(&xn, &mut states) {
                 if fnew <= f + 1e-4 * t * slope || (fnew - f).abs() <= 1e-15 * f.abs().max(1e-300) {
                     prev = Some((z.clone(), gz.clone()));
                     z = zn;
@@ -706,7 +742,7 @@ fn estimate_eq_base(
             t *= 0.5;
         }
         if !accepted {
-            let _ = problem.fmin(&x, &mut states);
+            let _ = problem.fmin_structured(&x, &mut states);
             if !fresh {
                 // a poor quasi-Newton matrix: restart from the information once
                 use_base = false;
@@ -724,7 +760,11 @@ fn estimate_eq_base(
         }
     }
     // The states are at x: every exit follows an accepted step, a restored point or the
-    // convergence check at x.
+    // convergence check at x. Make them complete (dense) for the caller.
+    if let Some((fd, fxd)) = problem.fmin(&x, &mut states) {
+        f = fd;
+        fx = fxd;
+    }
     if !converged {
         let g = problem.gradient(&states);
         let gz = match &k {

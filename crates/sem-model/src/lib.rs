@@ -33,6 +33,8 @@
 use sem_linalg::{self as la, Mat};
 use sem_partable::{Op, ParTable};
 
+mod structured;
+
 /// Errors building the model representation.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ModelError {
@@ -149,6 +151,7 @@ pub struct GroupState {
     pub logdet: f64,
     chol: Mat,
     work: Mat,
+    wb: structured::Woodbury,
 }
 
 impl Model {
@@ -251,6 +254,13 @@ impl Model {
     /// Fill the matrices of group `g` from the free vector `x` and the fixed `values` (one per
     /// parameter-table row; used for fixed rows), then compute the implied moments.
     pub fn evaluate(&self, g: usize, x: &[f64], values: &[f64], st: &mut GroupState) -> Result<(), ModelError> {
+        st.wb.active = false;
+        self.fill(g, x, values, st)?;
+        self.implied(g, self.groups[g].p, st)
+    }
+
+    /// Fill the model matrices of group `g` and $A = (I - B)^{-1}$.
+    fn fill(&self, g: usize, x: &[f64], values: &[f64], st: &mut GroupState) -> Result<(), ModelError> {
         let lay = &self.groups[g];
         let (p, m) = (lay.p, lay.m);
         st.lambda.reset(p, m);
@@ -292,6 +302,11 @@ impl Model {
         } else {
             st.a = Mat::identity(m);
         }
+        Ok(())
+    }
+
+    /// The dense implied moments, $\Sigma^{-1}$ and $\log|\Sigma|$ from the filled matrices.
+    fn implied(&self, g: usize, p: usize, st: &mut GroupState) -> Result<(), ModelError> {
         // G = Lambda A; H = G Psi; Sigma = H G' + Theta; C = H A'; veta = A Psi A'.
         la::matmul_into(&st.lambda, &st.a, &mut st.g);
         let h = st.g.matmul(&st.psi);
