@@ -18,8 +18,9 @@
 //!
 //! Many refits near one solution (bootstrap draws, Monte Carlo replications) use
 //! [`estimate_warm`]: from a [`Warm`] start (a point and the observed Hessian there, computed once)
-//! the first step is a Newton step with that Hessian, the expected information is computed once at
-//! the first iterate, and L-BFGS finishes; a refit stops after a full step that moves no parameter
+//! the first step is a Newton step with that Hessian and L-BFGS on that base finishes (no
+//! information matrix per refit); the objective and gradient take the $O(p^2)$ structured path
+//! of [`sem_model::Model::evaluate_structured`] where the model allows; a refit stops after a full step that moves no parameter
 //! by more than $3\cdot10^{-7}$ while $\max|g| < 10^{-5}$ (its estimates then agree with a fit to
 //! $\max|g| < 10^{-8}$ within about $10^{-7}$). If that path fails, the ordinary [`estimate`] runs.
 //!
@@ -267,7 +268,8 @@ pub struct Problem<'a> {
 impl<'a> Problem<'a> {
     /// Set up, computing $\log|S_g|$.
     pub fn new(model: &'a Model, values: &'a [f64], groups: Vec<GroupData<'a>>) -> Self {
-        let logdet_s = groups.iter().map(|g| la::spd_inverse(g.cov).map(|r| r.1).unwrap_or(f64::NAN)).collect();
+        let logdet_s =
+            groups.iter().map(|g| la::cholesky(g.cov).map(|l| la::chol_logdet(&l)).unwrap_or(f64::NAN)).collect();
         Problem { model, values, groups, logdet_s }
     }
 
@@ -526,9 +528,32 @@ pub fn estimate_warm(
     constraints: &[LinearConstraint],
     opts: &EstimateOptions,
 ) -> Result<Estimate, EstimateError> {
+    estimate_warm_with(problem, warm, constraints, opts, true)
+}
+
+/// [`estimate_warm`] for callers that need only the estimates and $f_{min}$ (bootstrap draws):
+/// the returned [`Estimate::states`] may be incomplete (only $\log|\Sigma|$, $\Phi$ and the
+/// model matrices are current when the structured path of [`Problem::fmin_structured`] was
+/// taken), which saves one dense evaluation per refit.
+pub fn estimate_warm_lean(
+    problem: &Problem,
+    warm: &Warm,
+    constraints: &[LinearConstraint],
+    opts: &EstimateOptions,
+) -> Result<Estimate, EstimateError> {
+    estimate_warm_with(problem, warm, constraints, opts, false)
+}
+
+fn estimate_warm_with(
+    problem: &Problem,
+    warm: &Warm,
+    constraints: &[LinearConstraint],
+    opts: &EstimateOptions,
+    complete: bool,
+) -> Result<Estimate, EstimateError> {
     let eqs: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();
     if warm.x.len() == problem.model.nfree {
-        if let Ok(est) = estimate_eq_base(problem, &warm.x, &eqs, opts, Some(&warm.l)) {
+        if let Ok(est) = estimate_eq_base(problem, &warm.x, &eqs, opts, Some(&warm.l), complete) {
             if est.converged && !constraints.iter().any(|c| c.violated(&est.x)) {
                 return Ok(est);
             }
@@ -573,7 +598,7 @@ fn estimate_eq(
     eqs: &[&LinearConstraint],
     opts: &EstimateOptions,
 ) -> Result<Estimate, EstimateError> {
-    estimate_eq_base(problem, start, eqs, opts, None)
+    estimate_eq_base(problem, start, eqs, opts, None, true)
 }
 
 /// The reparameterisation $x = K z + x_0$ of the equality constraints `eqs` over `q` free
@@ -610,6 +635,7 @@ fn estimate_eq_base(
     eqs: &[&LinearConstraint],
     opts: &EstimateOptions,
     base: Option<&Mat>,
+    complete: bool,
 ) -> Result<Estimate, EstimateError> {
     let q = start.len();
     let ng = problem.groups.len();
@@ -681,9 +707,10 @@ fn estimate_eq_base(
         // Fisher scoring while far from the optimum (fresh information each iteration, solved
         // by its Cholesky factor), then quasi-Newton refinement from the inverse information at
         // the switch point.
-        // With a warm base: its step first, then the expected information once at the first
-        // iterate (the draw's own curvature), then quasi-Newton.
-        let fisher = if use_base { iterations == 1 } else { iterations < 3 || grad_max > 1e-3 };
+        // With a warm base: quasi-Newton on that base from the first step (an expected
+        // information at the first iterate costs a factorisation and saves fewer iterations
+        // than it costs).
+        let fisher = if use_base { false } else { iterations < 3 || grad_max > 1e-3 };
         if fisher {
             h0 = Some(information(&x, &mut states));
             pairs.clear();
@@ -761,9 +788,11 @@ fn estimate_eq_base(
     }
     // The states are at x: every exit follows an accepted step, a restored point or the
     // convergence check at x. Make them complete (dense) for the caller.
-    if let Some((fd, fxd)) = problem.fmin(&x, &mut states) {
-        f = fd;
-        fx = fxd;
+    if complete || !converged {
+        if let Some((fd, fxd)) = problem.fmin(&x, &mut states) {
+            f = fd;
+            fx = fxd;
+        }
     }
     if !converged {
         let g = problem.gradient(&states);

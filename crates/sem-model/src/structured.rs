@@ -11,14 +11,18 @@
 //! the `p x m` product $Q = \tilde S D\Lambda$ (one pass over $\tilde S$ since $\Lambda$ is sparse),
 //! $N = \Lambda^\top D Q$ gives $\operatorname{tr}(\tilde S\Sigma^{-1}) = \sum_i d_i\tilde s_{ii} -
 //! \operatorname{tr}(M^{-1}N)$. For the gradient, $W = \Sigma^{-1} - \Sigma^{-1}\tilde S\Sigma^{-1}$
-//! enters only through $W\Lambda$ and $\operatorname{diag} W$ (see the crate essay):
-//! $\Sigma^{-1}\Lambda = D\Lambda E$ with $E = M^{-1}\Phi^{-1}$, so
-//! $W\Lambda = D(\Lambda F - Q E)$ with $F = E + M^{-1} N E$, and with $h_i = \lambda_i M^{-1}$
-//! ($\lambda_i$ row $i$ of $\Lambda$)
-//! $W_{ii} = d_i - d_i^2(h_i\lambda_i^\top + \tilde s_{ii} - 2 Q_i h_i^\top + h_i N h_i^\top)$.
+//! enters only through $W\Lambda$ and $\operatorname{diag} W$ (see the crate essay), and these
+//! reduce to `m x m` products: with $E = M^{-1}\Phi^{-1}$ (so $\Sigma^{-1}\Lambda = D\Lambda E$),
+//! $P = M^{-1}NM^{-1}$ and $\lambda_i$ the (sparse) row $i$ of $\Lambda$,
+//!
+//! $$\Lambda^\top W\Lambda = KE - E^\top N E,\qquad (W\Lambda\Phi)_{ij} = d_i\big(\lambda_i (M^{-1} + P)_{\cdot j}
+//! - Q_i M^{-1}_{\cdot j}\big),\qquad W_{ii} = d_i - d_i^2\big(\lambda_i M^{-1}\lambda_i^\top + \tilde s_{ii}
+//! - 2 Q_i M^{-1}\lambda_i^\top + \lambda_i P \lambda_i^\top\big).$$
+//!
 //! Loadings take $2(W\Lambda\Phi)_{ij}$, residual variances $W_{ii}$, latent covariances
 //! $2c\,(A^\top\Lambda^\top W\Lambda A)_{kl}$ and regressions $2(A^\top\Lambda^\top W\Lambda\Phi)_{kl}$;
-//! the mean parts use $z = \Sigma^{-1}\delta = D(\delta - \Lambda M^{-1}\Lambda^\top D\delta)$.
+//! the mean parts use $z = \Sigma^{-1}\delta = D(\delta - \Lambda M^{-1}\Lambda^\top D\delta)$. Only
+//! $Q$ costs $O(p^2)$; the gradient is $O(pm + m^3)$.
 //!
 //! Models outside these conditions (correlated residuals, phantom variables with zero residual
 //! variance, a Heywood case, an indefinite $\Phi$) take the dense path transparently.
@@ -40,11 +44,15 @@ pub(crate) struct Woodbury {
     /// Start of each row's nonzeros in `nz` (`p + 1` entries).
     row_start: Vec<usize>,
     phi_inv: Mat,
+    /// $K = \Lambda^\top D\Lambda$.
+    k: Mat,
+    /// $M = \Phi^{-1} + K$, then its inverse.
+    mm: Mat,
     minv: Mat,
     /// $E = M^{-1}\Phi^{-1}$.
     e: Mat,
-    /// $Q = \tilde S D \Lambda$ (`p x m`).
-    q: Mat,
+    /// $Q^\top = (\tilde S D \Lambda)^\top$ (`m x p`).
+    qt: Mat,
     /// $N = \Lambda^\top D Q$.
     n: Mat,
     /// $\tilde s_{ii}$.
@@ -53,10 +61,7 @@ pub(crate) struct Woodbury {
     z: Vec<f64>,
     l: Mat,
     work: Mat,
-}
-
-fn mul_small(a: &Mat, b: &Mat, out: &mut Mat) {
-    la::matmul_into(a, b, out);
+    t1: Mat,
 }
 
 impl Model {
@@ -84,14 +89,14 @@ impl Model {
             return self.evaluate(g, x, values, st);
         }
         self.fill(g, x, values, st)?;
-        if !self.woodbury(st) {
+        if !self.woodbury(g, st) {
             return self.evaluate(g, x, values, st);
         }
         Ok(())
     }
 
     /// The Woodbury pieces from the filled matrices; `false` when the conditions fail.
-    fn woodbury(&self, st: &mut GroupState) -> bool {
+    fn woodbury(&self, g: usize, st: &mut GroupState) -> bool {
         let p = st.lambda.rows();
         let wb = &mut st.wb;
         wb.d.clear();
@@ -105,8 +110,14 @@ impl Model {
             logdet_theta += t.ln();
         }
         // veta = A Psi A'
-        st.veta = st.a.matmul(&st.psi).matmul_t(&st.a);
-        st.eeta = st.a.mul_vec(&st.alpha);
+        if self.groups[g].has_beta {
+            la::matmul_into(&st.a, &st.psi, &mut wb.t1);
+            st.veta = wb.t1.matmul_t(&st.a);
+            st.eeta = st.a.mul_vec(&st.alpha);
+        } else {
+            st.veta.clone_from(&st.psi);
+            st.eeta.clone_from(&st.alpha);
+        }
         if la::cholesky_into(&st.veta, &mut wb.l).is_err() {
             return false;
         }
@@ -123,28 +134,33 @@ impl Model {
             }
         }
         wb.row_start.push(wb.nz.len());
-        // M = Phi^-1 + Lambda' D Lambda
-        let mut mm = wb.phi_inv.clone();
+        // K = Lambda' D Lambda; M = Phi^-1 + K
+        let m = st.veta.rows();
+        wb.k.reset(m, m);
         for i in 0..p {
             let r = &wb.nz[wb.row_start[i]..wb.row_start[i + 1]];
             for &(_, a, va) in r {
                 for &(_, b, vb) in r {
-                    mm[(a, b)] += wb.d[i] * va * vb;
+                    wb.k[(a, b)] += wb.d[i] * va * vb;
                 }
             }
         }
-        if la::cholesky_into(&mm, &mut wb.l).is_err() {
+        wb.mm.clone_from(&wb.phi_inv);
+        for (x, k) in wb.mm.data_mut().iter_mut().zip(wb.k.data()) {
+            *x += k;
+        }
+        if la::cholesky_into(&wb.mm, &mut wb.l).is_err() {
             return false;
         }
         let logdet_m = la::chol_logdet(&wb.l);
         la::chol_inverse_into(&wb.l, &mut wb.minv, &mut wb.work);
-        mul_small(&wb.minv, &wb.phi_inv, &mut wb.e);
+        la::matmul_into(&wb.minv, &wb.phi_inv, &mut wb.e);
         wb.logdet = logdet_theta + logdet_phi + logdet_m;
         if !wb.logdet.is_finite() {
             return false;
         }
         if self.meanstructure {
-            st.mu = st.nu.clone();
+            st.mu.clone_from(&st.nu);
             for &(i, j, v) in &wb.nz {
                 st.mu[i] += v * st.eeta[j];
             }
@@ -162,30 +178,28 @@ impl Model {
             return self.f_ml(st, s, ybar, logdet_s);
         }
         let p = s.rows();
-        let m = st.lambda.cols();
+        let m = st.veta.rows();
         let wb = &mut st.wb;
-        // Q = S D Lambda (p x m), by rows of S against the sparse columns of D Lambda.
-        wb.q.reset(p, m);
-        wb.s_diag.clear();
-        for i in 0..p {
-            let si = s.row(i);
-            let qi = wb.q.row_mut(i);
-            for &(k, a, v) in &wb.nz {
-                qi[a] += si[k] * wb.d[k] * v;
-            }
-            wb.s_diag.push(si[i]);
+        // Q' = (S D Lambda)': row a gathers the rows of S of the indicators of column a.
+        wb.qt.reset(m, p);
+        for &(k, a, v) in &wb.nz {
+            la::axpy(wb.d[k] * v, s.row(k), wb.qt.row_mut(a));
         }
+        wb.s_diag.clear();
+        wb.s_diag.extend((0..p).map(|i| s[(i, i)]));
         wb.z.clear();
         if self.meanstructure {
-            // S~ = S + delta delta': Q += delta (Lambda' D delta)'.
+            // S~ = S + delta delta': Q' += (Lambda' D delta) delta'.
             let delta: Vec<f64> = ybar.iter().zip(&st.mu).map(|(y, m)| y - m).collect();
             let mut ld = vec![0.0; m];
             for &(k, a, v) in &wb.nz {
                 ld[a] += v * wb.d[k] * delta[k];
             }
-            for i in 0..p {
-                la::axpy(delta[i], &ld, wb.q.row_mut(i));
-                wb.s_diag[i] += delta[i] * delta[i];
+            for (a, &l) in ld.iter().enumerate() {
+                la::axpy(l, &delta, wb.qt.row_mut(a));
+            }
+            for (sd, dl) in wb.s_diag.iter_mut().zip(&delta) {
+                *sd += dl * dl;
             }
             // z = D (delta - Lambda M^-1 Lambda' D delta)
             let t = wb.minv.mul_vec(&ld);
@@ -198,15 +212,15 @@ impl Model {
                 wb.z[i] = wb.d[i] * (wb.z[i] - lt);
             }
         }
-        // N = Lambda' D Q
+        // N = Lambda' D Q (symmetric)
         wb.n.reset(m, m);
         for &(k, a, v) in &wb.nz {
-            la::axpy(v * wb.d[k], wb.q.row(k), wb.n.row_mut(a));
+            let w = v * wb.d[k];
+            for b in 0..m {
+                wb.n[(a, b)] += w * wb.qt[(b, k)];
+            }
         }
-        let mut tr = 0.0;
-        for i in 0..p {
-            tr += wb.d[i] * wb.s_diag[i];
-        }
+        let mut tr = la::dot(&wb.d, &wb.s_diag);
         for a in 0..m {
             tr -= la::dot(wb.minv.row(a), wb.n.row(a));
         }
@@ -230,79 +244,69 @@ impl Model {
         if !wb.active || !wb.s_ready {
             return self.add_gradient(g, st, s, ybar, weight, grad);
         }
-        let p = s.rows();
-        let m = st.lambda.cols();
-        // F = E + M^-1 N E; W Lambda = D (Lambda F - Q E)
+        let m = st.veta.rows();
+        let has_beta = self.groups[g].has_beta;
+        // P = M^-1 N M^-1; G2 = M^-1 + P; Lambda' W Lambda = K E - E' N E.
+        let nm = wb.n.matmul(&wb.minv);
+        let pm = wb.minv.matmul(&nm);
         let ne = wb.n.matmul(&wb.e);
-        let mut f = wb.minv.matmul(&ne);
-        for (fv, ev) in f.data_mut().iter_mut().zip(wb.e.data()) {
-            *fv += ev;
-        }
-        let mut wl = Mat::zeros(p, m);
-        let mut wdiag = vec![0.0; p];
-        let mut h = vec![0.0; m];
-        let mut nh = vec![0.0; m];
-        for i in 0..p {
-            let row = &wb.nz[wb.row_start[i]..wb.row_start[i + 1]];
-            let qi = wb.q.row(i);
-            let wli = wl.row_mut(i);
-            // - Q_i E
-            for (a, &qa) in qi.iter().enumerate() {
-                la::axpy(-qa, wb.e.row(a), wli);
-            }
-            h.iter_mut().for_each(|v| *v = 0.0);
-            let mut hl = 0.0;
-            for &(_, a, v) in row {
-                la::axpy(v, f.row(a), wli);
-                la::axpy(v, wb.minv.row(a), &mut h);
-            }
-            for &(_, a, v) in row {
-                hl += h[a] * v;
-            }
-            let di = wb.d[i];
-            wli.iter_mut().for_each(|x| *x *= di);
-            for (b, nb) in nh.iter_mut().enumerate() {
-                *nb = la::dot(wb.n.row(b), &h);
-            }
-            let quad = la::dot(&h, &nh);
-            let qh = la::dot(qi, &h);
-            wdiag[i] = di - di * di * (hl + wb.s_diag[i] - 2.0 * qh + quad);
-        }
-        // L = Lambda' W Lambda (m x m)
-        let mut lwl = Mat::zeros(m, m);
-        for &(i, a, v) in &wb.nz {
-            la::axpy(v, wl.row(i), lwl.row_mut(a));
+        let mut lwl = wb.k.matmul(&wb.e);
+        let ene = wb.e.t_matmul(&ne);
+        for (x, y) in lwl.data_mut().iter_mut().zip(ene.data()) {
+            *x -= y;
         }
         let phi = &st.veta;
-        let at = st.a.t();
-        let atl = at.matmul(&lwl);
-        let gwg = atl.matmul(&st.a);
-        let gwc = atl.matmul(phi);
+        // Q_i M^-1_a: column i of Q' against row a of M^-1.
+        let qm = |i: usize, a: usize| -> f64 { (0..m).map(|b| wb.qt[(b, i)] * wb.minv[(a, b)]).sum() };
+        let wdiag = |i: usize| -> f64 {
+            let row = &wb.nz[wb.row_start[i]..wb.row_start[i + 1]];
+            let (mut hl, mut quad, mut qh) = (0.0, 0.0, 0.0);
+            for &(_, a, va) in row {
+                for &(_, b, vb) in row {
+                    hl += va * vb * wb.minv[(a, b)];
+                    quad += va * vb * pm[(a, b)];
+                }
+                qh += va * qm(i, a);
+            }
+            let di = wb.d[i];
+            di - di * di * (hl + wb.s_diag[i] - 2.0 * qh + quad)
+        };
+        let (gwg, gwc) = if has_beta {
+            let atl = st.a.t_matmul(&lwl);
+            (atl.matmul(&st.a), atl.matmul(phi))
+        } else {
+            let lp = lwl.matmul(phi);
+            (lwl, lp)
+        };
         // G'z = A' Lambda' z
         let gz: Vec<f64> = if self.meanstructure {
             let mut lz = vec![0.0; m];
             for &(i, a, v) in &wb.nz {
                 lz[a] += v * wb.z[i];
             }
-            at.mul_vec(&lz)
+            if has_beta {
+                st.a.t().mul_vec(&lz)
+            } else {
+                lz
+            }
         } else {
             Vec::new()
         };
         for sl in self.groups[g].slots.iter().filter(|s| s.free > 0) {
             let v = match sl.kind {
                 MatKind::Lambda => {
-                    let mut v = 0.0;
-                    let wli = wl.row(sl.i);
-                    for (k, w) in wli.iter().enumerate() {
-                        v += w * phi[(k, sl.j)];
+                    let (i, j) = (sl.i, sl.j);
+                    let mut lg = 0.0;
+                    for &(_, a, va) in &wb.nz[wb.row_start[i]..wb.row_start[i + 1]] {
+                        lg += va * (wb.minv[(a, j)] + pm[(a, j)]);
                     }
-                    let mut v = 2.0 * v;
+                    let mut v = 2.0 * wb.d[i] * (lg - qm(i, j));
                     if self.meanstructure {
-                        v -= 2.0 * st.eeta[sl.j] * wb.z[sl.i];
+                        v -= 2.0 * st.eeta[j] * wb.z[i];
                     }
                     v
                 }
-                MatKind::Theta => wdiag[sl.i],
+                MatKind::Theta => wdiag(sl.i),
                 MatKind::Psi => {
                     let c = if sl.i == sl.j { 0.5 } else { 1.0 };
                     2.0 * c * gwg[(sl.i, sl.j)]
@@ -399,6 +403,7 @@ mod tests {
     #[test]
     fn structured_equals_dense_cfa() {
         check("f1 =~ x1 + x2 + x3\nf2 =~ x4 + x5 + x6 + x1", false, true);
+        check("f1 =~ x1 + x2 + x3\nf2 =~ x4 + x5 + x6\nf2 ~~ 0.4*f1", true, true);
     }
 
     #[test]

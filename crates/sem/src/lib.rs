@@ -296,7 +296,14 @@ impl Sem {
         if npar > ndat {
             return Err(SemError::NotIdentified { npar, ndat, df: ndat as i64 - npar as i64 });
         }
-        Ok(Prepared { pt, model, constraints, npar, ndat, max_iter: opts.max_iter.unwrap_or(500) })
+        // When no fixed row takes its value from the data (exogenous moments) or from the start
+        // rules, the fixed values are the same for every refit.
+        let fixed_values = pt
+            .rows
+            .iter()
+            .all(|r| r.free > 0 || (!r.exo && r.ustart.is_some()))
+            .then(|| pt.rows.iter().map(|r| if r.free > 0 { 0.0 } else { r.ustart.unwrap_or(0.0) }).collect());
+        Ok(Prepared { pt, model, constraints, npar, ndat, max_iter: opts.max_iter.unwrap_or(500), fixed_values })
     }
 
     /// Fit the model by maximum likelihood.
@@ -649,6 +656,8 @@ pub struct Prepared {
     npar: usize,
     ndat: usize,
     max_iter: usize,
+    /// Values of the fixed rows when they do not depend on the data (free rows hold 0).
+    fixed_values: Option<Vec<f64>>,
 }
 
 /// The result of a quick refit: estimates of every row, the test statistic, optional SEs.
@@ -730,14 +739,22 @@ impl Prepared {
     fn refit_from(&self, groups: &[GroupStats], start: Option<Start>, with_se: bool) -> Result<Refit, SemError> {
         let gdata: Vec<GroupData> =
             groups.iter().map(|g| GroupData { cov: &g.cov, mean: &g.mean, nobs: g.nobs }).collect();
-        let (start0, values0) = sem_estimate::start_values(&self.pt, &gdata);
+        let nfree = self.pt.nfree;
+        // A warm refit needs only the fixed values, not the start values.
+        let (start0, values0) = match (&start, &self.fixed_values) {
+            (Some(Start::Warm(w)), Some(v)) if w.x.len() == nfree => (Vec::new(), v.clone()),
+            _ => sem_estimate::start_values(&self.pt, &gdata),
+        };
         let problem = Problem::new(&self.model, &values0, gdata);
         let est_opts = EstimateOptions { max_iter: self.max_iter, ..Default::default() };
         let est = match start {
-            Some(Start::Warm(w)) if w.x.len() == start0.len() => {
+            Some(Start::Warm(w)) if w.x.len() == nfree && !with_se => {
+                sem_estimate::estimate_warm_lean(&problem, w, &self.constraints, &est_opts)?
+            }
+            Some(Start::Warm(w)) if w.x.len() == nfree => {
                 sem_estimate::estimate_warm(&problem, w, &self.constraints, &est_opts)?
             }
-            Some(Start::Point(s)) if s.len() == start0.len() => {
+            Some(Start::Point(s)) if s.len() == nfree => {
                 sem_estimate::estimate(&problem, s, &self.constraints, &est_opts)?
             }
             _ => sem_estimate::estimate(&problem, &start0, &self.constraints, &est_opts)?,
