@@ -401,9 +401,10 @@ const WARM_STEP_TOL: f64 = 3e-7;
 const MAX_PAIRS: usize = 30;
 
 /// $-H g$ by the L-BFGS two-loop recursion over the stored pairs, with the inverse expected
-/// information as the base matrix ($H_0 v$ solved with its Cholesky factor `l`). Without pairs it is
-/// the Fisher-scoring direction.
-fn quasi_newton_direction(l: &Mat, pairs: &[(Vec<f64>, Vec<f64>, f64)], g: &[f64]) -> Vec<f64> {
+/// information as the base matrix ($H_0 v$ solved with its Cholesky factor) or a warm start's
+/// inverse Hessian (a matrix-vector product). Without pairs it is the Fisher-scoring (or
+/// Newton) direction.
+fn quasi_newton_direction(base: &Base, pairs: &[(Vec<f64>, Vec<f64>, f64)], g: &[f64]) -> Vec<f64> {
     let mut q = g.to_vec();
     let mut alphas = Vec::with_capacity(pairs.len());
     for (sv, yv, rho) in pairs.iter().rev() {
@@ -411,7 +412,10 @@ fn quasi_newton_direction(l: &Mat, pairs: &[(Vec<f64>, Vec<f64>, f64)], g: &[f64
         la::axpy(-a, yv, &mut q);
         alphas.push(a);
     }
-    la::chol_solve(l, &mut q);
+    match base {
+        Base::Factor(l) => la::chol_solve(l, &mut q),
+        Base::Inverse(hinv) => q = (0..hinv.rows()).map(|i| la::dot(hinv.row(i), &q)).collect(),
+    }
     for ((sv, yv, rho), a) in pairs.iter().zip(alphas.iter().rev()) {
         let b = rho * la::dot(yv, &q);
         la::axpy(a - b, sv, &mut q);
@@ -469,7 +473,15 @@ pub fn equality_rank(constraints: &[LinearConstraint], nfree: usize) -> usize {
 pub struct Warm {
     /// The starting point (free parameters).
     pub x: Vec<f64>,
-    l: Mat,
+    /// The inverse of that Hessian (applied by a matrix-vector product, cheaper than two
+    /// triangular solves).
+    hinv: Mat,
+}
+
+/// The base matrix of the quasi-Newton steps: a Cholesky factor or an explicit inverse.
+enum Base {
+    Factor(Mat),
+    Inverse(Mat),
 }
 
 /// The observed Hessian of $f_{min}$ at `x` by central differences of the analytic gradient,
@@ -513,7 +525,10 @@ impl Warm {
             None => hess,
             Some(km) => km.t_matmul(&hess.matmul(km)),
         };
-        Some(Warm { x: x.to_vec(), l: factor_with_ridge(&hz) })
+        let l = factor_with_ridge(&hz);
+        let (mut hinv, mut work) = (Mat::default(), Mat::default());
+        la::chol_inverse_into(&l, &mut hinv, &mut work);
+        Some(Warm { x: x.to_vec(), hinv })
     }
 }
 
@@ -553,7 +568,7 @@ fn estimate_warm_with(
 ) -> Result<Estimate, EstimateError> {
     let eqs: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();
     if warm.x.len() == problem.model.nfree {
-        if let Ok(est) = estimate_eq_base(problem, &warm.x, &eqs, opts, Some(&warm.l), complete) {
+        if let Ok(est) = estimate_eq_base(problem, &warm.x, &eqs, opts, Some(&warm.hinv), complete) {
             if est.converged && !constraints.iter().any(|c| c.violated(&est.x)) {
                 return Ok(est);
             }
@@ -626,8 +641,8 @@ fn reparameterise(eqs: &[&LinearConstraint], q: usize) -> Result<(Option<Mat>, V
     })
 }
 
-/// [`estimate_eq`] with an optional fixed quasi-Newton base `base` (the Cholesky factor of a
-/// Hessian in the optimiser's space): quasi-Newton steps from the first iteration, no expected
+/// [`estimate_eq`] with an optional fixed quasi-Newton base `base` (the inverse of a Hessian in
+/// the optimiser's space); `complete` asks for complete (dense) states at the estimate: quasi-Newton steps from the first iteration, no expected
 /// information unless a step fails.
 fn estimate_eq_base(
     problem: &Problem,
@@ -671,7 +686,7 @@ fn estimate_eq_base(
     // last expected information. Fisher scoring alone converges only linearly when the model does
     // not fit exactly (expected and observed information differ); the quasi-Newton pairs restore
     // superlinear convergence at O(q^2) per iteration, with no new information matrix.
-    let mut h0: Option<Mat> = None; // Cholesky factor of the information: the quasi-Newton base
+    let mut h0: Option<Base> = None; // the quasi-Newton base: the information's factor or a warm inverse
     let mut pairs: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new(); // (s, y, 1/y's), oldest first
     let mut prev: Option<(Vec<f64>, Vec<f64>)> = None; // (z, gz) at the previous iterate
     let mut f_change = f64::INFINITY;
@@ -680,7 +695,7 @@ fn estimate_eq_base(
     let mut use_base = base.is_some();
     let use_base_run = base.is_some();
     if let Some(b) = base {
-        h0 = Some(b.clone());
+        h0 = Some(Base::Inverse(b.clone()));
         fresh = false;
     }
     // The information needs the complete (dense) states at the current point.
@@ -712,7 +727,7 @@ fn estimate_eq_base(
         // than it costs).
         let fisher = if use_base { false } else { iterations < 3 || grad_max > 1e-3 };
         if fisher {
-            h0 = Some(information(&x, &mut states));
+            h0 = Some(Base::Factor(information(&x, &mut states)));
             pairs.clear();
             fresh = true;
         } else {
@@ -728,7 +743,7 @@ fn estimate_eq_base(
                 }
             }
             if h0.is_none() {
-                h0 = Some(information(&x, &mut states));
+                h0 = Some(Base::Factor(information(&x, &mut states)));
                 pairs.clear();
                 fresh = true;
             }
@@ -738,7 +753,7 @@ fn estimate_eq_base(
         if slope >= 0.0 {
             // not a descent direction: restart from the information
             use_base = false;
-            h0 = Some(information(&x, &mut states));
+            h0 = Some(Base::Factor(information(&x, &mut states)));
             pairs.clear();
             step = quasi_newton_direction(h0.as_ref().expect("set above"), &pairs, &gz);
             slope = la::dot(&gz, &step);
