@@ -294,11 +294,13 @@ impl Model {
             }
         }
         if lay.has_beta {
-            let mut ib = Mat::identity(m);
-            for (d, b) in ib.data_mut().iter_mut().zip(st.beta.data()) {
-                *d -= b;
+            if !recursive_inverse(&st.beta, &mut st.a) {
+                let mut ib = Mat::identity(m);
+                for (d, b) in ib.data_mut().iter_mut().zip(st.beta.data()) {
+                    *d -= b;
+                }
+                st.a = la::inverse(&ib).map_err(|_| ModelError::SingularBeta)?;
             }
-            st.a = la::inverse(&ib).map_err(|_| ModelError::SingularBeta)?;
         } else {
             st.a = Mat::identity(m);
         }
@@ -651,6 +653,44 @@ impl Model {
     }
 }
 
+/// $A = (I - B)^{-1}$ for a recursive $B$ (no cycles): with the variables in an order where
+/// every predictor comes before its outcome, $a_{\cdot c}$ solves $a_i = \delta_{ic} + \sum_j
+/// B_{ij} a_j$ by forward substitution over the nonzeros of $B$. `false` (and `a` unspecified)
+/// when $B$ has a cycle.
+fn recursive_inverse(b: &Mat, a: &mut Mat) -> bool {
+    let m = b.rows();
+    let nz: Vec<Vec<(usize, f64)>> = (0..m)
+        .map(|i| b.row(i).iter().enumerate().filter(|(_, v)| **v != 0.0).map(|(j, v)| (j, *v)).collect())
+        .collect();
+    // Kahn's order: a variable is placed once all its predictors are.
+    let mut order = Vec::with_capacity(m);
+    let mut placed = vec![false; m];
+    while order.len() < m {
+        let before = order.len();
+        for i in 0..m {
+            if !placed[i] && nz[i].iter().all(|&(j, _)| j != i && placed[j]) {
+                placed[i] = true;
+                order.push(i);
+            }
+        }
+        if order.len() == before {
+            return false;
+        }
+    }
+    a.reset(m, m);
+    for &i in &order {
+        // row i of A = e_i' + sum_j B_ij row j of A (rows of predictors are complete)
+        a[(i, i)] = 1.0;
+        for &(j, v) in &nz[i] {
+            for c in 0..m {
+                let t = a[(j, c)];
+                a[(i, c)] += v * t;
+            }
+        }
+    }
+    true
+}
+
 fn unreachable_basis() -> &'static [f64] {
     // (E, E) pairs are matched before this arm.
     &[]
@@ -786,6 +826,27 @@ mod tests {
                 assert!((v - info[(a, b)]).abs() < 1e-9 * (1.0 + v.abs()), "info ({a},{b}): {v} vs {}", info[(a, b)]);
             }
         }
+    }
+
+    #[test]
+    fn recursive_inverse_matches_gauss_jordan_and_refuses_cycles() {
+        let mut b = Mat::zeros(4, 4);
+        b[(1, 0)] = 0.5;
+        b[(3, 1)] = -0.7;
+        b[(3, 0)] = 0.2;
+        b[(2, 3)] = 1.3;
+        let mut a = Mat::default();
+        assert!(recursive_inverse(&b, &mut a));
+        let mut ib = Mat::identity(4);
+        for (d, v) in ib.data_mut().iter_mut().zip(b.data()) {
+            *d -= v;
+        }
+        let inv = la::inverse(&ib).unwrap();
+        for (x, y) in a.data().iter().zip(inv.data()) {
+            assert!((x - y).abs() < 1e-14);
+        }
+        b[(0, 2)] = 0.1;
+        assert!(!recursive_inverse(&b, &mut a));
     }
 
     #[test]

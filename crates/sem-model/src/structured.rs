@@ -49,8 +49,6 @@ pub(crate) struct Woodbury {
     /// $M = \Phi^{-1} + K$, then its inverse.
     mm: Mat,
     minv: Mat,
-    /// $E = M^{-1}\Phi^{-1}$.
-    e: Mat,
     /// $Q^\top = (\tilde S D \Lambda)^\top$ (`m x p`).
     qt: Mat,
     /// $N = \Lambda^\top D Q$.
@@ -111,8 +109,10 @@ impl Model {
         }
         // veta = A Psi A'
         if self.groups[g].has_beta {
+            // A (A Psi)' = A Psi A', both products skipping the zeros of A.
             la::matmul_into(&st.a, &st.psi, &mut wb.t1);
-            st.veta = wb.t1.matmul_t(&st.a);
+            let t1t = wb.t1.t();
+            la::matmul_into(&st.a, &t1t, &mut st.veta);
             st.eeta = st.a.mul_vec(&st.alpha);
         } else {
             st.veta.clone_from(&st.psi);
@@ -154,7 +154,6 @@ impl Model {
         }
         let logdet_m = la::chol_logdet(&wb.l);
         la::chol_inverse_into(&wb.l, &mut wb.minv, &mut wb.work);
-        la::matmul_into(&wb.minv, &wb.phi_inv, &mut wb.e);
         wb.logdet = logdet_theta + logdet_phi + logdet_m;
         if !wb.logdet.is_finite() {
             return false;
@@ -246,16 +245,20 @@ impl Model {
         }
         let m = st.veta.rows();
         let has_beta = self.groups[g].has_beta;
-        // P = M^-1 N M^-1; G2 = M^-1 + P; Lambda' W Lambda = K E - E' N E.
+        // P = M^-1 N M^-1; G2 = M^-1 + P; R = I - Phi^-1 G2;
+        // Lambda' W Lambda = K E - E' N E = R Phi^-1, so G'WC = A' R and G'WG = A' R Phi^-1 A.
         let nm = wb.n.matmul(&wb.minv);
         let pm = wb.minv.matmul(&nm);
-        let ne = wb.n.matmul(&wb.e);
-        let mut lwl = wb.k.matmul(&wb.e);
-        let ene = wb.e.t_matmul(&ne);
-        for (x, y) in lwl.data_mut().iter_mut().zip(ene.data()) {
-            *x -= y;
+        let mut g2 = pm.clone();
+        for (x, y) in g2.data_mut().iter_mut().zip(wb.minv.data()) {
+            *x += y;
         }
-        let phi = &st.veta;
+        let mut r = wb.phi_inv.matmul(&g2);
+        r.data_mut().iter_mut().for_each(|x| *x = -*x);
+        for a in 0..m {
+            r[(a, a)] += 1.0;
+        }
+        let lwl = r.matmul(&wb.phi_inv);
         // Q_i M^-1_a: column i of Q' against row a of M^-1.
         let qm = |i: usize, a: usize| -> f64 { (0..m).map(|b| wb.qt[(b, i)] * wb.minv[(a, b)]).sum() };
         let wdiag = |i: usize| -> f64 {
@@ -272,11 +275,22 @@ impl Model {
             di - di * di * (hl + wb.s_diag[i] - 2.0 * qh + quad)
         };
         let (gwg, gwc) = if has_beta {
-            let atl = st.a.t_matmul(&lwl);
-            (atl.matmul(&st.a), atl.matmul(phi))
+            // A' X by rows of X for the nonzeros of A (A is sparse in path models).
+            let at_mul = |x: &Mat| -> Mat {
+                let mut out = Mat::zeros(m, m);
+                for i in 0..m {
+                    for (k, &aik) in st.a.row(i).iter().enumerate() {
+                        if aik != 0.0 {
+                            la::axpy(aik, x.row(i), out.row_mut(k));
+                        }
+                    }
+                }
+                out
+            };
+            // G'WG = A' (A' L)' with L symmetric.
+            (at_mul(&at_mul(&lwl).t()), at_mul(&r))
         } else {
-            let lp = lwl.matmul(phi);
-            (lwl, lp)
+            (lwl, r)
         };
         // G'z = A' Lambda' z
         let gz: Vec<f64> = if self.meanstructure {
@@ -298,7 +312,7 @@ impl Model {
                     let (i, j) = (sl.i, sl.j);
                     let mut lg = 0.0;
                     for &(_, a, va) in &wb.nz[wb.row_start[i]..wb.row_start[i + 1]] {
-                        lg += va * (wb.minv[(a, j)] + pm[(a, j)]);
+                        lg += va * g2[(a, j)];
                     }
                     let mut v = 2.0 * wb.d[i] * (lg - qm(i, j));
                     if self.meanstructure {
