@@ -96,26 +96,22 @@ impl Centred {
         let drawn: Vec<usize> = (0..self.n).filter(|&i| counts[i] > 0).collect();
         let u = drawn.len();
         let nf = self.n as f64;
-        let mut y = Mat::zeros(p, u);
-        let mut yw = Mat::zeros(p, u);
+        // Z = [sqrt(w_i) c_i] over the rows drawn: Z Z' = sum_i w_i c_i c_i' = n (S* + dm dm').
+        let root: Vec<f64> = drawn.iter().map(|&i| f64::from(counts[i]).sqrt()).collect();
+        let w: Vec<f64> = counts.iter().map(|&c| f64::from(c)).collect();
+        let mut z = Mat::zeros(p, u);
+        let mut dm = Vec::with_capacity(p);
         for j in 0..p {
             let col = self.xt.row(j);
-            let yr = y.row_mut(j);
-            for (t, &i) in drawn.iter().enumerate() {
-                yr[t] = col[i];
+            dm.push(sem_linalg::dot(&w, col) / nf);
+            for ((zt, &i), r) in z.row_mut(j).iter_mut().zip(&drawn).zip(&root) {
+                *zt = r * col[i];
             }
         }
-        for j in 0..p {
-            let (src, dst) = (y.row(j), yw.row_mut(j));
-            for (t, &i) in drawn.iter().enumerate() {
-                dst[t] = f64::from(counts[i]) * src[t];
-            }
-        }
-        let dm: Vec<f64> = (0..p).map(|j| yw.row(j).iter().sum::<f64>() / nf).collect();
         let mut cov = Mat::zeros(p, p);
         for j in 0..p {
             for k in 0..=j {
-                let v = sem_linalg::dot(yw.row(j), y.row(k)) / nf - dm[j] * dm[k];
+                let v = sem_linalg::dot(z.row(j), z.row(k)) / nf - dm[j] * dm[k];
                 cov[(j, k)] = v;
                 cov[(k, j)] = v;
             }
