@@ -544,24 +544,18 @@ pub fn estimate_fiml(
             slope = la::dot(&gz, &step);
         }
         iterations += 1;
-        let mut t = 1.0;
-        let mut accepted = false;
-        for _ in 0..40 {
-            let zn: Vec<f64> = z.iter().zip(&step).map(|(a, b)| a + t * b).collect();
-            let xn = to_x(&zn);
-            if let Some((fnew, fxn)) = problem.fmin(&xn, &mut states) {
-                if fnew <= f + 1e-4 * t * slope || (fnew - f).abs() <= 1e-15 * f.abs().max(1e-300) {
-                    prev = Some((z.clone(), gz.clone()));
-                    z = zn;
-                    x = xn;
-                    f_change = (f - fnew).abs();
-                    f = fnew;
-                    fx = fxn;
-                    accepted = true;
-                    break;
-                }
-            }
-            t *= 0.5;
+        let found = crate::line_search(&z, &step, f, slope, |zn| {
+            let xn = to_x(zn);
+            problem.fmin(&xn, &mut states).map(|(fnew, fxn)| (xn, fnew, fxn))
+        });
+        let accepted = found.is_some();
+        if let Some(ls) = found {
+            prev = Some((z.clone(), gz.clone()));
+            z = ls.z;
+            x = ls.x;
+            f_change = (f - ls.f).abs();
+            f = ls.f;
+            fx = ls.fx;
         }
         if !accepted {
             let _ = problem.fmin(&x, &mut states);

@@ -397,6 +397,44 @@ fn projected_information(problem: &Problem, states: &[GroupState], k: Option<&Ma
 /// Largest parameter change of the final full step of a warm refit ([`estimate_warm`]).
 const WARM_STEP_TOL: f64 = 3e-7;
 
+/// An accepted step of [`line_search`].
+pub(crate) struct LineStep {
+    /// Step length.
+    pub(crate) t: f64,
+    /// The new point in the optimiser's space.
+    pub(crate) z: Vec<f64>,
+    /// The new free parameters.
+    pub(crate) x: Vec<f64>,
+    /// $f_{min}$ there.
+    pub(crate) f: f64,
+    /// Per-group parts of $f_{min}$ there.
+    pub(crate) fx: Vec<f64>,
+}
+
+/// Backtracking (Armijo) line search from `z` along `step`: `t = 1, 1/2, 1/4, ...` (at most 40
+/// halvings) until `objective(z + t step)`, which returns `(x, f, per-group f)` or `None` where
+/// the model is not admissible, satisfies $f \le f_0 + 10^{-4} t\,\text{slope}$ or no longer
+/// changes at machine precision. `None` when no step length is accepted.
+pub(crate) fn line_search(
+    z: &[f64],
+    step: &[f64],
+    f0: f64,
+    slope: f64,
+    mut objective: impl FnMut(&[f64]) -> Option<(Vec<f64>, f64, Vec<f64>)>,
+) -> Option<LineStep> {
+    let mut t = 1.0;
+    for _ in 0..40 {
+        let zn: Vec<f64> = z.iter().zip(step).map(|(a, b)| a + t * b).collect();
+        if let Some((x, f, fx)) = objective(&zn) {
+            if f <= f0 + 1e-4 * t * slope || (f - f0).abs() <= 1e-15 * f0.abs().max(1e-300) {
+                return Some(LineStep { t, z: zn, x, f, fx });
+            }
+        }
+        t *= 0.5;
+    }
+    None
+}
+
 /// Most recent step pairs kept by the limited-memory quasi-Newton phase.
 const MAX_PAIRS: usize = 30;
 
@@ -764,24 +802,20 @@ fn estimate_eq_base(
         // `WARM_STEP_TOL` while the gradient is already small: with a Newton-quality direction
         // the remaining distance to the optimum is a fraction of that step.
         let last = use_base_run && grad_max < 1e-5 && step.iter().fold(0.0_f64, |m, v| m.max(v.abs())) < WARM_STEP_TOL;
-        let mut t = 1.0;
-        let mut accepted = false;
-        for _ in 0..40 {
-            let zn: Vec<f64> = z.iter().zip(&step).map(|(a, b)| a + t * b).collect();
-            let xn = to_x(&zn);
-            if let Some((fnew, fxn)) = problem.fmin_structured(&xn, &mut states) {
-                if fnew <= f + 1e-4 * t * slope || (fnew - f).abs() <= 1e-15 * f.abs().max(1e-300) {
-                    prev = Some((z.clone(), gz.clone()));
-                    z = zn;
-                    x = xn;
-                    f_change = (f - fnew).abs();
-                    f = fnew;
-                    fx = fxn;
-                    accepted = true;
-                    break;
-                }
-            }
-            t *= 0.5;
+        let found = line_search(&z, &step, f, slope, |zn| {
+            let xn = to_x(zn);
+            problem.fmin_structured(&xn, &mut states).map(|(fnew, fxn)| (xn, fnew, fxn))
+        });
+        let accepted = found.is_some();
+        let mut t = 0.0;
+        if let Some(ls) = found {
+            prev = Some((z.clone(), gz.clone()));
+            z = ls.z;
+            x = ls.x;
+            f_change = (f - ls.f).abs();
+            f = ls.f;
+            fx = ls.fx;
+            t = ls.t;
         }
         if !accepted {
             let _ = problem.fmin_structured(&x, &mut states);
