@@ -608,10 +608,7 @@ impl Sem {
         let residual_cor =
             stats.groups.iter().zip(&est.states).map(|(g, st)| cor_residual(&g.cov, &st.sigma)).collect();
         timing.push(("standardised solution", ms(t)));
-        if fiml && opts.modindices {
-            warnings.push("Modification indices are not computed under full-information ML yet.".into());
-        }
-        let modindices = if opts.modindices && !fiml {
+        let modindices = if opts.modindices {
             let t = Instant::now();
             let mi = modindices::modindices(&modindices::MiInput {
                 pt: &pt,
@@ -620,13 +617,10 @@ impl Sem {
                 row_est: &row_est,
                 groups: gdata.clone(),
                 vcov: &vcov,
+                missing: mstats.as_ref().map(|ms| ms.groups.iter().collect()),
+                k: est.k.as_ref(),
             });
             timing.push(("modification indices", ms(t)));
-            if !pt.vnames.ov_x.is_empty() {
-                warnings.push(
-                    "Modification indices of models with exogenous observed covariates (fixed.x) differ from lavaan's for `covariate ~ factor` rows and omit the covariates' own rows; treat them as approximate.".into(),
-                );
-            }
             mi
         } else {
             Vec::new()
