@@ -130,17 +130,12 @@ fn complete_information(s: &Mat) -> Option<Mat> {
             w[(a, b)] = si[(a, b)];
         }
     }
-    let mult = |a: usize, b: usize| if a == b { 2.0 } else { 1.0 };
     for a in 0..p {
         for b in 0..=a {
             let i = sidx(p, a, b);
             for c in 0..p {
                 for d in 0..=c {
-                    let v = si[(b, c)] * si[(d, a)]
-                        + si[(b, d)] * si[(c, a)]
-                        + si[(a, c)] * si[(d, b)]
-                        + si[(a, d)] * si[(c, b)];
-                    w[(i, sidx(p, c, d))] = 0.5 * v / (mult(a, b) * mult(c, d));
+                    w[(i, sidx(p, c, d))] = half_trace_pair(&si, (a, b), (c, d));
                 }
             }
         }
@@ -148,9 +143,18 @@ fn complete_information(s: &Mat) -> Option<Mat> {
     Some(w)
 }
 
+/// $\tfrac12\operatorname{tr}(P\delta_{ab}P\delta_{cd})$ for the symmetric unit perturbations
+/// $\delta_{ab} = e_ae_b^\top + e_be_a^\top$ ($a \ne b$) and $\delta_{aa} = e_ae_a^\top$: the weight of
+/// covariances $\sigma_{ab}$, $\sigma_{cd}$ in the normal information with precision $P$.
+pub(crate) fn half_trace_pair(pm: &Mat, (a, b): (usize, usize), (c, d): (usize, usize)) -> f64 {
+    let mult = |a: usize, b: usize| if a == b { 2.0 } else { 1.0 };
+    let v = pm[(b, c)] * pm[(d, a)] + pm[(b, d)] * pm[(c, a)] + pm[(a, c)] * pm[(d, b)] + pm[(a, d)] * pm[(c, b)];
+    0.5 * v / (mult(a, b) * mult(c, d))
+}
+
 /// The Jacobian $\Delta$ (`dim x q`) of $(\mu, \sigma_{ab})$ at a group's state.
-fn delta(fp: &FimlProblem, g: usize, st: &GroupState, p: usize) -> Mat {
-    let jac = fp.model.jacobian(g, st);
+pub(crate) fn delta(model: &sem_model::Model, g: usize, st: &GroupState, p: usize) -> Mat {
+    let jac = model.jacobian(g, st);
     let dim = p + p * (p + 1) / 2;
     let mut d = Mat::zeros(dim, jac.len());
     for (j, (ds, dm)) in jac.iter().enumerate() {
@@ -214,7 +218,7 @@ pub fn corrected(
         let p = mg.p;
         let (ng, fg) = (mg.nobs as f64, mg.nobs as f64 / ntotal);
         let wc = complete_information(&mg.h1_cov)?;
-        let dl = delta(fp, gi, st, p);
+        let dl = delta(fp.model, gi, st, p);
         l_add(&mut e, fg, &dl.t_matmul(&s.wm.matmul(&dl)));
         l_add(&mut c, fg, &dl.t_matmul(&wc.matmul(&dl)));
         let sel: Vec<usize> = (0..p).chain((0..p).map(|j| sidx(p, j, j))).collect();

@@ -423,6 +423,10 @@ impl Sem {
                 })?,
             None => Vec::new(),
         };
+        if fiml {
+            timing.push(("saturated information", ms(t)));
+        }
+        let t = Instant::now();
         let vcov = if let Some(fp) = &fproblem {
             let mut states = est.states.clone();
             let hess = fp

@@ -17,6 +17,7 @@
 //! and restore the sign; covariances are standardised with the current residual variances
 //! (`cov.std = TRUE`).
 
+use crate::fiml_corrected::{delta, half_trace_pair};
 use sem_data::MissingGroup;
 use sem_estimate::fiml::{sidx, FimlProblem};
 use sem_estimate::{GroupData, Problem};
@@ -388,34 +389,18 @@ fn missing_expected_information(model: &Model, states: &[GroupState], groups: &[
                     w[(o[a], o[b])] += n * pm[(a, b)];
                 }
             }
-            // 1/2 tr(d1 P d2 P) for symmetric unit perturbations d = e_a e_b' + e_b e_a' (a != b)
             for a in 0..k {
                 for b in 0..=a {
                     let i = sidx(p, o[a], o[b]);
-                    let mab = if a == b { 2.0 } else { 1.0 };
                     for c in 0..k {
                         for d in 0..=c {
-                            let mcd = if c == d { 2.0 } else { 1.0 };
-                            let v = pm[(b, c)] * pm[(d, a)]
-                                + pm[(b, d)] * pm[(c, a)]
-                                + pm[(a, c)] * pm[(d, b)]
-                                + pm[(a, d)] * pm[(c, b)];
-                            w[(i, sidx(p, o[c], o[d]))] += n * 0.5 * v / (mab * mcd);
+                            w[(i, sidx(p, o[c], o[d]))] += n * half_trace_pair(&pm, (a, b), (c, d));
                         }
                     }
                 }
             }
         }
-        let jac = model.jacobian(g, st);
-        let mut dl = Mat::zeros(dim, q);
-        for (j, (ds, dm)) in jac.iter().enumerate() {
-            for a in 0..p {
-                dl[(a, j)] = dm[a];
-                for b in 0..=a {
-                    dl[(sidx(p, a, b), j)] = ds[(a, b)];
-                }
-            }
-        }
+        let dl = delta(model, g, st, p);
         let part = dl.t_matmul(&w.matmul(&dl));
         for (acc, v) in info.data_mut().iter_mut().zip(part.data()) {
             *acc += v / ntotal;

@@ -209,14 +209,9 @@ fn trace_h1_reduced(y: &Mat, ybar: &[f64], s_inv: &Mat, meanstructure: bool, x_i
         }
     }
     let m0 = means.len();
-    let mult = |a: usize, b: usize| if a == b { 2.0 } else { 1.0 };
-    for (i, &(a, b)) in covs.iter().enumerate() {
-        for (j, &(c, d)) in covs.iter().enumerate() {
-            let v = s_inv[(b, c)] * s_inv[(d, a)]
-                + s_inv[(b, d)] * s_inv[(c, a)]
-                + s_inv[(a, c)] * s_inv[(d, b)]
-                + s_inv[(a, d)] * s_inv[(c, b)];
-            a1[(m0 + i, m0 + j)] = 0.5 * v / (mult(a, b) * mult(c, d));
+    for (i, &ab) in covs.iter().enumerate() {
+        for (j, &cd) in covs.iter().enumerate() {
+            a1[(m0 + i, m0 + j)] = crate::fiml_corrected::half_trace_pair(s_inv, ab, cd);
         }
     }
     let mut b1 = Mat::zeros(dim, dim);
@@ -290,7 +285,7 @@ pub fn scaled_measures(fm: &[(String, f64)], r: &Robust, ngroups: f64) -> Vec<(S
 /// CFI $= 1 - \max(x_2 - c\,df, 0)/\max(x_2 - c\,df, x_{2b} - c_b df_b, 0)$, RMSEA
 /// $= \sqrt{G\max(x_2/(N df) - c/N, 0)}$, the interval and p-values from $x_2/c$ on $df$.
 /// Complete-data MLR passes the standard $\chi^2$ and the Yuan-Bentler factors; FIML passes
-/// the corrected $T_3$ and $\hat c$ ([`crate::fiml_corrected`]).
+/// the corrected $T_3$ and $\hat c$ (lavaan's `lav_fit_fiml_corrected`).
 pub fn robust_measures(
     (x2, c): (f64, f64),
     (x2b, cb): (f64, f64),
