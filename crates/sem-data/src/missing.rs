@@ -164,11 +164,7 @@ impl MissingStats {
     /// are all missing are dropped, as are rows without a group value; a variable never observed
     /// in a group is an error.
     pub fn from_frame(frame: &DataFrame, vars: &[String], group: Option<&str>) -> Result<Self, DataError> {
-        let cols: Vec<&[f64]> = vars.iter().map(|v| frame.numeric(v)).collect::<Result<_, _>>()?;
-        let glabels = match group {
-            Some(g) => Some(frame.labels(g)?),
-            None => None,
-        };
+        let (cols, glabels) = frame.model_columns(vars, group)?;
         let p = vars.len();
         let mut order: Vec<String> = Vec::new();
         let mut rows_of: Vec<Vec<usize>> = Vec::new();
