@@ -73,6 +73,9 @@ ref hs_inv_metric_fiml --model models/hs_cfa.lav --data data/hs_missing.csv --fu
 ref alliance39_fiml --model models/alliance39.lav --data data/alliance39_mar.csv --opt 'missing="ml"'
 ref alliance39_fiml_mlr --model models/alliance39.lav --data data/alliance39_mar.csv \
   --opt 'missing="ml"' --opt 'estimator="MLR"'
+ref hs_cfa_fiml_mlr --model models/hs_cfa.lav --data data/hs_missing.csv --fun cfa --opt 'missing="ml"' \
+  --opt 'estimator="MLR"'
+ref hs_cfa_fiml_mi --model models/hs_cfa.lav --data data/hs_missing.csv --fun cfa --opt 'missing="ml"' --modindices
 
 # hs_cfa.json, hs_cfa_mlr.json and hs_cfa_school_metric.json come from the shared reference set
 # and are kept byte for byte; check that this script still reproduces them.

@@ -294,6 +294,22 @@ impl DataFrame {
             Column::Text { cells, .. } => cells.clone(),
         })
     }
+
+    /// The numeric columns of the model variables `vars` and, with a grouping column, its labels
+    /// per row (`None` where the group value is missing).
+    #[allow(clippy::type_complexity)]
+    pub fn model_columns(
+        &self,
+        vars: &[String],
+        group: Option<&str>,
+    ) -> Result<(Vec<&[f64]>, Option<Vec<Option<String>>>), DataError> {
+        let cols = vars.iter().map(|v| self.numeric(v)).collect::<Result<_, _>>()?;
+        let glabels = match group {
+            Some(g) => Some(self.labels(g)?),
+            None => None,
+        };
+        Ok((cols, glabels))
+    }
 }
 
 /// A model variable with no observed value in some group would silently remove that group by
@@ -386,11 +402,7 @@ impl SampleStats {
     /// Statistics from a data frame: listwise deletion over `vars` (and the group column), then
     /// means and N-divisor covariances per group. Groups appear in order of first appearance.
     pub fn from_frame(frame: &DataFrame, vars: &[String], group: Option<&str>) -> Result<Self, DataError> {
-        let cols: Vec<&[f64]> = vars.iter().map(|v| frame.numeric(v)).collect::<Result<_, _>>()?;
-        let glabels = match group {
-            Some(g) => Some(frame.labels(g)?),
-            None => None,
-        };
+        let (cols, glabels) = frame.model_columns(vars, group)?;
         if let (Some(gname), Some(l)) = (group, &glabels) {
             check_group_columns(l, &cols, vars, gname)?;
         }

@@ -13,8 +13,11 @@
 //!   available-case variances. The E-step fills in $E[y_M\mid y_O] = \mu_M + \Sigma_{MO}\Sigma_{OO}^{-1}(y_O-\mu_O)$
 //!   and adds the conditional covariance $\Sigma_{MM} - \Sigma_{MO}\Sigma_{OO}^{-1}\Sigma_{OM}$ to the
 //!   cross-products; the M-step sets $\mu = T_1/N$, $\Sigma = T_2/N - \mu\mu^\top$. It stops when
-//!   no element of $(\mu, \Sigma)$ moves by more than $10^{-9}$ (lavaan stops at $10^{-5}$; the
-//!   tighter tolerance only brings its log-likelihood closer to the maximum).
+//!   no element of $(\mu, \Sigma)$ moves by more than $10^{-5}$, or after 500 iterations, as
+//!   lavaan (`em.h1.tol`, `em.h1.iter.max`). Same start, same steps and the same rule reproduce
+//!   lavaan's EM moments to rounding; they are not the exact maximum (a few EM steps short of it),
+//!   and lavaan's chi-square, SRMR, GFI and FIML-corrected robust indices are computed from
+//!   these moments, so stopping where lavaan stops is what makes those numbers agree.
 
 use crate::{DataError, DataFrame, GroupStats};
 use sem_linalg::{self as la, Mat};
@@ -57,6 +60,71 @@ pub struct MissingGroup {
     pub n_observed: Vec<usize>,
 }
 
+impl MissingGroup {
+    /// Available-case means and N-divisor variances: per variable, the mean and variance of the
+    /// rows where it is observed (the FIML estimate of the independence model).
+    pub fn available_case_moments(&self) -> (Vec<f64>, Vec<f64>) {
+        let p = self.p;
+        let (mut s1, mut s2) = (vec![0.0; p], vec![0.0; p]);
+        for pat in &self.patterns {
+            for r in 0..pat.nobs {
+                for (a, &j) in pat.observed.iter().enumerate() {
+                    let v = pat.data[(r, a)];
+                    s1[j] += v;
+                    s2[j] += v * v;
+                }
+            }
+        }
+        let mean: Vec<f64> = (0..p).map(|j| s1[j] / self.n_observed[j] as f64).collect();
+        let var = (0..p).map(|j| s2[j] / self.n_observed[j] as f64 - mean[j] * mean[j]).collect();
+        (mean, var)
+    }
+
+    /// lavaan's sample statistics under `missing = "ml"` (`lavInspect(fit, "wls.obs")`, used by
+    /// GFI): the available-case means and the pairwise-complete covariance matrix, each element
+    /// $s_{ab}$ from the rows where both variables are observed (their own means, divisor
+    /// $n_{ab} - 1$, as R's `cov(use = "pairwise")`), rescaled by $(N-1)/N$. An element with fewer
+    /// than two such rows is NaN.
+    pub fn pairwise_moments(&self) -> (Vec<f64>, Mat) {
+        let p = self.p;
+        let (mut n, mut s) = (Mat::zeros(p, p), Mat::zeros(p, p));
+        for pat in &self.patterns {
+            let o = &pat.observed;
+            for r in 0..pat.nobs {
+                let row = pat.data.row(r);
+                for (a, &i) in o.iter().enumerate() {
+                    for &j in o {
+                        n[(i, j)] += 1.0;
+                        s[(i, j)] += row[a];
+                    }
+                }
+            }
+        }
+        // s[(i, j)] / n[(i, j)]: mean of variable i over the rows where i and j are observed
+        let mut cross = Mat::zeros(p, p);
+        for pat in &self.patterns {
+            let o = &pat.observed;
+            for r in 0..pat.nobs {
+                let row = pat.data.row(r);
+                for (a, &i) in o.iter().enumerate() {
+                    for (b, &j) in o.iter().enumerate() {
+                        let (mi, mj) = (s[(i, j)] / n[(i, j)], s[(j, i)] / n[(j, i)]);
+                        cross[(i, j)] += (row[a] - mi) * (row[b] - mj);
+                    }
+                }
+            }
+        }
+        let nn = self.nobs as f64;
+        for i in 0..p {
+            for j in 0..p {
+                let k = n[(i, j)];
+                cross[(i, j)] = if k >= 2.0 { cross[(i, j)] / (k - 1.0) * (nn - 1.0) / nn } else { f64::NAN };
+            }
+        }
+        (self.available_case_moments().0, cross)
+    }
+}
+
 /// Sample statistics under missing data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MissingStats {
@@ -96,11 +164,7 @@ impl MissingStats {
     /// are all missing are dropped, as are rows without a group value; a variable never observed
     /// in a group is an error.
     pub fn from_frame(frame: &DataFrame, vars: &[String], group: Option<&str>) -> Result<Self, DataError> {
-        let cols: Vec<&[f64]> = vars.iter().map(|v| frame.numeric(v)).collect::<Result<_, _>>()?;
-        let glabels = match group {
-            Some(g) => Some(frame.labels(g)?),
-            None => None,
-        };
+        let (cols, glabels) = frame.model_columns(vars, group)?;
         let p = vars.len();
         let mut order: Vec<String> = Vec::new();
         let mut rows_of: Vec<Vec<usize>> = Vec::new();
@@ -276,7 +340,7 @@ fn em(patterns: &[Pattern], p: usize, n_observed: &[usize]) -> Option<(Vec<f64>,
     }
     let n: f64 = patterns.iter().map(|p| p.nobs as f64).sum();
     let complete = patterns.iter().all(|pt| pt.observed.len() == p);
-    let max_iter = 5000;
+    let max_iter = 500;
     for it in 1..=max_iter {
         let mut t1 = vec![0.0; p];
         let mut t2 = Mat::zeros(p, p);
@@ -300,7 +364,7 @@ fn em(patterns: &[Pattern], p: usize, n_observed: &[usize]) -> Option<(Vec<f64>,
         }
         mu = new_mu;
         sigma = new_sigma;
-        if delta < 1e-9 || complete {
+        if delta < 1e-5 || complete {
             return Some((mu, sigma, it));
         }
     }
@@ -426,6 +490,25 @@ mod tests {
                 assert!(loglik(&g.patterns, &g.h1_mean, &s).unwrap() < ll);
             }
         }
+    }
+
+    #[test]
+    fn pairwise_moments_use_the_rows_where_both_are_observed() {
+        let f = frame("a,b\n1,2\n2,\n3,5\n,1\n6,2\n");
+        let vars: Vec<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
+        let g = &MissingStats::from_frame(&f, &vars, None).unwrap().groups[0];
+        let (mean, cov) = g.pairwise_moments();
+        // available-case means: a over {1,2,3,6}, b over {2,5,1,2}
+        assert!((mean[0] - 3.0).abs() < 1e-12 && (mean[1] - 2.5).abs() < 1e-12);
+        // cov(a, b) over the rows (1,2), (3,5), (6,2): means 10/3 and 3, divisor 2
+        let want_ab = (7.0 / 3.0 - 2.0 / 3.0 - 8.0 / 3.0) / 2.0;
+        let rescale = 4.0 / 5.0;
+        assert!((cov[(0, 1)] - want_ab * rescale).abs() < 1e-12, "{}", cov[(0, 1)]);
+        assert!((cov[(1, 0)] - cov[(0, 1)]).abs() < 1e-12);
+        // var(a) over its four rows with divisor 3
+        assert!((cov[(0, 0)] - 14.0 / 3.0 * rescale).abs() < 1e-12, "{}", cov[(0, 0)]);
+        let (m2, v2) = g.available_case_moments();
+        assert!((m2[1] - 2.5).abs() < 1e-12 && (v2[1] - 2.25).abs() < 1e-12);
     }
 
     #[test]

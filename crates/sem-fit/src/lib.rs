@@ -219,30 +219,9 @@ pub fn fit_measures(inp: &FitInput, test: &Test) -> Vec<(String, f64)> {
     put("baseline.chisq", x2b);
     put("baseline.df", dfb);
     put("baseline.pvalue", if dfb > 0.0 { dist::pchisq_upper(x2b, dfb) } else { f64::NAN });
-    let t1 = (x2 - df).max(0.0);
-    let t2 = (x2 - df).max(x2b - dfb).max(0.0);
-    let cfi = if t1.abs() < 1e-12 && t2.abs() < 1e-12 { 1.0 } else { 1.0 - t1 / t2 };
-    let tli = if df > 0.0 && (x2b - dfb).abs() > 0.0 { 1.0 - ((x2 - df) * dfb) / ((x2b - dfb) * df) } else { 1.0 };
-    put("cfi", cfi);
-    put("tli", tli);
-    put("nnfi", tli);
-    let rfi = if df > 0.0 && dfb > 0.0 {
-        let (a, b) = (x2b / dfb, x2 / df);
-        if a - b < 0.0 {
-            1.0
-        } else {
-            (a - b) / a
-        }
-    } else {
-        f64::NAN
-    };
-    put("rfi", rfi);
-    let nfi = if df > dfb { f64::NAN } else { (x2b - x2) / x2b };
-    put("nfi", nfi);
-    put("pnfi", (df / dfb) * nfi);
-    let ifi = if x2b - df < 0.0 { 1.0 } else { (x2b - x2) / (x2b - df) };
-    put("ifi", ifi);
-    put("rni", 1.0 - (x2 - df) / (x2b - dfb));
+    for (k, v) in incremental_measures(x2, df, x2b, dfb) {
+        put(k, v);
+    }
     // log-likelihoods
     let l2pi = (2.0 * std::f64::consts::PI).ln();
     let mut logl = 0.0;
@@ -336,6 +315,38 @@ pub fn fit_measures(inp: &FitInput, test: &Test) -> Vec<(String, f64)> {
     put("mfi", (-0.5 * (x2 - df) / n).exp());
     put("ecvi", x2 / n + 2.0 * k / n);
     out
+}
+
+/// The incremental fit indices from the model's and the baseline model's $\chi^2$ and df, in
+/// lavaan's order: `cfi`, `tli`, `nnfi`, `rfi`, `nfi`, `pnfi`, `ifi`, `rni` (lavaan's
+/// `lav_fit_cfi()` and friends, including their conventions at the boundaries).
+pub fn incremental_measures(x2: f64, df: f64, x2b: f64, dfb: f64) -> [(&'static str, f64); 8] {
+    let t1 = (x2 - df).max(0.0);
+    let t2 = (x2 - df).max(x2b - dfb).max(0.0);
+    let cfi = if t1.abs() < 1e-12 && t2.abs() < 1e-12 { 1.0 } else { 1.0 - t1 / t2 };
+    let tli = if df > 0.0 && (x2b - dfb).abs() > 0.0 { 1.0 - ((x2 - df) * dfb) / ((x2b - dfb) * df) } else { 1.0 };
+    let rfi = if df > 0.0 && dfb > 0.0 {
+        let (a, b) = (x2b / dfb, x2 / df);
+        if a - b < 0.0 {
+            1.0
+        } else {
+            (a - b) / a
+        }
+    } else {
+        f64::NAN
+    };
+    let nfi = if df > dfb { f64::NAN } else { (x2b - x2) / x2b };
+    let ifi = if x2b - df < 0.0 { 1.0 } else { (x2b - x2) / (x2b - df) };
+    [
+        ("cfi", cfi),
+        ("tli", tli),
+        ("nnfi", tli),
+        ("rfi", rfi),
+        ("nfi", nfi),
+        ("pnfi", (df / dfb) * nfi),
+        ("ifi", ifi),
+        ("rni", 1.0 - (x2 - df) / (x2b - dfb)),
+    ]
 }
 
 /// RMSEA 90% confidence interval by inverting the noncentral chi-square (lavaan's

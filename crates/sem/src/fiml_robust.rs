@@ -15,69 +15,18 @@
 //! - The baseline (independence) model factorises over variables: its trace is
 //!   $\sum_j[1 + \frac1{2n_j}\sum_i(e_{ij}^2/\hat\sigma_j^2 - 1)^2]$ over the observed values.
 
+use crate::fiml_corrected::Saturated;
 use crate::robust::Robust;
 use sem_data::MissingGroup;
-use sem_estimate::fiml::{moment_information, sidx, FimlProblem};
+use sem_estimate::fiml::FimlProblem;
 use sem_linalg::{self as la, Mat};
 use sem_model::GroupState;
-
-/// $\operatorname{tr}(A_1^{-1}B_1)$ of the saturated model of one group at its EM moments.
-fn trace_h1(g: &MissingGroup) -> Option<f64> {
-    let p = g.p;
-    let dim = p + p * (p + 1) / 2;
-    let a1 = moment_information(g, &g.h1_cov, &g.h1_mean)?;
-    let mut b1 = Mat::zeros(dim, dim);
-    let mut s = vec![0.0; dim];
-    for pat in &g.patterns {
-        let o = &pat.observed;
-        let k = o.len();
-        let sub = sem_data::missing::submatrix(&g.h1_cov, o, o);
-        let (pm, _) = la::spd_inverse(&sub).ok()?;
-        // casewise scores
-        let mut w = vec![0.0; k];
-        for r in 0..pat.nobs {
-            let row = pat.data.row(r);
-            let d: Vec<f64> = (0..k).map(|a| row[a] - g.h1_mean[o[a]]).collect();
-            for a in 0..k {
-                w[a] = la::dot(pm.row(a), &d);
-            }
-            s.iter_mut().for_each(|v| *v = 0.0);
-            for a in 0..k {
-                s[o[a]] = w[a];
-                for b in 0..=a {
-                    let gab = 0.5 * (w[a] * w[b] - pm[(a, b)]);
-                    s[sidx(p, o[a], o[b])] = if a == b { gab } else { 2.0 * gab };
-                }
-            }
-            let nz: Vec<usize> = (0..dim).filter(|&i| s[i] != 0.0).collect();
-            for &i in &nz {
-                let si = s[i];
-                let row = b1.row_mut(i);
-                for &j in &nz {
-                    row[j] += si * s[j];
-                }
-            }
-        }
-    }
-    let (inv, _) = la::spd_inverse(&a1).ok()?;
-    Some((0..dim).map(|i| la::dot(inv.row(i), b1.row(i))).sum())
-}
 
 /// The baseline (independence) model's trace: per variable $1 + \frac1{2n_j}\sum_i(e^2/\hat\sigma^2-1)^2$.
 fn trace_baseline(g: &MissingGroup) -> f64 {
     let p = g.p;
-    let (mut s1, mut s2) = (vec![0.0; p], vec![0.0; p]);
-    for pat in &g.patterns {
-        for r in 0..pat.nobs {
-            for (a, &j) in pat.observed.iter().enumerate() {
-                s1[j] += pat.data[(r, a)];
-                s2[j] += pat.data[(r, a)] * pat.data[(r, a)];
-            }
-        }
-    }
     let n: Vec<f64> = g.n_observed.iter().map(|&v| v as f64).collect();
-    let mean: Vec<f64> = (0..p).map(|j| s1[j] / n[j]).collect();
-    let var: Vec<f64> = (0..p).map(|j| s2[j] / n[j] - mean[j] * mean[j]).collect();
+    let (mean, var) = g.available_case_moments();
     let mut tr = p as f64;
     for pat in &g.patterns {
         for r in 0..pat.nobs {
@@ -91,12 +40,14 @@ fn trace_baseline(g: &MissingGroup) -> f64 {
     tr
 }
 
-/// Sandwich and traces for MLR under FIML. `hess` is the observed unit information at `x`.
+/// Sandwich and traces for MLR under FIML. `hess` is the observed unit information at `x`;
+/// `sat[g]` holds group `g`'s saturated information with $J_m$.
 pub fn robust_fiml(
     fp: &FimlProblem,
     x: &[f64],
     k: Option<&Mat>,
     hess: &Mat,
+    sat: &[Saturated],
     states: &mut [GroupState],
 ) -> Option<Robust> {
     let q = x.len();
@@ -115,20 +66,7 @@ pub fn robust_fiml(
         let st = &states[g];
         let p = mg.p;
         let jac = fp.model.jacobian(g, st);
-        let nz: Vec<Vec<(usize, usize, f64)>> = jac
-            .iter()
-            .map(|(ds, _)| {
-                let mut v = Vec::new();
-                for a in 0..p {
-                    for b in 0..p {
-                        if ds[(a, b)] != 0.0 {
-                            v.push((a, b, ds[(a, b)]));
-                        }
-                    }
-                }
-                v
-            })
-            .collect();
+        let nz = crate::robust::sparse_jacobian(&jac, p);
         let mut pos = vec![usize::MAX; p];
         let mut score = vec![0.0; q];
         for pat in &mg.patterns {
@@ -178,7 +116,7 @@ pub fn robust_fiml(
                 }
             }
         }
-        tr_h1 += trace_h1(mg)?;
+        tr_h1 += sat[g].trace_h1();
         tr_baseline += trace_baseline(mg);
     }
     for a in 0..q {

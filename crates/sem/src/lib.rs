@@ -25,6 +25,7 @@ pub use sem_syntax::{ModelSyntax, ParseError};
 
 pub mod compare;
 pub mod fiml;
+mod fiml_corrected;
 mod fiml_robust;
 mod modindices;
 mod ordinal;
@@ -417,6 +418,22 @@ impl Sem {
                 .unwrap_or_else(|| format!("#{}", j + 1))
         };
         let mut robust = None;
+        // the saturated model's information at the EM moments, for MLR and the corrected robust indices
+        let saturated: Vec<fiml_corrected::Saturated> = match &mstats {
+            Some(ms) => ms
+                .groups
+                .iter()
+                .map(|g| fiml_corrected::Saturated::new(g, opts.estimator == Estimator::Mlr))
+                .collect::<Option<_>>()
+                .ok_or_else(|| {
+                    sem_fit::FitError::SingularInformation("the saturated model's observed information".into())
+                })?,
+            None => Vec::new(),
+        };
+        if fiml {
+            timing.push(("saturated information", ms(t)));
+        }
+        let t = Instant::now();
         let vcov = if let Some(fp) = &fproblem {
             let mut states = est.states.clone();
             let hess = fp
@@ -424,7 +441,7 @@ impl Sem {
                 .ok_or_else(|| sem_fit::FitError::SingularInformation("the observed information".into()))?;
             let vcov = sem_fit::vcov_from_information(&hess, est.k.as_ref(), ntotal, &describe)?;
             if opts.estimator == Estimator::Mlr {
-                let r = fiml_robust::robust_fiml(fp, &est.x, est.k.as_ref(), &hess, &mut states)
+                let r = fiml_robust::robust_fiml(fp, &est.x, est.k.as_ref(), &hess, &saturated, &mut states)
                     .ok_or_else(|| sem_fit::FitError::SingularInformation("the observed information".into()))?;
                 let v = r.vcov.clone();
                 robust = Some(r);
@@ -473,15 +490,34 @@ impl Sem {
             let logl: f64 = fp.logl(&est.states).iter().sum();
             let h1: f64 = ms.groups.iter().map(|g| g.h1_logl).sum();
             let base: f64 = ms.groups.iter().map(fiml::baseline_logl).sum();
-            fiml::patch_measures(&mut fit_measures, logl, h1, base, npar as f64);
+            let p = pt.vnames.ov.len();
+            let m = fiml::FimlMeasures {
+                logl,
+                h1,
+                baseline: base,
+                npar: npar as f64,
+                gfi: fiml::gfi(&ms.groups.iter().collect::<Vec<_>>(), &est.states),
+                nel: (pt.ngroups * (p + p * (p + 1) / 2)) as f64,
+            };
+            fiml::patch_measures(&mut fit_measures, &m);
         }
         if let Some(r) = &robust {
             let extra = robust::scaled_measures(&fit_measures, r, pt.ngroups as f64);
             fit_measures.extend(extra);
-            if fiml {
-                // lavaan corrects the robust CFI/TLI/RMSEA for missing data (`lav_fit_fiml_corrected`);
-                // the complete-data formulas would differ, so they are left out.
-                fit_measures.retain(|(k, _)| !k.ends_with(".robust"));
+        }
+        let mut late_warnings = Vec::new();
+        if let Some(fp) = &fproblem {
+            // lavaan's robust CFI/TLI/RMSEA under missing data: the FIML-corrected versions
+            // (`lav_fit_fiml_corrected`), reported with and without MLR.
+            fit_measures.retain(|(k, _)| !k.ends_with(".robust"));
+            let get = |k: &str| fit_measures.iter().find(|(n, _)| n == k).map(|(_, v)| *v).unwrap_or(f64::NAN);
+            let (df, dfb, n) = (get("df"), get("baseline.df"), get("ntotal"));
+            if let Some(c) = fiml_corrected::corrected(fp, &est.states, est.k.as_ref(), &saturated, df, dfb) {
+                let extra =
+                    robust::robust_measures((c.xx3, c.c), (c.xx3_null, c.c_null), (df, dfb), n, pt.ngroups as f64);
+                fit_measures.extend(extra);
+            } else {
+                late_warnings.push("The robust (FIML-corrected) CFI, TLI and RMSEA could not be computed: an information matrix is singular.".to_string());
             }
         }
         timing.push(("fit measures", ms(t)));
@@ -500,6 +536,7 @@ impl Sem {
         let zq = sem_fit::dist::qnorm(0.975);
         let mut parameters = Vec::with_capacity(pt.rows.len() + pt.defined.len());
         let mut warnings = pt.warnings.clone();
+        warnings.extend(late_warnings);
         for (i, r) in pt.rows.iter().enumerate() {
             let e = row_est[i];
             let se = if r.free > 0 { vcov[(r.free - 1, r.free - 1)].max(0.0).sqrt() } else { 0.0 };
@@ -582,10 +619,7 @@ impl Sem {
         let residual_cor =
             stats.groups.iter().zip(&est.states).map(|(g, st)| cor_residual(&g.cov, &st.sigma)).collect();
         timing.push(("standardised solution", ms(t)));
-        if fiml && opts.modindices {
-            warnings.push("Modification indices are not computed under full-information ML yet.".into());
-        }
-        let modindices = if opts.modindices && !fiml {
+        let modindices = if opts.modindices {
             let t = Instant::now();
             let mi = modindices::modindices(&modindices::MiInput {
                 pt: &pt,
@@ -594,13 +628,10 @@ impl Sem {
                 row_est: &row_est,
                 groups: gdata.clone(),
                 vcov: &vcov,
+                missing: mstats.as_ref().map(|ms| ms.groups.iter().collect()),
+                k: est.k.as_ref(),
             });
             timing.push(("modification indices", ms(t)));
-            if !pt.vnames.ov_x.is_empty() {
-                warnings.push(
-                    "Modification indices of models with exogenous observed covariates (fixed.x) differ from lavaan's for `covariate ~ factor` rows and omit the covariates' own rows; treat them as approximate.".into(),
-                );
-            }
             mi
         } else {
             Vec::new()

@@ -17,6 +17,9 @@
 //! and restore the sign; covariances are standardised with the current residual variances
 //! (`cov.std = TRUE`).
 
+use crate::fiml_corrected::{delta, half_trace_pair};
+use sem_data::MissingGroup;
+use sem_estimate::fiml::{sidx, FimlProblem};
 use sem_estimate::{GroupData, Problem};
 use sem_linalg::Mat;
 use sem_model::{GroupState, Model};
@@ -128,8 +131,14 @@ pub struct MiInput<'a> {
     pub row_est: &'a [f64],
     /// Sample moments per group.
     pub groups: Vec<GroupData<'a>>,
-    /// Covariance matrix of the estimates (constraint-aware).
+    /// Covariance matrix of the estimates (constraint-aware), from the expected information.
+    /// Under FIML (`missing` set) it is not used: $\mathcal I_{22}^{-1}$ comes from the expected
+    /// information under missing data with the constraint basis `k`.
     pub vcov: &'a Mat,
+    /// Missing-data patterns per group, for FIML (lavaan's `modindices()` with `missing = "ml"`).
+    pub missing: Option<Vec<&'a MissingGroup>>,
+    /// Constraint basis of the estimate (FIML only).
+    pub k: Option<&'a Mat>,
 }
 
 /// Modification indices with EPC and standardised EPC, sorted by decreasing MI.
@@ -144,7 +153,7 @@ pub fn modindices(inp: &MiInput) -> Vec<ModIndex> {
     // a model with equality constraints across groups.
     for (i, r) in pt.rows.iter().enumerate() {
         let op_ok = matches!(r.op, Op::Loading | Op::Regression | Op::Covariance | Op::Intercept);
-        if r.free == 0 && !r.exo && op_ok {
+        if r.free == 0 && op_ok {
             ext.nfree += 1;
             ext.rows[i].free = ext.nfree;
             cand_rows.push(i);
@@ -184,21 +193,69 @@ pub fn modindices(inp: &MiInput) -> Vec<ModIndex> {
     x.extend(&start);
     let problem = Problem::new(&model, &values, inp.groups.clone());
     let mut states = vec![GroupState::default(); pt.ngroups];
-    if problem.fmin(&x, &mut states).is_none() {
-        return Vec::new();
-    }
-    let grad = problem.gradient(&states);
-    let info = problem.information(&states);
+    let fproblem = inp.missing.as_ref().map(|m| FimlProblem::new(&model, &values, m.clone()));
+    let grad = match &fproblem {
+        Some(fp) => {
+            if fp.fmin(&x, &mut states).is_none() {
+                return Vec::new();
+            }
+            fp.gradient(&states)
+        }
+        None => {
+            if problem.fmin(&x, &mut states).is_none() {
+                return Vec::new();
+            }
+            problem.gradient(&states)
+        }
+    };
+    // fixed.x: lavaan's h1 information gives no weight to the covariates' own moments
+    let x_idx: Vec<usize> = if pt.rows.iter().any(|r| r.exo) {
+        pt.vnames.ov_x.iter().filter_map(|v| pt.vnames.ov.iter().position(|o| o == v)).collect()
+    } else {
+        Vec::new()
+    };
+    let info = match &inp.missing {
+        Some(groups) => match missing_expected_information(&model, &states, groups) {
+            Some(i) => i,
+            None => return Vec::new(),
+        },
+        None if x_idx.is_empty() => problem.information(&states),
+        None => masked_information(&model, &states, &inp.groups, &x_idx, pt.meanstructure),
+    };
     let ntotal: f64 = inp.groups.iter().map(|g| g.nobs as f64).sum();
-    // I22^{-1} I21, with I22^{-1} = N vcov.
+    // I22^{-1}: N vcov, or (FIML) the constraint-aware inverse of the expected information's block
+    let i22_inv = match &inp.missing {
+        None => {
+            let mut v = inp.vcov.clone();
+            v.data_mut().iter_mut().for_each(|e| *e *= ntotal);
+            v
+        }
+        Some(_) => {
+            let mut i22 = Mat::zeros(q, q);
+            for i in 0..q {
+                i22.row_mut(i).copy_from_slice(&info.row(i)[..q]);
+            }
+            let inv = match inp.k {
+                None => sem_linalg::spd_inverse(&i22).map(|v| v.0),
+                Some(km) => {
+                    sem_linalg::spd_inverse(&km.t_matmul(&i22.matmul(km))).map(|v| km.matmul(&v.0).matmul_t(km))
+                }
+            };
+            match inv {
+                Ok(v) => v,
+                Err(_) => return Vec::new(),
+            }
+        }
+    };
+    // I22^{-1} I21
     let mut a = Mat::zeros(q, k);
     for i in 0..q {
         for j in 0..k {
             let mut s = 0.0;
             for l in 0..q {
-                s += inp.vcov[(i, l)] * info[(l, q + j)];
+                s += i22_inv[(i, l)] * info[(l, q + j)];
             }
-            a[(i, j)] = ntotal * s;
+            a[(i, j)] = s;
         }
     }
     let tiny = f64::EPSILON.powf(1.0 / 3.0);
@@ -219,7 +276,8 @@ pub fn modindices(inp: &MiInput) -> Vec<ModIndex> {
     let mut est = inp.row_est.to_vec();
     est.resize(ext.rows.len(), 0.0);
     for (j, &ri) in cand_rows.iter().enumerate() {
-        est[ri] = if ext.rows[ri].is_variance() { start[j].abs() } else { epc[j].abs() };
+        let r = &ext.rows[ri];
+        est[ri] = if r.is_variance() && !r.exo { start[j].abs() } else { epc[j].abs() };
     }
     let stdz = sem_fit::standardize(&ext, &model, &states, &est);
     let mut out: Vec<ModIndex> = cand_rows
@@ -229,7 +287,7 @@ pub fn modindices(inp: &MiInput) -> Vec<ModIndex> {
         .map(|(j, &ri)| {
             let r = &ext.rows[ri];
             let s = epc[j].signum();
-            let tiny_var = r.is_variance() && start[j].abs() < f64::EPSILON.sqrt();
+            let tiny_var = r.is_variance() && est[ri] < f64::EPSILON.sqrt();
             let fix = |v: f64| if tiny_var || !v.is_finite() { 0.0 } else { s * v };
             ModIndex {
                 lhs: r.lhs.clone(),
@@ -246,6 +304,109 @@ pub fn modindices(inp: &MiInput) -> Vec<ModIndex> {
         .collect();
     out.sort_by(|a, b| b.mi.total_cmp(&a.mi));
     out
+}
+
+/// Unit expected information $\sum_g \frac{N_g}N\bigl[\tfrac12\operatorname{tr}(\Sigma^{-1}\dot\Sigma_j
+/// \Sigma^{-1}\dot\Sigma_k) + \dot\mu_j^\top\Sigma^{-1}\dot\mu_k\bigr]$ with the derivatives of the
+/// moments of the fixed covariates `x_idx` (their means and the covariances among them) set to
+/// zero: lavaan's `lav_mvnorm_information_expected()` with `x.idx`, which weights those moments
+/// by zero. It matters for candidates such as `covariate ~ factor` that move them.
+fn masked_information(
+    model: &Model,
+    states: &[GroupState],
+    groups: &[GroupData],
+    x_idx: &[usize],
+    meanstructure: bool,
+) -> Mat {
+    let q = model.nfree;
+    let ntotal: f64 = groups.iter().map(|g| g.nobs as f64).sum();
+    let mut info = Mat::zeros(q, q);
+    for (g, st) in states.iter().enumerate() {
+        let fg = groups[g].nobs as f64 / ntotal;
+        let p = st.sigma.rows();
+        let is_x: Vec<bool> = (0..p).map(|a| x_idx.contains(&a)).collect();
+        let si = &st.sigma_inv;
+        let jac = model.jacobian(g, st);
+        // A_j = Sigma^-1 dSigma_j (masked), and Sigma^-1 dmu_j (masked)
+        let a: Vec<Mat> = jac
+            .iter()
+            .map(|(ds, _)| {
+                let mut d = ds.clone();
+                for i in 0..p {
+                    for k in 0..p {
+                        if is_x[i] && is_x[k] {
+                            d[(i, k)] = 0.0;
+                        }
+                    }
+                }
+                si.matmul(&d)
+            })
+            .collect();
+        let dm: Vec<Vec<f64>> = jac
+            .iter()
+            .map(|(_, m)| (0..p).map(|i| if is_x[i] || !meanstructure { 0.0 } else { m[i] }).collect())
+            .collect();
+        let sdm: Vec<Vec<f64>> = dm.iter().map(|m| si.mul_vec(m)).collect();
+        for j in 0..q {
+            for k in 0..=j {
+                let mut v = 0.0;
+                for r in 0..p {
+                    for c in 0..p {
+                        v += a[j][(r, c)] * a[k][(c, r)];
+                    }
+                }
+                let v = fg * (0.5 * v + sem_linalg::dot(&dm[j], &sdm[k]));
+                info[(j, k)] += v;
+                if j != k {
+                    info[(k, j)] += v;
+                }
+            }
+        }
+    }
+    info
+}
+
+/// Unit expected information under missing data (lavaan's `lav_mvnorm_missing_information_expected()`
+/// at the implied moments, the default of `modindices()` with `missing = "ml"`):
+/// $\sum_g\frac1N\Delta_g^\top W_g\Delta_g$ with
+/// $W_g = \sum_m n_m\,\mathrm{blockdiag}(\tilde P_m, \tfrac12 D^\top(\tilde P_m\otimes\tilde P_m)D)$ and
+/// $\tilde P_m$ the inverse of the pattern's block of $\hat\Sigma$, padded with zeros.
+fn missing_expected_information(model: &Model, states: &[GroupState], groups: &[&MissingGroup]) -> Option<Mat> {
+    let q = model.nfree;
+    let ntotal: f64 = groups.iter().map(|g| g.nobs as f64).sum();
+    let mut info = Mat::zeros(q, q);
+    for (g, (mg, st)) in groups.iter().zip(states).enumerate() {
+        let p = mg.p;
+        let dim = p + p * (p + 1) / 2;
+        let mut w = Mat::zeros(dim, dim);
+        for pat in &mg.patterns {
+            let o = &pat.observed;
+            let k = o.len();
+            let (pm, _) = sem_linalg::spd_inverse(&sem_data::missing::submatrix(&st.sigma, o, o)).ok()?;
+            let n = pat.nobs as f64;
+            for a in 0..k {
+                for b in 0..k {
+                    w[(o[a], o[b])] += n * pm[(a, b)];
+                }
+            }
+            for a in 0..k {
+                for b in 0..=a {
+                    let i = sidx(p, o[a], o[b]);
+                    for c in 0..k {
+                        for d in 0..=c {
+                            w[(i, sidx(p, o[c], o[d]))] += n * half_trace_pair(&pm, (a, b), (c, d));
+                        }
+                    }
+                }
+            }
+        }
+        let dl = delta(model, g, st, p);
+        let part = dl.t_matmul(&w.matmul(&dl));
+        for (acc, v) in info.data_mut().iter_mut().zip(part.data()) {
+            *acc += v / ntotal;
+        }
+    }
+    Some(info)
 }
 
 #[cfg(test)]

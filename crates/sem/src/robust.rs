@@ -64,6 +64,24 @@ fn observed_information(problem: &Problem, x: &[f64], states: &mut [GroupState])
     Some(hess)
 }
 
+/// The non-zeros $(a, b, \partial\Sigma_{ab}/\partial\theta_j)$ of each parameter's
+/// $\partial\Sigma/\partial\theta_j$ (a loading touches one row and column only).
+pub(crate) fn sparse_jacobian(jac: &[(Mat, Vec<f64>)], p: usize) -> Vec<Vec<(usize, usize, f64)>> {
+    jac.iter()
+        .map(|(ds, _)| {
+            let mut v = Vec::new();
+            for a in 0..p {
+                for b in 0..p {
+                    if ds[(a, b)] != 0.0 {
+                        v.push((a, b, ds[(a, b)]));
+                    }
+                }
+            }
+            v
+        })
+        .collect()
+}
+
 /// Compute the sandwich and the traces. `data[g]` holds the complete cases of group `g`;
 /// `k` is the constraint basis of the estimate (if any). `None` when the observed information
 /// is singular.
@@ -102,21 +120,7 @@ pub fn robust(
             .iter()
             .map(|(ds, _)| (0..p).map(|a| (0..p).map(|b| st.sigma_inv[(a, b)] * ds[(b, a)]).sum::<f64>()).sum())
             .collect();
-        // dSigma/dtheta_j is sparse (a loading touches one row and column): keep the non-zeros.
-        let nz: Vec<Vec<(usize, usize, f64)>> = jac
-            .iter()
-            .map(|(ds, _)| {
-                let mut v = Vec::new();
-                for a in 0..p {
-                    for b in 0..p {
-                        if ds[(a, b)] != 0.0 {
-                            v.push((a, b, ds[(a, b)]));
-                        }
-                    }
-                }
-                v
-            })
-            .collect();
+        let nz = sparse_jacobian(&jac, p);
         let mut s_cov = Mat::zeros(p, p);
         for i in 0..n {
             for a in 0..p {
@@ -205,14 +209,9 @@ fn trace_h1_reduced(y: &Mat, ybar: &[f64], s_inv: &Mat, meanstructure: bool, x_i
         }
     }
     let m0 = means.len();
-    let mult = |a: usize, b: usize| if a == b { 2.0 } else { 1.0 };
-    for (i, &(a, b)) in covs.iter().enumerate() {
-        for (j, &(c, d)) in covs.iter().enumerate() {
-            let v = s_inv[(b, c)] * s_inv[(d, a)]
-                + s_inv[(b, d)] * s_inv[(c, a)]
-                + s_inv[(a, c)] * s_inv[(d, b)]
-                + s_inv[(a, d)] * s_inv[(c, b)];
-            a1[(m0 + i, m0 + j)] = 0.5 * v / (mult(a, b) * mult(c, d));
+    for (i, &ab) in covs.iter().enumerate() {
+        for (j, &cd) in covs.iter().enumerate() {
+            a1[(m0 + i, m0 + j)] = crate::fiml_corrected::half_trace_pair(s_inv, ab, cd);
         }
     }
     let mut b1 = Mat::zeros(dim, dim);
@@ -258,9 +257,8 @@ pub fn scaled_measures(fm: &[(String, f64)], r: &Robust, ngroups: f64) -> Vec<(S
     let tli = |t: f64, df: f64, tb: f64, dfb: f64| 1.0 - ((t - df) * dfb) / ((tb - dfb) * df);
     let g = ngroups;
     let (lo_s, hi_s) = sem_fit::rmsea_ci(x2, c * df, n, g);
-    let (lo_r, hi_r) = sem_fit::rmsea_ci(x2 / c, df, n, g);
     let nc = sem_fit::dist::pchisq_nc;
-    vec![
+    let mut out: Vec<(String, f64)> = vec![
         ("chisq.scaled".into(), t),
         ("df.scaled".into(), df),
         ("pvalue.scaled".into(), pv(t, df)),
@@ -271,13 +269,41 @@ pub fn scaled_measures(fm: &[(String, f64)], r: &Robust, ngroups: f64) -> Vec<(S
         ("baseline.chisq.scaling.factor".into(), cb),
         ("cfi.scaled".into(), cfi(t, df, tb, dfb)),
         ("tli.scaled".into(), tli(t, df, tb, dfb)),
-        ("cfi.robust".into(), cfi(x2, c * df, x2b, cb * dfb)),
-        ("tli.robust".into(), 1.0 - ((x2 - c * df) * dfb) / ((x2b - cb * dfb) * df)),
         ("rmsea.scaled".into(), ((x2 / (n * c * df) - 1.0 / n).max(0.0)).sqrt() * g.sqrt()),
         ("rmsea.ci.lower.scaled".into(), lo_s),
         ("rmsea.ci.upper.scaled".into(), hi_s),
         ("rmsea.pvalue.scaled".into(), 1.0 - nc(x2, c * df, n * c * df * 0.05 * 0.05 / g)),
         ("rmsea.notclose.pvalue.scaled".into(), nc(x2, c * df, n * c * df * 0.08 * 0.08 / g)),
+    ];
+    out.extend(robust_measures((x2, c), (x2b, cb), (df, dfb), n, g));
+    out
+}
+
+/// lavaan's robust CFI, TLI (= NNFI), RNI and RMSEA with its interval and close-fit p-values from
+/// a statistic and its scaling factor `(x2, c)`, the baseline's `(x2b, cb)`, the degrees of
+/// freedom `(df, dfb)`, $N$ and the number of groups (Brosseau-Liard & Savalei; SEM-NOTES §11.5):
+/// CFI $= 1 - \max(x_2 - c\,df, 0)/\max(x_2 - c\,df, x_{2b} - c_b df_b, 0)$, RMSEA
+/// $= \sqrt{G\max(x_2/(N df) - c/N, 0)}$, the interval and p-values from $x_2/c$ on $df$.
+/// Complete-data MLR passes the standard $\chi^2$ and the Yuan-Bentler factors; FIML passes
+/// the corrected $T_3$ and $\hat c$ (lavaan's `lav_fit_fiml_corrected`).
+pub fn robust_measures(
+    (x2, c): (f64, f64),
+    (x2b, cb): (f64, f64),
+    (df, dfb): (f64, f64),
+    n: f64,
+    g: f64,
+) -> Vec<(String, f64)> {
+    let t1 = (x2 - c * df).max(0.0);
+    let t2 = (x2 - c * df).max(x2b - cb * dfb).max(0.0);
+    let cfi = if t2 > 0.0 { 1.0 - t1 / t2 } else { 1.0 };
+    let tli = 1.0 - ((x2 - c * df) * dfb) / ((x2b - cb * dfb) * df);
+    let (lo_r, hi_r) = sem_fit::rmsea_ci(x2 / c, df, n, g);
+    let nc = sem_fit::dist::pchisq_nc;
+    vec![
+        ("cfi.robust".into(), cfi),
+        ("tli.robust".into(), tli),
+        ("nnfi.robust".into(), tli),
+        ("rni.robust".into(), 1.0 - (x2 - c * df) / (x2b - cb * dfb)),
         ("rmsea.robust".into(), ((x2 - c * df) / (n * df)).max(0.0).sqrt() * g.sqrt()),
         ("rmsea.ci.lower.robust".into(), lo_r * c.sqrt()),
         ("rmsea.ci.upper.robust".into(), hi_r * c.sqrt()),

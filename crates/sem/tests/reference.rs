@@ -232,24 +232,50 @@ fn sem_syntax_rows(model: &str) -> sem::ParTable {
     sem::ParTable::build(sem.syntax(), &Default::default()).unwrap()
 }
 
-/// Under FIML lavaan weights GFI with an information matrix the engine does not reproduce yet;
-/// the fit omits GFI, AGFI and PGFI.
-const FIML_SKIP: &[&str] = &["gfi", "agfi", "pgfi"];
+/// The robust indices lavaan reports under `missing = "ml"` even without MLR: the FIML-corrected
+/// CFI, TLI and RMSEA of Zhang & Savalei (2022).
+const FIML_ROBUST: &[&str] = &[
+    "cfi.robust",
+    "tli.robust",
+    "nnfi.robust",
+    "rni.robust",
+    "rmsea.robust",
+    "rmsea.ci.lower.robust",
+    "rmsea.ci.upper.robust",
+    "rmsea.pvalue.robust",
+    "rmsea.notclose.pvalue.robust",
+];
+
+/// [`check`], then the FIML-corrected robust indices within 1e-4 relative.
+fn check_fiml(name: &str, model: &str, data: &str, opts: FitOptions) {
+    check(name, model, Data::Frame(&frame(data)), opts.clone());
+    let reference: Value = serde_json::from_str(&read(&format!("{name}.json"))).unwrap();
+    let fit = Sem::new(&read(&format!("models/{model}"))).unwrap().fit(&Data::Frame(&frame(data)), &opts).unwrap();
+    let mut failures = Vec::new();
+    for m in FIML_ROBUST {
+        let want = num(&reference["fit_measures"][m]).unwrap_or_else(|| panic!("{name}: no {m} in the reference"));
+        let got = fit.measure(m).unwrap_or(f64::NAN);
+        if (want - got).abs() > (1e-4 * want.abs().max(1e-2)).max(1e-6) {
+            failures.push(format!("fit measure {m}: lavaan {want} entente {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "{name}: {} deviations from lavaan:\n{}", failures.len(), failures.join("\n"));
+}
 
 #[test]
 fn hs_cfa_fiml_missing_ml() {
     let opts = FitOptions { missing: sem::Missing::Ml, ..Default::default() };
-    check_skip("hs_cfa_fiml", "hs_cfa.lav", Data::Frame(&frame("hs_missing.csv")), opts, FIML_SKIP);
+    check_fiml("hs_cfa_fiml", "hs_cfa.lav", "hs_missing.csv", opts);
 }
 
 #[test]
 fn alliance39_fiml_missing_ml() {
     let opts = FitOptions { missing: sem::Missing::Ml, ..Default::default() };
-    check_skip("alliance39_fiml", "alliance39.lav", Data::Frame(&frame("alliance39_mar.csv")), opts, FIML_SKIP);
+    check_fiml("alliance39_fiml", "alliance39.lav", "alliance39_mar.csv", opts);
 }
 
 #[test]
 fn two_groups_equal_loadings_fiml() {
     let opts = FitOptions { missing: sem::Missing::Ml, ..group("school", &[GroupEqual::Loadings]) };
-    check_skip("hs_inv_metric_fiml", "hs_cfa.lav", Data::Frame(&frame("hs_missing.csv")), opts, FIML_SKIP);
+    check_fiml("hs_inv_metric_fiml", "hs_cfa.lav", "hs_missing.csv", opts);
 }
