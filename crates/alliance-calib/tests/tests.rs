@@ -89,7 +89,10 @@ mod fit {
         let secs = clock.elapsed().as_secs_f64();
         let test = e.select("5,8-12,15,16").unwrap();
         let v = Validation::run(&est.params, &e.payoffs, &test, 500, 1);
+        // In-sample replay of the training sessions: misfit on train or session heterogeneity?
+        let on_train = Validation::run(&est.params, &e.payoffs, &train, 500, 1);
         eprintln!("calibration {secs:.1} s\n{:#?}\n{}", est, v.markdown());
+        eprintln!("training sessions replayed:\n{}", on_train.markdown());
         assert!(secs < 60.0);
         assert!(v.termination_misses().is_empty(), "{:?}", v.termination_misses());
         assert!(v.termination_ordering().0 > 0.6);
