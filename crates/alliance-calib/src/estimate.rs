@@ -12,14 +12,14 @@
 
 use crate::data::Alliance;
 use crate::error::CalibError;
-use alliance_sim::game::{observe_period, typed_choice_probabilities, Action, GameParams, Member, Payoffs};
+use alliance_sim::game::{observe_period, Action, GameParams, Kind, Member, Payoffs};
 use alliance_sim::rules::TrustParams;
 use rand::Rng;
 use rayon::prelude::*;
 use sem_linalg::Mat;
 
 /// Names of the estimated parameters, in the order of the parameter vector.
-pub const NAMES: [&str; 14] = [
+pub const NAMES: [&str; 17] = [
     "initial_trust",
     "lambda_plus",
     "lambda_minus",
@@ -34,6 +34,9 @@ pub const NAMES: [&str; 14] = [
     "exit_cost_weight",
     "cooperator_share",
     "cooperator_bias",
+    "free_rider_share",
+    "free_rider_bias",
+    "inertia",
 ];
 
 /// Number of estimated parameters.
@@ -43,6 +46,8 @@ pub const K: usize = NAMES.len();
 enum Link {
     Logistic,
     Log,
+    /// Negative values: $v = -e^x$.
+    NegLog,
     Identity,
 }
 
@@ -61,12 +66,16 @@ const LINKS: [Link; K] = [
     Link::Identity,
     Link::Logistic,
     Link::Log,
+    Link::Logistic,
+    Link::NegLog,
+    Link::Identity,
 ];
 
 fn forward(link: Link, x: f64) -> f64 {
     match link {
         Link::Logistic => 1.0 / (1.0 + (-x).exp()),
         Link::Log => x.exp(),
+        Link::NegLog => -x.exp(),
         Link::Identity => x,
     }
 }
@@ -78,6 +87,7 @@ fn inverse(link: Link, v: f64) -> f64 {
             (v / (1.0 - v)).ln()
         }
         Link::Log => v.max(1e-12).ln(),
+        Link::NegLog => (-v).max(1e-12).ln(),
         Link::Identity => v,
     }
 }
@@ -90,6 +100,7 @@ fn slope(link: Link, x: f64) -> f64 {
             p * (1.0 - p)
         }
         Link::Log => x.exp(),
+        Link::NegLog => -x.exp(),
         Link::Identity => 1.0,
     }
 }
@@ -121,6 +132,9 @@ pub fn params_from(theta: &[f64]) -> GameParams {
         exit_cost_weight: v[11],
         cooperator_share: v[12],
         cooperator_bias: v[13],
+        free_rider_share: v[14],
+        free_rider_bias: v[15],
+        inertia: v[16],
     }
 }
 
@@ -141,6 +155,9 @@ pub fn theta_from(p: &GameParams) -> Vec<f64> {
         p.exit_cost_weight,
         p.cooperator_share,
         p.cooperator_bias,
+        p.free_rider_share,
+        p.free_rider_bias,
+        p.inertia,
     ];
     v.iter().zip(LINKS).map(|(&x, l)| inverse(l, x)).collect()
 }
@@ -148,15 +165,16 @@ pub fn theta_from(p: &GameParams) -> Vec<f64> {
 /// Log-likelihood of one alliance's observed choices. Trust depends only on the partners'
 /// observed choices, so given the history each partner's sequence has its own likelihood per
 /// type, and the type mixture is taken partner by partner:
-/// $\ell = \sum_m \ln[(1 - \pi_K) L_m^{0} + \pi_K L_m^{K}]$.
+/// $\ell = \sum_m \ln \sum_\tau \pi_\tau L_m^{\tau}$ over the ordinary, cooperative and
+/// free-rider types.
 pub fn alliance_loglik(params: &GameParams, payoffs: &Payoffs, alliance: &Alliance) -> f64 {
     let n = payoffs.members();
     let mut members = [Member::new(params, n); 3];
-    let mut ll = [[0.0_f64; 2]; 3];
+    let mut ll = [[0.0_f64; 3]; 3];
     for choices in &alliance.play.choices {
         for (m, a) in choices.iter().enumerate().take(3) {
-            for (k, kind) in [false, true].into_iter().enumerate() {
-                let p = typed_choice_probabilities(params, payoffs, members[m].trust(), kind);
+            for (k, kind) in Kind::ALL.into_iter().enumerate() {
+                let p = members[m].choice_probabilities(params, payoffs, kind);
                 ll[m][k] += p[a.index()].max(1e-300).ln();
             }
         }
@@ -165,14 +183,13 @@ pub fn alliance_loglik(params: &GameParams, payoffs: &Payoffs, alliance: &Allian
         }
         observe_period(&params.trust, &mut members[..n], choices);
     }
-    let share = params.cooperator_share.clamp(1e-300, 1.0 - 1e-16);
+    let log_share = Kind::ALL.map(|k| k.share(params).max(1e-300).ln());
     ll[..n]
         .iter()
-        .map(|[a, b]| {
-            let x = (1.0 - share).ln() + a;
-            let y = share.ln() + b;
-            let top = x.max(y);
-            top + ((x - top).exp() + (y - top).exp()).ln()
+        .map(|l| {
+            let x: Vec<f64> = l.iter().zip(&log_share).map(|(a, b)| a + b).collect();
+            let top = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            top + x.iter().map(|v| (v - top).exp()).sum::<f64>().ln()
         })
         .sum()
 }
@@ -192,7 +209,7 @@ pub fn loglik(theta: &[f64], sample: &Sample) -> f64 {
 }
 
 /// Options of [`estimate`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EstimateOptions {
     /// Seed of the jittered starting points.
     pub seed: u64,
@@ -200,11 +217,14 @@ pub struct EstimateOptions {
     pub starts: u32,
     /// Iteration limit of each BFGS run.
     pub max_iter: u32,
+    /// Parameters held fixed at a natural-scale value (by name, see [`NAMES`]): nested models,
+    /// e.g. `("inertia", 0.0)` for no inertia.
+    pub fixed: Vec<(String, f64)>,
 }
 
 impl Default for EstimateOptions {
     fn default() -> Self {
-        Self { seed: 1, starts: 2, max_iter: 300 }
+        Self { seed: 1, starts: 2, max_iter: 300, fixed: Vec::new() }
     }
 }
 
@@ -255,14 +275,20 @@ pub fn default_start() -> GameParams {
         exit_cost_weight: 0.2,
         cooperator_share: 0.3,
         cooperator_bias: 2.0,
+        free_rider_share: 0.2,
+        free_rider_bias: -2.0,
+        inertia: 0.0,
     }
 }
 
 const GRAD_STEP: f64 = 1e-5;
 
-fn gradient(theta: &[f64], sample: &Sample) -> Vec<f64> {
+fn gradient(theta: &[f64], sample: &Sample, free: &[bool]) -> Vec<f64> {
     (0..theta.len())
         .map(|k| {
+            if !free.get(k).copied().unwrap_or(true) {
+                return 0.0;
+            }
             let mut up = theta.to_vec();
             let mut dn = theta.to_vec();
             up[k] += GRAD_STEP;
@@ -286,12 +312,13 @@ pub struct Run {
     pub max_gradient: f64,
 }
 
-/// BFGS maximisation of the log-likelihood from `start`.
-pub fn bfgs(start: Vec<f64>, sample: &Sample, max_iter: u32, scale: f64) -> Run {
+/// BFGS maximisation of the log-likelihood from `start`; coordinates whose `free` entry is
+/// false stay at their start (missing entries are free).
+pub fn bfgs(start: Vec<f64>, sample: &Sample, max_iter: u32, scale: f64, free: &[bool]) -> Run {
     let n = start.len();
     let mut x = start;
     let mut f = -loglik(&x, sample);
-    let mut g: Vec<f64> = gradient(&x, sample).iter().map(|v| -v).collect();
+    let mut g: Vec<f64> = gradient(&x, sample, free).iter().map(|v| -v).collect();
     let mut h = Mat::identity(n);
     let tol = 1e-4 * scale.max(1.0).sqrt();
     let mut iterations = 0;
@@ -326,7 +353,7 @@ pub fn bfgs(start: Vec<f64>, sample: &Sample, max_iter: u32, scale: f64) -> Run 
         let Some((xn, fn_)) = accepted else {
             break;
         };
-        let gn: Vec<f64> = gradient(&xn, sample).iter().map(|v| -v).collect();
+        let gn: Vec<f64> = gradient(&xn, sample, free).iter().map(|v| -v).collect();
         let s: Vec<f64> = xn.iter().zip(&x).map(|(a, b)| a - b).collect();
         let y: Vec<f64> = gn.iter().zip(&g).map(|(a, b)| a - b).collect();
         let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
@@ -380,13 +407,24 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
         return Err(CalibError::Estimation { msg: "no alliances to fit".into() });
     }
     let choices: usize = sample.iter().map(|(a, _)| a.play.choices.iter().map(Vec::len).sum::<usize>()).sum();
-    let base = theta_from(&default_start());
+    let mut base = theta_from(&default_start());
+    let mut free = vec![true; K];
+    for (name, value) in &options.fixed {
+        let i = NAMES.iter().position(|n| n == name).ok_or_else(|| CalibError::Estimation {
+            msg: format!("`{name}` is not a parameter of the game; expected one of {}", NAMES.join(", ")),
+        })?;
+        base[i] = inverse(LINKS[i], *value);
+        free[i] = false;
+    }
     let mut rng = alliance_sim::rep_rng(options.seed, 0);
     let mut best: Option<Run> = None;
     for s in 0..options.starts.max(1) {
-        let start: Vec<f64> =
-            if s == 0 { base.clone() } else { base.iter().map(|v| v + rng.random_range(-0.75..0.75)).collect() };
-        let run = bfgs(start, sample, options.max_iter, choices as f64);
+        let start: Vec<f64> = if s == 0 {
+            base.clone()
+        } else {
+            base.iter().zip(&free).map(|(v, f)| if *f { v + rng.random_range(-0.75..0.75) } else { *v }).collect()
+        };
+        let run = bfgs(start, sample, options.max_iter, choices as f64, &free);
         if best.as_ref().map_or(true, |b| run.ll > b.ll) {
             best = Some(run);
         }
@@ -395,7 +433,7 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
     if !run.ll.is_finite() {
         return Err(CalibError::Estimation { msg: "the log-likelihood is not finite at the optimum".into() });
     }
-    let (se, se_robust, ratio_se, ratio_se_robust) = standard_errors(&run.theta, sample)?;
+    let (se, se_robust, ratio_se, ratio_se_robust) = standard_errors(&run.theta, sample, &free)?;
     let params = params_from(&run.theta);
     Ok(Estimate {
         params,
@@ -418,7 +456,7 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
 type Ses = (Vec<f64>, Vec<f64>, f64, f64);
 
 /// Hessian and sandwich standard errors on the natural scale, and those of the ratio.
-fn standard_errors(theta: &[f64], sample: &Sample) -> Result<Ses, CalibError> {
+fn standard_errors(theta: &[f64], sample: &Sample, mask: &[bool]) -> Result<Ses, CalibError> {
     let k = theta.len();
     let h = 1e-4;
     let at = |shifts: &[(usize, f64)]| {
@@ -430,7 +468,7 @@ fn standard_errors(theta: &[f64], sample: &Sample) -> Result<Ses, CalibError> {
     };
     // Per-alliance scores by central differences.
     let mut scores = vec![vec![0.0; k]; sample.len()];
-    for i in 0..k {
+    for i in (0..k).filter(|&i| mask[i]) {
         let up = loglik_vec(&at(&[(i, h)]), sample);
         let dn = loglik_vec(&at(&[(i, -h)]), sample);
         for (a, s) in scores.iter_mut().enumerate() {
@@ -440,8 +478,8 @@ fn standard_errors(theta: &[f64], sample: &Sample) -> Result<Ses, CalibError> {
     // Observed information: minus the Hessian of the log-likelihood, four-point differences.
     let mut info = Mat::zeros(k, k);
     let f0 = loglik(theta, sample);
-    for i in 0..k {
-        for j in i..k {
+    for i in (0..k).filter(|&i| mask[i]) {
+        for j in (i..k).filter(|&j| mask[j]) {
             let v = if i == j {
                 let fp = loglik(&at(&[(i, h)]), sample);
                 let fm = loglik(&at(&[(i, -h)]), sample);
@@ -462,7 +500,9 @@ fn standard_errors(theta: &[f64], sample: &Sample) -> Result<Ses, CalibError> {
     // standard error; the others are inverted on their own block.
     let top = (0..k).map(|i| info[(i, i)].abs()).fold(0.0_f64, f64::max);
     let free: Vec<usize> = (0..k)
-        .filter(|&i| !(LINKS[i] == Link::Logistic && theta[i].abs() > 9.2) && info[(i, i)] > 1e-8 * top.max(1e-300))
+        .filter(|&i| {
+            mask[i] && !(LINKS[i] == Link::Logistic && theta[i].abs() > 9.2) && info[(i, i)] > 1e-8 * top.max(1e-300)
+        })
         .collect();
     let m = free.len();
     let mut sub = Mat::zeros(m, m);
@@ -494,7 +534,7 @@ fn standard_errors(theta: &[f64], sample: &Sample) -> Result<Ses, CalibError> {
             }
         }
     }
-    let jac: Vec<f64> = theta.iter().zip(LINKS).map(|(&x, l)| slope(l, x)).collect();
+    let jac: Vec<f64> = theta.iter().zip(LINKS).map(|(&x, l)| slope(l, x).abs()).collect();
     let se = (0..k).map(|i| jac[i] * hinv[(i, i)].sqrt()).collect();
     let se_robust = (0..k).map(|i| jac[i] * robust[(i, i)].sqrt()).collect();
     // Ratio r = lambda_minus / lambda_plus: dr/dtheta_1 = -r (1 - lambda_plus), dr/dtheta_2 = r (1 - lambda_minus).
@@ -517,7 +557,7 @@ fn standard_errors(theta: &[f64], sample: &Sample) -> Result<Ses, CalibError> {
 mod tests {
     use super::*;
     use crate::data::{Game, Treatment};
-    use alliance_sim::game::{choice_probabilities, play};
+    use alliance_sim::game::{choice_probabilities, play, typed_choice_probabilities};
 
     fn pd2() -> Payoffs {
         Payoffs { contribute: vec![-2.5, 2.5], withhold: vec![1.0, 3.0], outside: 1.5, exit_cost: 0.0 }
@@ -534,8 +574,8 @@ mod tests {
 
     #[test]
     fn loglik_is_the_sum_of_logit_probabilities_by_hand() {
-        // One type only: the mixture collapses to the ordinary partner.
-        let params = GameParams { cooperator_share: 0.0, ..default_start() };
+        // One type only: the mixture collapses to the ordinary partner; with inertia.
+        let params = GameParams { cooperator_share: 0.0, free_rider_share: 0.0, inertia: 0.7, ..default_start() };
         let payoffs = pd2();
         let a = Alliance {
             session: 1,
@@ -552,8 +592,10 @@ mod tests {
         // Member 0 saw a withholding: trust falls by lambda_minus; member 1 saw a contribution.
         let t0 = params.initial_trust * (1.0 - params.trust.lambda_minus);
         let t1 = params.initial_trust + params.trust.lambda_plus * (1.0 - params.initial_trust);
-        let p1a = choice_probabilities(&params, &payoffs, &[t0]);
-        let p1b = choice_probabilities(&params, &payoffs, &[t1]);
+        // Member 0 contributed in period 1, member 1 withheld: inertia pulls toward those.
+        let p1a = typed_choice_probabilities(&params, &payoffs, &[t0], Kind::Ordinary, Some(Action::Contribute));
+        let p1b = typed_choice_probabilities(&params, &payoffs, &[t1], Kind::Ordinary, Some(Action::Withhold));
+        assert!(p1b[0] < choice_probabilities(&params, &payoffs, &[t1])[0]);
         let by_hand = p0[0].ln() + p0[1].ln() + p1a[2].ln() + p1b[0].ln();
         assert!((alliance_loglik(&params, &payoffs, &a) - by_hand).abs() < 1e-12);
     }
@@ -581,6 +623,7 @@ mod tests {
             exit_cost_weight: 0.2,
             cooperator_share: 0.3,
             cooperator_bias: 2.0,
+            ..GameParams::default()
         };
         let payoffs = pd2();
         let costly = Payoffs { exit_cost: 10.0, ..pd2() };
@@ -604,7 +647,7 @@ mod tests {
         // Start from equal building and erosion rates (ratio 1), the other parameters at the
         // truth, so that the test stays fast; the optimiser must find the ratio.
         let start = GameParams { trust: TrustParams { lambda_plus: 0.5, lambda_minus: 0.5, ..truth.trust }, ..truth };
-        let run = bfgs(theta_from(&start), &sample, 300, 1e4);
+        let run = bfgs(theta_from(&start), &sample, 300, 1e4, &[]);
         let fit = params_from(&run.theta);
         let ratio = fit.trust.lambda_minus / fit.trust.lambda_plus;
         assert!((ratio - 7.0 / 3.0).abs() < 0.6, "ratio {ratio}, fit {fit:?}");

@@ -1,39 +1,13 @@
 //! The fitted-parameter file written by `entente sim calibrate` and read by `sim validate`: a
-//! scenario-style TOML file with the simulator's `[trust]` table, the game's `[game]` table, and
-//! the fit's standard errors and diagnostics.
+//! TOML file whose `[game]` table is the simulator's [`GameParams`] (with the TR-2 parameters in
+//! `[game.trust]`, as in the simulator's scenarios), followed by the fit's diagnostics and
+//! standard errors.
 
 use crate::error::CalibError;
 use crate::estimate::{Estimate, NAMES};
 use alliance_sim::game::GameParams;
-use alliance_sim::rules::TrustParams;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// The behavioural parameters of the game (everything but trust).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GameTable {
-    /// Trust in a new partner.
-    pub initial_trust: f64,
-    /// Payoff sensitivity (inverse decision noise).
-    pub beta: f64,
-    /// Taste for contributing.
-    pub bias_contribute: f64,
-    /// Extra taste for contributing with three partners.
-    pub bias_contribute_three: f64,
-    /// Extra taste for contributing under an exit cost.
-    pub bias_contribute_exit_cost: f64,
-    /// Taste for exiting.
-    pub bias_exit: f64,
-    /// Extra taste for exiting with three partners.
-    pub bias_exit_three: f64,
-    /// Weight of the exit cost.
-    pub exit_cost_weight: f64,
-    /// Share of partners of the cooperative type.
-    pub cooperator_share: f64,
-    /// Extra taste for contributing of the cooperative type.
-    pub cooperator_bias: f64,
-}
 
 /// Diagnostics of the fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,10 +44,8 @@ pub struct FitTable {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fitted {
-    /// TR-2 parameters, as in a simulator scenario.
-    pub trust: TrustParams,
-    /// Behavioural parameters.
-    pub game: GameTable,
+    /// The game's behavioural and TR-2 parameters.
+    pub game: GameParams,
     /// Fit diagnostics (optional when reading).
     #[serde(default)]
     pub fit: Option<FitTable>,
@@ -88,21 +60,8 @@ pub struct Fitted {
 impl Fitted {
     /// The file of an estimate.
     pub fn from_estimate(est: &Estimate, train_sessions: &str, seed: u64) -> Fitted {
-        let p = &est.params;
         Fitted {
-            trust: p.trust,
-            game: GameTable {
-                initial_trust: p.initial_trust,
-                beta: p.beta,
-                bias_contribute: p.bias_contribute,
-                bias_contribute_three: p.bias_contribute_three,
-                bias_contribute_exit_cost: p.bias_contribute_exit_cost,
-                bias_exit: p.bias_exit,
-                bias_exit_three: p.bias_exit_three,
-                exit_cost_weight: p.exit_cost_weight,
-                cooperator_share: p.cooperator_share,
-                cooperator_bias: p.cooperator_bias,
-            },
+            game: est.params,
             fit: Some(FitTable {
                 estimator: "maximum likelihood on the choice sequences (BFGS)".into(),
                 train_sessions: train_sessions.into(),
@@ -125,20 +84,7 @@ impl Fitted {
 
     /// The game parameters.
     pub fn params(&self) -> GameParams {
-        let g = &self.game;
-        GameParams {
-            trust: self.trust,
-            initial_trust: g.initial_trust,
-            beta: g.beta,
-            bias_contribute: g.bias_contribute,
-            bias_contribute_three: g.bias_contribute_three,
-            bias_contribute_exit_cost: g.bias_contribute_exit_cost,
-            bias_exit: g.bias_exit,
-            bias_exit_three: g.bias_exit_three,
-            exit_cost_weight: g.exit_cost_weight,
-            cooperator_share: g.cooperator_share,
-            cooperator_bias: g.cooperator_bias,
-        }
+        self.game
     }
 
     /// The TOML text, with a header comment.
@@ -153,20 +99,20 @@ impl Fitted {
     pub fn from_toml(text: &str) -> Result<Fitted, CalibError> {
         let f: Fitted = toml::from_str(text)
             .map_err(|e| CalibError::Params { msg: e.message().trim_end_matches('.').to_string() })?;
-        let t = &f.trust;
+        let (g, t) = (&f.game, &f.game.trust);
         for (name, v) in [
-            ("trust.lambda_plus", t.lambda_plus),
-            ("trust.lambda_minus", t.lambda_minus),
-            ("trust.mu_r", t.mu_r),
-            ("trust.delta_r", t.delta_r),
-            ("game.initial_trust", f.game.initial_trust),
-            ("game.cooperator_share", f.game.cooperator_share),
+            ("game.trust.lambda_plus", t.lambda_plus),
+            ("game.trust.lambda_minus", t.lambda_minus),
+            ("game.trust.mu_r", t.mu_r),
+            ("game.trust.delta_r", t.delta_r),
+            ("game.initial_trust", g.initial_trust),
+            ("game.cooperator_share", g.cooperator_share),
+            ("game.free_rider_share", g.free_rider_share),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(CalibError::Params { msg: format!("`{name}` = {v} is outside its range [0, 1]") });
             }
         }
-        let g = &f.game;
         for (name, v) in [
             ("game.beta", g.beta),
             ("game.bias_contribute", g.bias_contribute),
@@ -176,6 +122,8 @@ impl Fitted {
             ("game.bias_exit_three", g.bias_exit_three),
             ("game.exit_cost_weight", g.exit_cost_weight),
             ("game.cooperator_bias", g.cooperator_bias),
+            ("game.free_rider_bias", g.free_rider_bias),
+            ("game.inertia", g.inertia),
         ] {
             if !v.is_finite() {
                 return Err(CalibError::Params { msg: format!("`{name}` is not a finite number") });
@@ -193,10 +141,8 @@ mod tests {
     use super::*;
 
     fn sample() -> Fitted {
-        let p = GameParams::default();
         Fitted {
-            trust: p.trust,
-            game: GameTable {
+            game: GameParams {
                 initial_trust: 0.6,
                 beta: 1.1,
                 bias_contribute: 2.0,
@@ -207,6 +153,10 @@ mod tests {
                 exit_cost_weight: 0.3,
                 cooperator_share: 0.2,
                 cooperator_bias: 1.5,
+                free_rider_share: 0.1,
+                free_rider_bias: -2.5,
+                inertia: 0.8,
+                ..GameParams::default()
             },
             fit: None,
             standard_errors: [("beta".to_string(), f64::NAN)].into_iter().collect(),
@@ -227,7 +177,7 @@ mod tests {
     fn rejects_out_of_range_and_unknown_keys() {
         let text = sample().to_toml().unwrap().replace("lambda_minus = 0.3", "lambda_minus = 1.3");
         let err = Fitted::from_toml(&text).unwrap_err().to_string();
-        assert_eq!(err, "Fitted parameters: `trust.lambda_minus` = 1.3 is outside its range [0, 1].");
+        assert_eq!(err, "Fitted parameters: `game.trust.lambda_minus` = 1.3 is outside its range [0, 1].");
         let text = sample().to_toml().unwrap().replace("beta = ", "betta = ");
         assert!(Fitted::from_toml(&text).unwrap_err().to_string().contains("betta"));
     }

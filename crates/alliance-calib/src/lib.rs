@@ -16,14 +16,17 @@
 //!    conflict is an error): e.g. the two-partner prisoner's dilemma pays 2.5 for mutual
 //!    contribution, -2.5 / 3.0 when one withholds, 1.0 when both do, 1.5 per period after an
 //!    exit, and the exit cost treatment charges every partner 10 in the period of the exit.
-//! 2. [`mod@estimate`]: maximum likelihood on the choice sequences. Trust is a deterministic
-//!    function of the observed history given the parameters, so the likelihood is a product of
-//!    logit choice probabilities. BFGS on unconstrained coordinates; standard errors from the
+//! 2. [`mod@estimate`]: maximum likelihood on the choice sequences. Trust (and each partner's
+//!    own previous choice, which the inertia term uses) is a deterministic function of the
+//!    observed history given the parameters, so the likelihood is a product of logit choice
+//!    probabilities, mixed per partner over three types (persistent cooperators, conditional
+//!    cooperators, free riders). BFGS on unconstrained coordinates; standard errors from the
 //!    numerical Hessian (observed information) and from the alliance-clustered sandwich, mapped
 //!    to the natural scale by the delta method, also for the erosion/building ratio
 //!    $\lambda_- / \lambda_+$.
-//! 3. [`fitted`]: the fitted parameters as a scenario-style TOML file (`[trust]` as in the
-//!    simulator's scenarios, `[game]`, the fit and the standard errors).
+//! 3. [`fitted`]: the fitted parameters as a TOML file: `[game]` is the simulator's
+//!    [`alliance_sim::game::GameParams`] (TR-2 rates in `[game.trust]`, keys as in the
+//!    simulator's scenarios), then the fit and the standard errors.
 //! 4. [`validate`] and [`report`]: the held-out alliances are replayed many times with the
 //!    fitted parameters (same treatments, same horizons, one seeded stream per replication) and
 //!    compared with the observations per treatment cell: contribution rate, termination rate,

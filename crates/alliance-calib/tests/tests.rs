@@ -84,12 +84,24 @@ mod fit {
         let e = data();
         let train = e.select("1-4,6,7,13,14").unwrap();
         let sample: Vec<_> = train.iter().map(|a| (*a, &e.payoffs[&a.treatment])).collect();
+        // Nested models for comparison (CALIB_FIX="inertia=0,free_rider_share=0") and more
+        // starting points (CALIB_STARTS=4).
+        let fixed = std::env::var("CALIB_FIX")
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().parse::<f64>().unwrap()))
+            .collect();
         let clock = Instant::now();
-        let est = estimate(&sample, &EstimateOptions::default()).unwrap();
+        let starts = std::env::var("CALIB_STARTS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
+        let est = estimate(&sample, &EstimateOptions { fixed, starts, ..Default::default() }).unwrap();
         let secs = clock.elapsed().as_secs_f64();
         let test = e.select("5,8-12,15,16").unwrap();
         let v = Validation::run(&est.params, &e.payoffs, &test, 500, 1);
+        // In-sample replay of the training sessions: misfit on train or session heterogeneity?
+        let on_train = Validation::run(&est.params, &e.payoffs, &train, 500, 1);
         eprintln!("calibration {secs:.1} s\n{:#?}\n{}", est, v.markdown());
+        eprintln!("training sessions replayed:\n{}", on_train.markdown());
         assert!(secs < 60.0);
         assert!(v.termination_misses().is_empty(), "{:?}", v.termination_misses());
         assert!(v.termination_ordering().0 > 0.6);

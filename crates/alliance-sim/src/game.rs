@@ -19,8 +19,12 @@
 //! - exit: $u_E = \beta\,o - \gamma\,x + \alpha_E + \alpha_{E3} 1(n = 3)$,
 //!
 //! plus $\alpha_K$ in $u_C$ for partners of the cooperative type, who make up the share
-//! $\pi_K$ of all partners (a two-class mixture: persistent cooperators and the rest; a
-//! partner's type is drawn once per alliance and is not observed by the others),
+//! $\pi_K$ of all partners, or $\alpha_D < 0$ for free riders, the share $(1 - \pi_K) q_D$
+//! (a three-class mixture: persistent cooperators, conditional cooperators driven by trust and
+//! payoffs, free riders, as in the public-goods experiments of Fischbacher, Gächter and Fehr
+//! 2001; a partner's type is drawn once per alliance and is not observed by the others), plus
+//! the inertia $\eta$ in the utility of repeating one's own previous choice (contribute or
+//! withhold: the routine of a partner who keeps doing what it did),
 //! and i chooses with logit probabilities $P(a) \propto \exp(u_a)$: $1/\beta$ is the decision
 //! noise on the payoff scale, $\alpha_C$ a taste for contributing beyond the expected payoff
 //! (conditional cooperation, team reasoning), $\alpha_{CX}$ its shift under an exit cost
@@ -114,6 +118,17 @@ pub struct GameParams {
     pub cooperator_share: f64,
     /// Extra taste for contributing of the cooperative type $\alpha_K$.
     pub cooperator_bias: f64,
+    /// Share $q_D$ of the other partners (not of the cooperative type) who are free riders, in
+    /// [0, 1]: the free-rider type makes up $\pi_D = (1 - \pi_K)\,q_D$ of all partners.
+    #[serde(default)]
+    pub free_rider_share: f64,
+    /// Extra taste for contributing of the free-rider type $\alpha_D$ (negative).
+    #[serde(default)]
+    pub free_rider_bias: f64,
+    /// Weight $\eta$ of the partner's own previous choice: added to the utility of repeating
+    /// it (contribute or withhold), the inertia of a partner's routine.
+    #[serde(default)]
+    pub inertia: f64,
 }
 
 impl Default for GameParams {
@@ -130,6 +145,9 @@ impl Default for GameParams {
             exit_cost_weight: 0.3,
             cooperator_share: 0.0,
             cooperator_bias: 0.0,
+            free_rider_share: 0.0,
+            free_rider_bias: 0.0,
+            inertia: 0.0,
         }
     }
 }
@@ -152,31 +170,80 @@ pub fn partners_contributing(trust: &[f64]) -> [f64; MAX_MEMBERS] {
     p
 }
 
-/// Logit probabilities of contribute, withhold and exit for a partner (of the ordinary type)
-/// whose trust in its partners is `trust` (see the module documentation for the utilities).
-pub fn choice_probabilities(params: &GameParams, payoffs: &Payoffs, trust: &[f64]) -> [f64; 3] {
-    typed_choice_probabilities(params, payoffs, trust, false)
+/// A partner's behavioural type, drawn once per alliance and not observed by the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Trust- and payoff-driven (conditional cooperator).
+    Ordinary,
+    /// Extra taste $\alpha_K$ for contributing (persistent cooperator).
+    Cooperator,
+    /// Extra taste $\alpha_D < 0$ for contributing (free rider).
+    FreeRider,
 }
 
-/// [`choice_probabilities`] for a partner of the cooperative type (`cooperative`) or not.
+impl Kind {
+    /// The three types, in the order of the mixture.
+    pub const ALL: [Kind; 3] = [Kind::Ordinary, Kind::Cooperator, Kind::FreeRider];
+
+    /// The share of this type among all partners.
+    pub fn share(self, params: &GameParams) -> f64 {
+        let k = params.cooperator_share.clamp(0.0, 1.0);
+        let d = params.free_rider_share.clamp(0.0, 1.0);
+        match self {
+            Kind::Ordinary => (1.0 - k) * (1.0 - d),
+            Kind::Cooperator => k,
+            Kind::FreeRider => (1.0 - k) * d,
+        }
+    }
+
+    /// Draws a type with the shares of `params`.
+    pub fn draw(params: &GameParams, rng: &mut impl Rng) -> Kind {
+        let u: f64 = rng.random();
+        let k = Kind::Cooperator.share(params);
+        if u < k {
+            Kind::Cooperator
+        } else if u < k + Kind::FreeRider.share(params) {
+            Kind::FreeRider
+        } else {
+            Kind::Ordinary
+        }
+    }
+}
+
+/// Logit probabilities of contribute, withhold and exit for a partner (of the ordinary type,
+/// in the first period) whose trust in its partners is `trust` (see the module documentation
+/// for the utilities).
+pub fn choice_probabilities(params: &GameParams, payoffs: &Payoffs, trust: &[f64]) -> [f64; 3] {
+    typed_choice_probabilities(params, payoffs, trust, Kind::Ordinary, None)
+}
+
+/// [`choice_probabilities`] for a partner of type `kind` whose previous choice in this alliance
+/// was `last` (none in the first period).
 pub fn typed_choice_probabilities(
     params: &GameParams,
     payoffs: &Payoffs,
     trust: &[f64],
-    cooperative: bool,
+    kind: Kind,
+    last: Option<Action>,
 ) -> [f64; 3] {
-    let kind = if cooperative { params.cooperator_bias } else { 0.0 };
+    let kind = match kind {
+        Kind::Ordinary => 0.0,
+        Kind::Cooperator => params.cooperator_bias,
+        Kind::FreeRider => params.free_rider_bias,
+    };
     let pk = partners_contributing(trust);
     let three = if payoffs.members() == 3 { 1.0 } else { 0.0 };
     let costly = if payoffs.exit_cost > 0.0 { 1.0 } else { 0.0 };
     let expect = |table: &[f64]| table.iter().zip(pk.iter()).map(|(v, p)| v * p).sum::<f64>();
+    let habit = |a: Action| if last == Some(a) { params.inertia } else { 0.0 };
     let u = [
         params.beta * expect(&payoffs.contribute)
             + params.bias_contribute
             + three * params.bias_contribute_three
             + costly * params.bias_contribute_exit_cost
-            + kind,
-        params.beta * expect(&payoffs.withhold),
+            + kind
+            + habit(Action::Contribute),
+        params.beta * expect(&payoffs.withhold) + habit(Action::Withhold),
         params.beta * payoffs.outside - params.exit_cost_weight * payoffs.exit_cost
             + params.bias_exit
             + three * params.bias_exit_three,
@@ -196,6 +263,8 @@ pub struct Member {
     pub damage: [f64; MAX_MEMBERS - 1],
     /// Number of partners (group size minus one).
     pub partners: usize,
+    /// The member's own choice in the previous period (none in the first).
+    pub last: Option<Action>,
 }
 
 impl Member {
@@ -205,12 +274,18 @@ impl Member {
             trust: [params.initial_trust; MAX_MEMBERS - 1],
             damage: [0.0; MAX_MEMBERS - 1],
             partners: members.saturating_sub(1).min(MAX_MEMBERS - 1),
+            last: None,
         }
     }
 
     /// Trust in the partners.
     pub fn trust(&self) -> &[f64] {
         &self.trust[..self.partners]
+    }
+
+    /// Choice probabilities of this member if of type `kind`.
+    pub fn choice_probabilities(&self, params: &GameParams, payoffs: &Payoffs, kind: Kind) -> [f64; 3] {
+        typed_choice_probabilities(params, payoffs, self.trust(), kind, self.last)
     }
 
     /// TR-2 update from partner `j`'s observed choice (`true`: contributed). The signal is +1
@@ -232,9 +307,11 @@ pub fn partner_slot(i: usize, j: usize) -> usize {
     }
 }
 
-/// Updates every member's trust from the choices of one period (no one exited).
+/// Updates every member's trust from the choices of one period (no one exited) and records
+/// each member's own choice.
 pub fn observe_period(params: &TrustParams, members: &mut [Member], choices: &[Action]) {
     for (i, m) in members.iter_mut().enumerate() {
+        m.last = choices.get(i).copied();
         for (j, a) in choices.iter().enumerate() {
             if j != i {
                 m.observe(params, partner_slot(i, j), *a == Action::Contribute);
@@ -267,14 +344,11 @@ fn draw(probs: &[f64; 3], rng: &mut impl Rng) -> Action {
 pub fn play(params: &GameParams, payoffs: &Payoffs, periods: u32, rng: &mut impl Rng) -> Play {
     let n = payoffs.members().clamp(1, MAX_MEMBERS);
     let mut members: Vec<Member> = (0..n).map(|_| Member::new(params, n)).collect();
-    let kinds: Vec<bool> = (0..n).map(|_| rng.random::<f64>() < params.cooperator_share).collect();
+    let kinds: Vec<Kind> = (0..n).map(|_| Kind::draw(params, rng)).collect();
     let mut choices = Vec::with_capacity(periods as usize);
     for t in 1..=periods {
-        let now: Vec<Action> = members
-            .iter()
-            .zip(&kinds)
-            .map(|(m, &k)| draw(&typed_choice_probabilities(params, payoffs, m.trust(), k), rng))
-            .collect();
+        let now: Vec<Action> =
+            members.iter().zip(&kinds).map(|(m, &k)| draw(&m.choice_probabilities(params, payoffs, k), rng)).collect();
         let exited = now.contains(&Action::Exit);
         if !exited {
             observe_period(&params.trust, &mut members, &now);
@@ -335,6 +409,36 @@ mod tests {
             m.observe(&params.trust, 0, true);
         }
         assert!(m.trust[0] > before + 0.1 && m.trust[0] <= 1.0 - m.damage[0] + 1e-12);
+    }
+
+    #[test]
+    fn type_shares_sum_to_one_and_inertia_favours_the_last_choice() {
+        let params = GameParams {
+            cooperator_share: 0.2,
+            free_rider_share: 0.25,
+            free_rider_bias: -3.0,
+            inertia: 1.5,
+            ..GameParams::default()
+        };
+        let total: f64 = Kind::ALL.iter().map(|k| k.share(&params)).sum();
+        assert!((total - 1.0).abs() < 1e-12 && (Kind::FreeRider.share(&params) - 0.2).abs() < 1e-12);
+        let mut m = Member::new(&params, 2);
+        let first = m.choice_probabilities(&params, &pd2(), Kind::Ordinary);
+        let rider = m.choice_probabilities(&params, &pd2(), Kind::FreeRider);
+        assert!(rider[0] < first[0] / 5.0, "{first:?} {rider:?}");
+        // Same trust, but the member withheld last period: the odds of withholding over
+        // contributing grow by exp(inertia).
+        m.last = Some(Action::Withhold);
+        let after = m.choice_probabilities(&params, &pd2(), Kind::Ordinary);
+        let odds = |p: [f64; 3]| p[1] / p[0];
+        assert!((odds(after) / odds(first) - 1.5_f64.exp()).abs() < 1e-9);
+        let mut members = vec![Member::new(&params, 2); 2];
+        observe_period(&params.trust, &mut members, &[Action::Contribute, Action::Withhold]);
+        assert_eq!((members[0].last, members[1].last), (Some(Action::Contribute), Some(Action::Withhold)));
+        // Drawn types follow the shares.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let riders = (0..20_000).filter(|_| Kind::draw(&params, &mut rng) == Kind::FreeRider).count();
+        assert!((riders as f64 / 20_000.0 - 0.2).abs() < 0.015, "{riders}");
     }
 
     #[test]

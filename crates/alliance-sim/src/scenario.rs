@@ -6,6 +6,8 @@
 
 use crate::error::SimError;
 use crate::rules::{Governance, Intent, Rationale, TrustParams};
+pub use alliance_core::instruments::dyad::Motive;
+use alliance_core::instruments::dyad::RationaleClass;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -158,38 +160,47 @@ fn half() -> f64 {
     0.5
 }
 
-/// The seven strategic motives of THEORY.md section 2.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Motive {
-    /// Risk/cost sharing (TCE).
-    RiskCostSharing,
-    /// Transfer of knowledge-related capabilities (TCE, OL).
-    KnowledgeTransfer,
-    /// Shaping competition (SP).
-    ShapingCompetition,
-    /// Access to market (SP).
-    MarketAccess,
-    /// Facilitate internationalisation (OL, SP).
-    Internationalisation,
-    /// Strategic linkages (TCE, RD).
-    StrategicLinkages,
-    /// Gaining legitimacy (PE, IT).
-    Legitimacy,
+/// The economic roots (TCE, RD, SP) minus the behavioural roots (OL, IT, PE) of a motive
+/// (THEORY.md section 2 table, as [`Motive::roots`] lists them).
+pub fn rationale_score(m: Motive) -> i32 {
+    m.roots().iter().map(|r| if r.class() == RationaleClass::Economic { 1 } else { -1 }).sum()
 }
 
-impl Motive {
-    /// Economic roots (TCE, RD, SP) minus behavioural roots (OL, IT, PE) of the motive.
-    pub fn rationale_score(self) -> i32 {
-        match self {
-            Motive::RiskCostSharing => 1,
-            Motive::KnowledgeTransfer => 0,
-            Motive::ShapingCompetition => 1,
-            Motive::MarketAccess => 1,
-            Motive::Internationalisation => 0,
-            Motive::StrategicLinkages => 2,
-            Motive::Legitimacy => -2,
+/// The scenario files' key of a motive: the variant name in snake case (`risk_cost_sharing`).
+pub fn motive_key(m: Motive) -> String {
+    let mut key = String::new();
+    for (i, c) in format!("{m:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            key.push('_');
         }
+        key.push(c.to_ascii_lowercase());
+    }
+    key
+}
+
+/// Serde of a partner's motives with snake-case keys (the scenario format), in THEORY.md's
+/// order.
+mod motive_keys {
+    use super::{motive_key, Motive, Orientation};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(map: &BTreeMap<Motive, Orientation>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(map.iter().map(|(m, o)| (motive_key(*m), o)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Motive, Orientation>, D::Error> {
+        let raw = BTreeMap::<String, Orientation>::deserialize(d)?;
+        raw.into_iter()
+            .map(|(k, o)| match Motive::ALL.into_iter().find(|m| motive_key(*m) == k) {
+                Some(m) => Ok((m, o)),
+                None => {
+                    let known: Vec<String> = Motive::ALL.into_iter().map(|m| format!("`{}`", motive_key(m))).collect();
+                    Err(D::Error::custom(format!("unknown motive `{k}`, expected one of {}", known.join(", "))))
+                }
+            })
+            .collect()
     }
 }
 
@@ -211,8 +222,8 @@ pub struct Partner {
     pub name: String,
     /// Knowledge stock per domain, each in [0, 1]; both partners need the same number of domains.
     pub knowledge: Vec<f64>,
-    /// Motives and how each is pursued.
-    #[serde(default)]
+    /// Motives and how each is pursued (keys in snake case, see [`motive_key`]).
+    #[serde(default, with = "motive_keys")]
     pub motives: BTreeMap<Motive, Orientation>,
     /// Share of exploration in [0, 1]; when absent, the share of motives pursued as exploration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -429,7 +440,7 @@ impl Scenario {
     /// the economic minus behavioural roots of both partners' motives (THEORY.md section 2).
     pub fn rationale(&self) -> Rationale {
         self.alliance.rationale.unwrap_or_else(|| {
-            let score: i32 = self.partners.iter().flat_map(|p| p.motives.keys()).map(|m| m.rationale_score()).sum();
+            let score: i32 = self.partners.iter().flat_map(|p| p.motives.keys()).map(|m| rationale_score(*m)).sum();
             match score.signum() {
                 1 => Rationale::Economic,
                 -1 => Rationale::Behavioural,
@@ -586,6 +597,43 @@ pub fn example(name: &str) -> Result<Scenario, SimError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scores the simulator used before it took alliance-core's motives (THEORY.md
+    /// section 2 table), and the scenario keys.
+    #[test]
+    fn motive_scores_and_keys() {
+        let want = [1, 0, 1, 1, 0, 2, -2];
+        let keys = [
+            "risk_cost_sharing",
+            "knowledge_transfer",
+            "shaping_competition",
+            "market_access",
+            "internationalisation",
+            "strategic_linkages",
+            "legitimacy",
+        ];
+        for ((m, w), k) in Motive::ALL.into_iter().zip(want).zip(keys) {
+            assert_eq!(rationale_score(m), w, "{m:?}");
+            assert_eq!(motive_key(m), k);
+        }
+    }
+
+    #[test]
+    fn motives_round_trip_in_snake_case_and_unknown_ones_are_named() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct P {
+            #[serde(with = "motive_keys")]
+            motives: BTreeMap<Motive, Orientation>,
+        }
+        let text = "[motives]\nstrategic_linkages = \"exploitation\"\nrisk_cost_sharing = \"exploration\"\n";
+        let p: P = toml::from_str(text).unwrap();
+        assert_eq!(p.motives[&Motive::RiskCostSharing], Orientation::Exploration);
+        let back = toml::to_string(&p).unwrap();
+        // Written in THEORY.md's order, not alphabetically.
+        assert_eq!(back, "[motives]\nrisk_cost_sharing = \"exploration\"\nstrategic_linkages = \"exploitation\"\n");
+        let err = toml::from_str::<P>("[motives]\nfame = \"exploration\"\n").unwrap_err().to_string();
+        assert!(err.contains("unknown motive `fame`") && err.contains("`legitimacy`"), "{err}");
+    }
 
     #[test]
     fn every_example_parses_and_validates() {

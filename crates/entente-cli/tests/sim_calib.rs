@@ -16,7 +16,7 @@ fn calibrate_then_validate_one_session_each() {
         entente(&["sim", "calibrate", "--data", &data(), "--train-sessions", "2", "--starts", "1", "--out", &fitted]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&fitted).unwrap();
-    assert!(text.contains("[trust]") && text.contains("lambda_minus") && text.contains("train_sessions = \"2\""));
+    assert!(text.contains("[game.trust]") && text.contains("lambda_minus") && text.contains("train_sessions = \"2\""));
     assert!(stderr(&o).contains("lambda_minus/lambda_plus"));
     let out = dir.join("val").display().to_string();
     let o = entente(&[

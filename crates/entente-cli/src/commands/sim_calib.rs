@@ -92,7 +92,7 @@ pub fn calibrate(a: CalibrateArgs) -> Result<()> {
         Some(p) => std::fs::write(p, &text).with_context(|| format!("Could not write `{}`.", p.display()))?,
         None => print!("{text}"),
     }
-    let v = natural_values(&fitted);
+    let v = alliance_calib::estimate::natural(&est.theta);
     eprintln!(
         "Fitted {} choices of {} alliances in {:.1} s: log-likelihood {:.1} (per-treatment shares: {:.1}), {} iterations{}.",
         est.choices,
@@ -112,26 +112,6 @@ pub fn calibrate(a: CalibrateArgs) -> Result<()> {
         "lambda_minus/lambda_plus", est.ratio, est.ratio_se, est.ratio_se_robust
     );
     Ok(())
-}
-
-fn natural_values(f: &Fitted) -> [f64; 14] {
-    let (t, g) = (&f.trust, &f.game);
-    [
-        g.initial_trust,
-        t.lambda_plus,
-        t.lambda_minus,
-        t.mu_r,
-        t.delta_r,
-        g.beta,
-        g.bias_contribute,
-        g.bias_contribute_three,
-        g.bias_contribute_exit_cost,
-        g.bias_exit,
-        g.bias_exit_three,
-        g.exit_cost_weight,
-        g.cooperator_share,
-        g.cooperator_bias,
-    ]
 }
 
 pub fn validate(a: ValidateArgs) -> Result<()> {
