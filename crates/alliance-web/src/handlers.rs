@@ -422,10 +422,9 @@ pub(crate) async fn logout(
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Page {
     if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(auth::token_digest(&token))
-            .execute(&state.db.pool)
-            .await?;
+        let digest = auth::token_digest(&token);
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&digest).execute(&state.db.pool).await?;
+        state.sessions.remove(&digest);
     }
     redirect_with_cookie("/", &auth::set_cookie(auth::SESSION_COOKIE, "", 0, false))
 }
@@ -1624,6 +1623,7 @@ pub(crate) async fn reset(
     // a reset ends every open session of the account
     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
+    state.sessions.remove_user(user_id);
     audit(&state, Some(user_id), None, "password-reset", "").await?;
     Ok(see_other("/login"))
 }

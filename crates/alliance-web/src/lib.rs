@@ -99,13 +99,15 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Failed-login throttle.
     pub limiter: Arc<auth::LoginLimiter>,
+    /// Recently looked-up sessions.
+    pub sessions: Arc<auth::SessionCache>,
 }
 
 impl AppState {
     /// State over a connected database.
     pub fn new(db: Db, config: Config) -> Self {
         let limiter = Arc::new(auth::LoginLimiter::new(config.max_login_failures, config.login_window));
-        AppState { db, config: Arc::new(config), limiter }
+        AppState { db, config: Arc::new(config), limiter, sessions: Arc::default() }
     }
 }
 

@@ -293,3 +293,16 @@ async fn owner_exports_are_read_by_study_run_and_assess_population() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_logged_out_session_is_refused_at_once() {
+    let mut w = world().await;
+    let path = format!("/alliances/{}", w.alliance);
+    // the session was just used, so it is in the session cache
+    assert_eq!(w.leads[0].get(&path).await.status, StatusCode::OK);
+    let stolen = w.leads[0].clone();
+    let r = w.leads[0].post("/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut replay = stolen;
+    assert_eq!(replay.get(&path).await.status, StatusCode::SEE_OTHER, "the old cookie must not work after logout");
+}
