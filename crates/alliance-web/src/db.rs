@@ -323,6 +323,58 @@ mod tests {
         assert_eq!(s, vec!["CREATE TABLE a (x BIGINT)".to_string(), "CREATE TABLE b (y TEXT)".to_string()]);
     }
 
+    #[tokio::test]
+    async fn saves_of_one_batch_commit_together_and_a_failing_one_fails_alone() {
+        let db = Db::connect("sqlite::memory:").await.expect("db");
+        for sql in [
+            "INSERT INTO users (email, name, password_hash, is_admin, created_at) VALUES ('u@x', 'U', 'h', 0, 0)",
+            "INSERT INTO alliances (name, governance, owner_id, created_at) VALUES ('A', 'equity-jv', 1, 0)",
+            "INSERT INTO partners (alliance_id, side, firm, country) VALUES (1, 'A', 'P', 'X')",
+            "INSERT INTO waves (alliance_id, number, instruments, status, opened_at) VALUES (1, 1, 'trust', 'open', 0)",
+        ] {
+            sqlx::query(sql).execute(&db.pool).await.expect("seed");
+        }
+        let save = |wave_id: i64, item: &str, value: i64| Save {
+            user_id: 1,
+            partner_id: 1,
+            wave_id,
+            items: 4,
+            answers: vec![(item.to_string(), value), (item.to_string(), value + 1)],
+            submit: false,
+        };
+        // queued together: ten good saves and one for a wave that does not exist (foreign key)
+        let mut handles = Vec::new();
+        for k in 0..11i64 {
+            let (db, s) =
+                (db.clone(), if k == 5 { save(999, "t2_1", 1) } else { save(1, &format!("i{k}"), k % 5 + 1) });
+            handles.push(tokio::spawn(async move { db.save(s).await }));
+        }
+        let mut results = Vec::new();
+        for h in handles {
+            results.push(h.await.expect("task"));
+        }
+        assert!(results[5].is_err(), "the save to a missing wave fails");
+        for (k, r) in results.iter().enumerate().filter(|(k, _)| *k != 5) {
+            assert_eq!(r.as_ref().ok(), Some(&Saved { missing: 0, submitted: false }), "save {k}");
+        }
+        let rows =
+            sqlx::query("SELECT item, value FROM answers ORDER BY item").fetch_all(&db.pool).await.expect("read");
+        let stored: Vec<(String, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        // each good save is there, with the last answer of an item given twice
+        let want: Vec<(String, i64)> = (0..11i64)
+            .filter(|k| *k != 5)
+            .map(|k| (format!("i{k}"), k % 5 + 2))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        assert_eq!(stored, want);
+        // a submit counts what is missing and submits only a complete response
+        let submit = Save { submit: true, ..save(1, "i0", 1) };
+        assert_eq!(db.save(submit).await.expect("submit").missing, 0, "ten items answered, four asked");
+        let again = db.save(save(1, "i1", 1)).await;
+        assert!(matches!(again, Err(WebError::BadInput(_))), "a submitted response takes no more answers");
+    }
+
     #[test]
     fn migration_has_no_dialect_specific_types_outside_the_placeholder() {
         let text = statements(MIGRATIONS[0].1).join(";");
