@@ -42,7 +42,8 @@ async function answerAll(page, side) {
     if (name.endsWith('_IMP')) v = 6;
     else if (name.endsWith('_X1')) v = side === 'A' ? 6 : 2;
     else if (name.endsWith('_X2')) v = side === 'A' ? 2 : 6;
-    else if (name.startsWith('T2_')) v = side === 'A' ? 6 : 3;
+    else if (name === 't2_4') v = side === 'A' ? 2 : 5; // reverse-keyed trust item
+    else if (name.startsWith('t2_')) v = side === 'A' ? 6 : 3;
     else if (name.startsWith('INT_INTERNALISE') || name.startsWith('REC_')) v = 5;
     await page.check(`input[name="${name}"][value="${v}"]`);
   }

@@ -1,6 +1,7 @@
 //! Load test of the answer path: N respondents (default 200), each on its own keep-alive
 //! connection, save answers to an open wave as fast as the server acknowledges them for T
-//! seconds (default 60). Reports throughput and p50/p99/max latency, counts every non-303 reply
+//! seconds (default 60); with `--think-ms M` each respondent pauses a random 0.5M-1.5M
+//! milliseconds between saves, as people reading the next page do. Reports throughput and p50/p99/max latency, counts every non-303 reply
 //! or I/O failure as an error, and at the end compares the database with the last value each
 //! respondent had acknowledged for each item: any difference is a lost answer.
 //!
@@ -10,6 +11,7 @@
 //!
 //! ```sh
 //! cargo run --release -p alliance-web --example load -- --respondents 200 --seconds 60
+//! cargo run --release -p alliance-web --example load -- --respondents 200 --seconds 60 --think-ms 1000
 //! ```
 //!
 //! Exit code 0 when there were no errors and no lost answers, 1 otherwise.
@@ -34,6 +36,7 @@ fn arg(name: &str, default: &str) -> String {
 async fn main() {
     let respondents: usize = arg("--respondents", "200").parse().expect("--respondents N");
     let seconds: u64 = arg("--seconds", "60").parse().expect("--seconds T");
+    let think_ms: u64 = arg("--think-ms", "0").parse().expect("--think-ms M");
     let dir = std::env::temp_dir().join(format!("entente-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = arg("--db", &format!("sqlite://{}", dir.join("load.db").display()));
@@ -83,7 +86,10 @@ async fn main() {
     tokio::spawn(async move { alliance_web::serve(listener, server_state).await });
     let items: Vec<String> =
         Part::ALL.iter().flat_map(|p| p.constructs()).flat_map(|c| c.items).map(|i| i.id).collect();
-    eprintln!("load: {respondents} respondents, {seconds} s, {} items, server on {addr}, database {url}", items.len());
+    eprintln!(
+        "load: {respondents} respondents, {seconds} s, think {think_ms} ms, {} items, server on {addr}, database {url}",
+        items.len()
+    );
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let path = format!("/alliances/{alliance}/waves/1");
@@ -100,6 +106,10 @@ async fn main() {
                 Err(e) => return (user, acked, latencies, vec![e.to_string()]),
             };
             while Instant::now() < deadline {
+                if think_ms > 0 {
+                    let pause = rng.random_range(think_ms / 2..=think_ms + think_ms / 2);
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
                 // a page of a questionnaire: five items
                 let batch: Vec<(String, i64)> = (0..5)
                     .map(|_| (items[rng.random_range(0..items.len())].clone(), rng.random_range(1..=7)))
@@ -160,6 +170,9 @@ async fn main() {
     all_latencies.sort_by(f64::total_cmp);
     let n = all_latencies.len();
     println!("requests acknowledged: {n} in {elapsed:.1} s ({:.0}/s)", n as f64 / elapsed);
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average at the end: {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    }
     println!(
         "latency ms: p50 {:.1}, p99 {:.1}, max {:.1}",
         percentile(&all_latencies, 50.0),

@@ -185,20 +185,29 @@ impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(MaybeUser(None)) };
+        let digest = token_digest(&token);
+        if let Some(user) = state.sessions.get(&digest) {
+            return Ok(MaybeUser(Some(user)));
+        }
         let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT u.id, u.email, u.name, u.is_admin, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
-        .bind(token_digest(&token))
+        .bind(&digest)
         .bind(crate::db::now())
         .fetch_optional(&state.db.pool)
         .await?;
-        Ok(MaybeUser(row.map(|r| CurrentUser {
-            id: r.get("id"),
-            email: r.get("email"),
-            name: r.get("name"),
-            is_admin: r.get::<i64, _>("is_admin") != 0,
-        })))
+        let user = row.map(|r| {
+            let user = CurrentUser {
+                id: r.get("id"),
+                email: r.get("email"),
+                name: r.get("name"),
+                is_admin: r.get::<i64, _>("is_admin") != 0,
+            };
+            state.sessions.put(digest, user.clone(), r.get("expires_at"));
+            user
+        });
+        Ok(MaybeUser(user))
     }
 }
 
@@ -234,6 +243,50 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         serde_urlencoded::from_bytes(&bytes)
             .map(CsrfForm)
             .map_err(|e| WebError::BadInput(format!("The form is incomplete: {e}.")))
+    }
+}
+
+/// Sessions looked up recently: every request of a logged-in user needs its session, and most
+/// come in bursts (a respondent saving page after page). An entry is used for at most
+/// [`SessionCache::TTL`]; logging out and password resets remove entries at once, so within
+/// one server the cache changes nothing a user can see. Several servers on one PostgreSQL
+/// database would honour a logout done on another server only after the TTL.
+#[derive(Debug, Default)]
+pub struct SessionCache {
+    entries: Mutex<HashMap<String, (CurrentUser, i64, Instant)>>,
+}
+
+impl SessionCache {
+    /// How long a looked-up session is trusted without asking the database again.
+    pub const TTL: Duration = Duration::from_secs(5);
+    const MAX_ENTRIES: usize = 100_000;
+
+    /// The user of a session digest, when looked up less than [`SessionCache::TTL`] ago and not
+    /// expired.
+    pub fn get(&self, digest: &str) -> Option<CurrentUser> {
+        let map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(digest)
+            .filter(|(_, expires_at, at)| at.elapsed() < Self::TTL && *expires_at > crate::db::now())
+            .map(|(user, _, _)| user.clone())
+    }
+
+    /// Remember a session looked up in the database.
+    pub fn put(&self, digest: String, user: CurrentUser, expires_at: i64) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX_ENTRIES {
+            map.retain(|_, (_, _, at)| at.elapsed() < Self::TTL);
+        }
+        map.insert(digest, (user, expires_at, Instant::now()));
+    }
+
+    /// Forget one session (logout).
+    pub fn remove(&self, digest: &str) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(digest);
+    }
+
+    /// Forget every session of a user (password reset).
+    pub fn remove_user(&self, user_id: i64) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, (u, _, _)| u.id != user_id);
     }
 }
 
@@ -324,6 +377,24 @@ mod tests {
         assert!(l.check("y").is_ok());
         l.succeed("x");
         assert!(l.check("x").is_ok());
+    }
+
+    #[test]
+    fn session_cache_forgets_on_logout_and_reset() {
+        let c = SessionCache::default();
+        let user = |id| CurrentUser { id, email: format!("{id}@x"), name: String::new(), is_admin: false };
+        let later = crate::db::now() + 60;
+        c.put("a".into(), user(1), later);
+        c.put("b".into(), user(1), later);
+        c.put("c".into(), user(2), later);
+        c.put("old".into(), user(3), crate::db::now() - 1);
+        assert_eq!(c.get("a").map(|u| u.id), Some(1));
+        assert!(c.get("old").is_none(), "an expired session is never served");
+        c.remove("a");
+        assert!(c.get("a").is_none());
+        c.remove_user(1);
+        assert!(c.get("b").is_none());
+        assert_eq!(c.get("c").map(|u| u.id), Some(2));
     }
 
     #[test]

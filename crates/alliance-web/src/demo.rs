@@ -138,16 +138,27 @@ fn simulated(
     rng: &mut ChaCha8Rng,
 ) -> Answers {
     let w = wave as f64;
+    let reverse: Vec<String> = crate::analysis::workspace_instrument()
+        .constructs
+        .iter()
+        .filter(|c| c.id == "T2" || c.id == "LE")
+        .flat_map(|c| c.items.iter().filter(|i| i.reverse).map(|i| i.id.clone()))
+        .collect();
     items
         .iter()
         .map(|id| {
             let start = base.get(id).copied().unwrap_or(4.0);
+            // trust2's reverse-keyed item moves the other way
+            let keyed = if reverse.contains(id) { -1.0 } else { 1.0 };
             let drift = match (side, id.as_str()) {
                 // the explorer (Solvik) moves toward exploitation: X1 down, reverse-keyed X2 up
                 (0, i) if i.ends_with("_X1") => -0.9 * w,
                 (0, i) if i.ends_with("_X2") => 0.9 * w,
-                (0, i) if i.starts_with("T2_") => -0.5 + 0.8 * w,
-                (1, i) if i.starts_with("T2_") => 0.5,
+                // Solvik's trust in Kaiyo grows; Kaiyo's stays moderately high
+                (0, i) if i.starts_with("t2_") => keyed * (-0.5 + 0.8 * w),
+                (1, i) if i.starts_with("t2_") => keyed * 0.5,
+                // learning from the partner grows slowly on both sides
+                (_, i) if i.starts_with("le_") => keyed * 0.3 * w,
                 _ => 0.0,
             };
             let noise = f64::from(rng.random_range(-1i32..=1));
@@ -163,7 +174,7 @@ mod tests {
     #[test]
     fn simulated_answers_stay_on_the_scale_and_drift() {
         let base: std::collections::BTreeMap<String, f64> = [("RCS_X1".to_string(), 6.0)].into_iter().collect();
-        let items = vec!["RCS_X1".to_string(), "T2_FAIR".to_string()];
+        let items = vec!["RCS_X1".to_string(), "t2_1".to_string()];
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let first: Vec<Answers> = (0..50).map(|_| simulated(&base, &items, 0, 0, &mut rng)).collect();
         let last: Vec<Answers> = (0..50).map(|_| simulated(&base, &items, 0, 2, &mut rng)).collect();

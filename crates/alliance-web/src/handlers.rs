@@ -1,17 +1,19 @@
-//! The routes. Each handler loads the caller's membership of the alliance first
-//! ([`member`]): a non-member gets 404 (the alliance's existence is not revealed), a member
-//! whose role does not allow the action gets 403. Partner-scoped data (answers, ledger) is
+//! The routes. A handler inside an alliance states its rule in its signature with one
+//! extractor ([`AnyMember`], [`AsOwner`], [`AsLead`], [`AsPartner`]), which loads the caller's
+//! membership ([`member`]): a non-member gets 404 (the alliance's existence is not revealed), a
+//! member whose role does not allow the action gets 403; forms are checked by [`CsrfForm`]. Partner-scoped data (answers, ledger) is
 //! always selected by the caller's own partner id, never by an id from the request.
 
 use crate::analysis::{self, Answers, Part, WaveView, MIN_RESPONDENTS};
 use crate::auth::{self, CsrfForm, CsrfToken, CurrentUser, MaybeUser, SecureCookies};
 use crate::charts::{self, QuadrantPoint};
-use crate::db::now;
+use crate::db::{now, Save};
 use crate::error::WebError;
 use crate::views::{csrf_field, page, CSS};
 use crate::AppState;
 use alliance_core::assess::GovernanceForm;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, RawPathParams, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
@@ -105,41 +107,20 @@ pub struct Member {
     pub side: Option<usize>,
 }
 
-impl Member {
-    fn owner(&self) -> Result<(), WebError> {
-        if self.role == Role::Owner {
-            Ok(())
-        } else {
-            Err(WebError::Forbidden)
-        }
-    }
-    fn lead(&self) -> Result<usize, WebError> {
-        match (self.role, self.side) {
-            (Role::Lead, Some(s)) => Ok(s),
-            _ => Err(WebError::Forbidden),
-        }
-    }
-    fn partner_member(&self) -> Result<usize, WebError> {
-        self.side.ok_or(WebError::Forbidden)
-    }
-}
-
-/// Load the caller's membership of an alliance; 404 when there is none.
+/// Load the caller's membership of an alliance, with both partners, in one query; 404 when
+/// there is none.
 pub async fn member(state: &AppState, user: &CurrentUser, alliance_id: i64) -> Result<Member, WebError> {
-    let row = sqlx::query(
-        "SELECT a.name, a.governance, m.role, m.partner_id FROM memberships m JOIN alliances a ON a.id = m.alliance_id \
-         WHERE m.user_id = $1 AND m.alliance_id = $2",
+    let rows = sqlx::query(
+        "SELECT a.name, a.governance, m.role, m.partner_id, p.id, p.side, p.firm, p.country \
+         FROM memberships m JOIN alliances a ON a.id = m.alliance_id JOIN partners p ON p.alliance_id = a.id \
+         WHERE m.user_id = $1 AND m.alliance_id = $2 ORDER BY p.side",
     )
     .bind(user.id)
     .bind(alliance_id)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or(WebError::NotFound)?;
-    let partners = sqlx::query("SELECT id, side, firm, country FROM partners WHERE alliance_id = $1 ORDER BY side")
-        .bind(alliance_id)
-        .fetch_all(&state.db.pool)
-        .await?;
-    let partners: Vec<Partner> = partners
+    .fetch_all(&state.db.pool)
+    .await?;
+    let row = rows.first().ok_or(WebError::NotFound)?;
+    let partners: Vec<Partner> = rows
         .iter()
         .map(|r| Partner { id: r.get("id"), side: r.get("side"), firm: r.get("firm"), country: r.get("country") })
         .collect();
@@ -150,10 +131,89 @@ pub async fn member(state: &AppState, user: &CurrentUser, alliance_id: i64) -> R
         alliance_id,
         name: row.get("name"),
         governance: GovernanceForm::parse(&row.get::<String, _>("governance")).unwrap_or(GovernanceForm::EquityJv),
-        partners,
         role: Role::parse(&row.get::<String, _>("role")).ok_or(WebError::NotFound)?,
+        partners,
         side,
     })
+}
+
+/// Who calls, inside the alliance named by the route's `{id}`: what every alliance handler
+/// starts from. Taken by the extractors that state a handler's rule in its signature:
+/// [`AnyMember`], [`AsOwner`], [`AsLead`], [`AsPartner`]. A visitor without a session is sent
+/// to the login page, a non-member gets 404, a member whose role the rule excludes 403.
+pub struct Caller {
+    /// The app state.
+    pub state: AppState,
+    /// The logged-in user.
+    pub user: CurrentUser,
+    /// The user's membership of the alliance.
+    pub m: Member,
+    /// The request's CSRF token (for the forms of the page).
+    pub csrf: CsrfToken,
+    /// The alliance id.
+    pub id: i64,
+}
+
+impl Caller {
+    async fn load(parts: &mut Parts, state: &AppState) -> Result<Caller, WebError> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| WebError::NotFound)?;
+        let id = params
+            .iter()
+            .find(|(k, _)| *k == "id")
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+            .ok_or(WebError::NotFound)?;
+        let m = member(state, &user, id).await?;
+        let csrf = parts.extensions.get::<CsrfToken>().cloned().ok_or(WebError::Csrf)?;
+        Ok(Caller { state: state.clone(), user, m, csrf, id })
+    }
+}
+
+/// Rule: any member of the alliance.
+pub struct AnyMember(pub Caller);
+/// Rule: the alliance owner only.
+pub struct AsOwner(pub Caller);
+/// Rule: a partner lead only; with the lead's side (0 = A, 1 = B).
+pub struct AsLead(pub Caller, pub usize);
+/// Rule: a member of a partner firm (lead or respondent); with its side.
+pub struct AsPartner(pub Caller, pub usize);
+
+impl FromRequestParts<AppState> for AnyMember {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        Ok(AnyMember(Caller::load(parts, state).await?))
+    }
+}
+
+impl FromRequestParts<AppState> for AsOwner {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let c = Caller::load(parts, state).await?;
+        if c.m.role != Role::Owner {
+            return Err(WebError::Forbidden);
+        }
+        Ok(AsOwner(c))
+    }
+}
+
+impl FromRequestParts<AppState> for AsLead {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let c = Caller::load(parts, state).await?;
+        match (c.m.role, c.m.side) {
+            (Role::Lead, Some(side)) => Ok(AsLead(c, side)),
+            _ => Err(WebError::Forbidden),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AsPartner {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let c = Caller::load(parts, state).await?;
+        let side = c.m.side.ok_or(WebError::Forbidden)?;
+        Ok(AsPartner(c, side))
+    }
 }
 
 pub(crate) async fn css() -> Response {
@@ -362,10 +422,9 @@ pub(crate) async fn logout(
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Page {
     if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE) {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(auth::token_digest(&token))
-            .execute(&state.db.pool)
-            .await?;
+        let digest = auth::token_digest(&token);
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(&digest).execute(&state.db.pool).await?;
+        state.sessions.remove(&digest);
     }
     redirect_with_cookie("/", &auth::set_cookie(auth::SESSION_COOKIE, "", 0, false))
 }
@@ -500,13 +559,7 @@ pub(crate) struct Flash {
     missing: Option<usize>,
 }
 
-pub(crate) async fn alliance_page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    Extension(csrf): Extension<CsrfToken>,
-) -> Page {
-    let m = member(&state, &user, id).await?;
+pub(crate) async fn alliance_page(AnyMember(Caller { state, user, m, csrf, id }): AnyMember) -> Page {
     let waves = waves(&state, id).await?;
     let people = sqlx::query(
         "SELECT u.name, u.email, m.role, m.partner_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.alliance_id = $1 ORDER BY m.id",
@@ -572,6 +625,31 @@ pub(crate) async fn alliance_page(
                         }
                     }
                     button type="submit" { "Open wave" }
+                }
+            }
+        }
+        @if m.role == Role::Owner && !waves.is_empty() {
+            section {
+                h2 { "Anonymised exports" }
+                p { "For the command-line tools, once both partners have " (MIN_RESPONDENTS) " or more submitted questionnaires in the wave." }
+                form method="get" action=(format!("{base}/export/study.csv")) {
+                    label for="study_wave" { "Study data (" code { "entente study run" } ") of wave" }
+                    select id="study_wave" name="wave" { @for w in &waves { option value=(w.number) { (w.number) } } }
+                    div { button type="submit" { "Download study data" } }
+                }
+                form method="get" action=(format!("{base}/export/population.csv")) {
+                    p { "Population row (" code { "entente assess-population" } "): give the outcomes the questionnaires do not measure." }
+                    label for="pop_wave" { "Wave" }
+                    select id="pop_wave" name="wave" { @for w in &waves { option value=(w.number) { (w.number) } } }
+                    label for="pop_performance" { "Performance (any scale)" }
+                    input id="pop_performance" name="performance" type="number" step="any" required;
+                    label for="pop_failed" { "Failed (sub-optimal long-term performance)" }
+                    select id="pop_failed" name="failed" { option value="0" { "no" } option value="1" { "yes" } }
+                    label for="pop_terminated" { "Terminated before meeting its objectives" }
+                    select id="pop_terminated" name="terminated" { option value="0" { "no" } option value="1" { "yes" } }
+                    label for="pop_age" { "Age of the alliance (years)" }
+                    input id="pop_age" name="age" type="number" step="any" min="0" required;
+                    div { button type="submit" { "Download population row" } }
                 }
             }
         }
@@ -651,13 +729,9 @@ pub async fn create_invitation(
 }
 
 pub(crate) async fn invite(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    Extension(csrf): Extension<CsrfToken>,
+    AnyMember(Caller { state, user, m, csrf, id }): AnyMember,
     CsrfForm(f): CsrfForm<InviteForm>,
 ) -> Page {
-    let m = member(&state, &user, id).await?;
     let email = normalise_email(&f.email)?;
     let (side, role) = match m.role {
         Role::Owner => {
@@ -676,7 +750,7 @@ pub(crate) async fn invite(
             }
             (side, Role::Lead)
         }
-        Role::Lead => (m.lead()?, Role::Respondent),
+        Role::Lead => (m.side.ok_or(WebError::Forbidden)?, Role::Respondent),
         Role::Respondent => return Err(WebError::Forbidden),
     };
     let token = create_invitation(&state, &m, user.id, &email, side, role).await?;
@@ -851,13 +925,9 @@ pub async fn open_wave_row(state: &AppState, alliance: i64, parts: &[Part]) -> R
 }
 
 pub(crate) async fn open_wave(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
+    AsOwner(Caller { state, user, id, .. }): AsOwner,
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> Page {
-    let m = member(&state, &user, id).await?;
-    m.owner()?;
     let mut parts = Vec::new();
     for (k, v) in f.iter().filter(|(k, _)| k == "part") {
         let p =
@@ -872,13 +942,10 @@ pub(crate) async fn open_wave(
 }
 
 pub(crate) async fn close_wave(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path((id, number)): Path<(i64, i64)>,
+    AsOwner(Caller { state, user, id, .. }): AsOwner,
+    Path((_, number)): Path<(i64, i64)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Page {
-    let m = member(&state, &user, id).await?;
-    m.owner()?;
     let done = sqlx::query(
         "UPDATE waves SET status = 'closed', closed_at = $1 WHERE alliance_id = $2 AND number = $3 AND status = 'open'",
     )
@@ -931,14 +998,10 @@ async fn my_response(state: &AppState, wave_id: i64, user_id: i64) -> Result<(An
 }
 
 pub(crate) async fn answer_page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path((id, number)): Path<(i64, i64)>,
+    AsPartner(Caller { state, user, m, csrf, id }, side): AsPartner,
+    Path((_, number)): Path<(i64, i64)>,
     Query(flash): Query<Flash>,
-    Extension(csrf): Extension<CsrfToken>,
 ) -> Page {
-    let m = member(&state, &user, id).await?;
-    let side = m.partner_member()?;
     let w = wave(&state, id, number).await?;
     let (saved, submitted) = my_response(&state, w.id, user.id).await?;
     let title = format!("Wave {number}: questionnaire for {}", m.partners[side].firm);
@@ -984,7 +1047,8 @@ pub(crate) async fn answer_page(
     Ok(html_page(page(&title, Some(&user), &csrf.value, body)))
 }
 
-/// Save (and optionally submit) answers; returns the number of items still unanswered.
+/// Save (and optionally submit) answers; returns the number of items still unanswered (for a
+/// submit; 0 for a plain save). Goes through the database's group-committing writer.
 pub async fn save_answers_rows(
     state: &AppState,
     user_id: i64,
@@ -994,70 +1058,27 @@ pub async fn save_answers_rows(
     answers: &[(String, i64)],
     submit: bool,
 ) -> Result<usize, WebError> {
-    let _writer = state.db.write_guard().await;
-    let mut tx = state.db.pool.begin().await?;
-    // a write first, so SQLite takes the write lock at once (no read-to-write upgrade)
-    sqlx::query("INSERT INTO responses (wave_id, user_id, partner_id) VALUES ($1, $2, $3) ON CONFLICT (wave_id, user_id) DO NOTHING")
-        .bind(wave_id)
-        .bind(user_id)
-        .bind(partner_id)
-        .execute(&mut *tx)
-        .await?;
-    let r = sqlx::query("SELECT id, submitted_at FROM responses WHERE wave_id = $1 AND user_id = $2")
-        .bind(wave_id)
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if r.get::<Option<i64>, _>("submitted_at").is_some() {
-        return Err(WebError::BadInput("Your answers to this wave are already submitted.".into()));
-    }
-    let response_id: i64 = r.get("id");
-    for (item, value) in answers {
-        sqlx::query("INSERT INTO answers (response_id, item, value) VALUES ($1, $2, $3) ON CONFLICT (response_id, item) DO UPDATE SET value = excluded.value")
-            .bind(response_id)
-            .bind(item)
-            .bind(*value)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let answered: i64 = sqlx::query("SELECT COUNT(*) FROM answers WHERE response_id = $1")
-        .bind(response_id)
-        .fetch_one(&mut *tx)
-        .await?
-        .get(0);
-    let missing = allowed.len().saturating_sub(answered as usize);
-    if submit && missing == 0 {
-        sqlx::query("UPDATE responses SET submitted_at = $1 WHERE id = $2")
-            .bind(now())
-            .bind(response_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(missing)
+    let save = Save { user_id, partner_id, wave_id, items: allowed.len(), answers: answers.to_vec(), submit };
+    Ok(state.db.save(save).await?.missing)
 }
 
 pub(crate) async fn save_answers(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path((id, number)): Path<(i64, i64)>,
+    AsPartner(Caller { state, user, m, id, .. }, side): AsPartner,
+    Path((_, number)): Path<(i64, i64)>,
     CsrfForm(f): CsrfForm<Vec<(String, String)>>,
 ) -> Page {
-    let m = member(&state, &user, id).await?;
-    let side = m.partner_member()?;
     let w = wave(&state, id, number).await?;
     if w.status != "open" {
         return Err(WebError::BadInput("This wave is closed.".into()));
     }
-    let allowed: Vec<String> =
-        w.parts.iter().flat_map(|p| p.constructs()).flat_map(|c| c.items).map(|i| i.id).collect();
+    let allowed: Vec<&'static str> = w.parts.iter().flat_map(|p| p.item_ids()).collect();
     let mut answers = Vec::new();
     let mut submit = false;
     for (k, v) in &f {
         match k.as_str() {
             "csrf" => {}
             "action" => submit = v == "submit",
-            item if allowed.iter().any(|a| a == item) => {
+            item if allowed.contains(&item) => {
                 let value: i64 = v.parse().ok().filter(|x| (1..=7).contains(x)).ok_or_else(|| {
                     WebError::BadInput(format!("The answer to `{item}` must be a whole number from 1 to 7."))
                 })?;
@@ -1066,7 +1087,15 @@ pub(crate) async fn save_answers(
             other => return Err(WebError::BadInput(format!("`{other}` is not an item of this wave."))),
         }
     }
-    let missing = save_answers_rows(&state, user.id, m.partners[side].id, w.id, &allowed, &answers, submit).await?;
+    let save = Save {
+        user_id: user.id,
+        partner_id: m.partners[side].id,
+        wave_id: w.id,
+        items: allowed.len(),
+        answers,
+        submit,
+    };
+    let missing = state.db.save(save).await?.missing;
     let back = format!("/alliances/{id}/waves/{number}");
     Ok(match (submit, missing) {
         (true, 0) => see_other(&back),
@@ -1119,13 +1148,7 @@ pub async fn wave_views(state: &AppState, m: &Member) -> Result<Vec<WaveView>, W
         .collect())
 }
 
-pub(crate) async fn dashboard(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    Extension(csrf): Extension<CsrfToken>,
-) -> Page {
-    let m = member(&state, &user, id).await?;
+pub(crate) async fn dashboard(AnyMember(Caller { state, user, m, csrf, id }): AnyMember) -> Page {
     let views = wave_views(&state, &m).await?;
     let (fa, fb) = (m.partners[0].firm.as_str(), m.partners[1].firm.as_str());
     let points: Vec<QuadrantPoint> = views
@@ -1223,14 +1246,7 @@ fn fit_text(fit: alliance_core::assess::rules::GovernanceFit) -> &'static str {
 pub const KNOWLEDGE_CATEGORIES: [&str; 5] =
     ["technology", "tacit know-how", "market knowledge", "process and operations", "management practice"];
 
-pub(crate) async fn ledger_page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    Extension(csrf): Extension<CsrfToken>,
-) -> Page {
-    let m = member(&state, &user, id).await?;
-    let side = m.lead()?;
+pub(crate) async fn ledger_page(AsLead(Caller { state, user, m, csrf, id }, side): AsLead) -> Page {
     let rows = sqlx::query("SELECT direction, item, category, approved_by, disclosed_on FROM ledger WHERE partner_id = $1 ORDER BY disclosed_on, id")
         .bind(m.partners[side].id)
         .fetch_all(&state.db.pool)
@@ -1299,13 +1315,9 @@ fn valid_date(s: &str) -> bool {
 }
 
 pub(crate) async fn add_ledger(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
+    AsLead(Caller { state, user, m, id, .. }, side): AsLead,
     CsrfForm(f): CsrfForm<LedgerForm>,
 ) -> Page {
-    let m = member(&state, &user, id).await?;
-    let side = m.lead()?;
     if !["gave", "received"].contains(&f.direction.as_str()) {
         return Err(WebError::BadInput("The direction is `gave` or `received`.".into()));
     }
@@ -1354,9 +1366,7 @@ fn cell(s: &str) -> String {
     }
 }
 
-pub(crate) async fn export_answers(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Page {
-    let m = member(&state, &user, id).await?;
-    let side = m.lead()?;
+pub(crate) async fn export_answers(AsLead(Caller { state, user, m, id, .. }, side): AsLead) -> Page {
     let rows = sqlx::query(
         "SELECT w.number, r.id, r.submitted_at, a.item, a.value FROM responses r JOIN waves w ON w.id = r.wave_id \
          LEFT JOIN answers a ON a.response_id = r.id WHERE r.partner_id = $1 ORDER BY w.number, r.id",
@@ -1399,13 +1409,9 @@ pub(crate) struct DatasetQuery {
 }
 
 pub(crate) async fn export_dataset(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
+    AsOwner(Caller { state, user, m, id, .. }): AsOwner,
     Query(q): Query<DatasetQuery>,
 ) -> Page {
-    let m = member(&state, &user, id).await?;
-    m.owner()?;
     let side = m
         .partners
         .iter()
@@ -1432,14 +1438,56 @@ pub(crate) async fn export_dataset(
     Ok(csv_response(&format!("wave{}-{}.csv", q.wave, m.partners[side].side.to_lowercase()), text))
 }
 
-pub(crate) async fn audit_page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<i64>,
-    Extension(csrf): Extension<CsrfToken>,
+/// Study export query.
+#[derive(Deserialize)]
+pub(crate) struct StudyQuery {
+    wave: i64,
+}
+
+/// A wave's submitted questionnaires of both partners, with the wave's parts.
+async fn wave_answers(state: &AppState, m: &Member, number: i64) -> Result<(Vec<Part>, [Vec<Answers>; 2]), WebError> {
+    let w = wave(state, m.alliance_id, number).await?;
+    let mut all = submitted(state, m).await?;
+    Ok((w.parts, all.remove(&number).unwrap_or_default()))
+}
+
+pub(crate) async fn export_study(
+    AsOwner(Caller { state, user, m, id, .. }): AsOwner,
+    Query(q): Query<StudyQuery>,
 ) -> Page {
-    let m = member(&state, &user, id).await?;
-    m.owner()?;
+    let (parts, sides) = wave_answers(&state, &m, q.wave).await?;
+    let refs: [Vec<&Answers>; 2] = [sides[0].iter().collect(), sides[1].iter().collect()];
+    let text = crate::export::study_csv([&m.partners[0].firm, &m.partners[1].firm], &parts, [&refs[0], &refs[1]])?;
+    audit(&state, Some(user.id), Some(id), "export-study", &format!("wave {}", q.wave)).await?;
+    Ok(csv_response(&format!("study-wave{}.csv", q.wave), text))
+}
+
+/// Population export query: the wave and the outcomes the owner gives.
+#[derive(Deserialize)]
+pub(crate) struct PopulationQuery {
+    wave: i64,
+    performance: f64,
+    failed: u8,
+    terminated: u8,
+    age: f64,
+}
+
+pub(crate) async fn export_population(
+    AsOwner(Caller { state, user, m, id, .. }): AsOwner,
+    Query(q): Query<PopulationQuery>,
+) -> Page {
+    let outcomes = crate::export::Outcomes::new(q.performance, q.failed, q.terminated, q.age)?;
+    let (_, sides) = wave_answers(&state, &m, q.wave).await?;
+    let refs: [Vec<&Answers>; 2] = [sides[0].iter().collect(), sides[1].iter().collect()];
+    let firms = [m.partners[0].firm.as_str(), m.partners[1].firm.as_str()];
+    let diagnosis = analysis::diagnose_wave(firms, m.governance, [&refs[0], &refs[1]]).map_err(WebError::BadInput)?;
+    let row_id = format!("alliance{id}-wave{}", q.wave);
+    let text = crate::export::population_row(&row_id, firms, &diagnosis, [&refs[0], &refs[1]], outcomes)?;
+    audit(&state, Some(user.id), Some(id), "export-population", &format!("wave {}", q.wave)).await?;
+    Ok(csv_response(&format!("population-wave{}.csv", q.wave), text))
+}
+
+pub(crate) async fn audit_page(AsOwner(Caller { state, user, m, csrf, id }): AsOwner) -> Page {
     let rows = sqlx::query(
         "SELECT a.at, a.action, a.detail, u.email FROM audit a LEFT JOIN users u ON u.id = a.user_id WHERE a.alliance_id = $1 ORDER BY a.id DESC",
     )
@@ -1575,6 +1623,7 @@ pub(crate) async fn reset(
     // a reset ends every open session of the account
     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
+    state.sessions.remove_user(user_id);
     audit(&state, Some(user_id), None, "password-reset", "").await?;
     Ok(see_other("/login"))
 }

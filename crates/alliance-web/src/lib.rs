@@ -5,16 +5,20 @@
 //! `alliance-core` for everything it measures and concludes: the instruments (the seven
 //! motives, Hamel's intent, transparency and receptivity, trust-building practices) and the
 //! dyad diagnosis of `entente assess` (quadrant, learning race, governance fit, recommendations
-//! with their reasons). It adds one construct the dyad instrument lacks: trust in the partner
-//! during the running alliance (trust2 of THEORY.md section 1), so that trust can be followed in
-//! each direction across waves.
+//! with their reasons). From the study catalogue (`alliance_core::constructs`) it takes two
+//! constructs the dyad instrument lacks: trust in the partner during the running alliance
+//! (trust2, `T2`, THEORY.md section 1), so that trust can be followed in each direction across
+//! waves, and inter-partner learning (`LE`, the model's outcome), so that the owner can export
+//! data for `entente study run` and `entente assess-population` ([`export`]).
 //!
 //! ## Design
 //! - [`app`] builds the axum `Router` from an [`AppState`]; tests drive it with
 //!   `app(state).oneshot(request)`, and [`serve`] runs it on a TCP listener.
 //! - Storage ([`db`]) is sqlx's `Any` driver over SQLite (the default: one file, WAL mode,
 //!   `synchronous = FULL`, so an acknowledged answer survives a crash) or PostgreSQL, with the
-//!   same SQL for both and migrations embedded in the binary.
+//!   same SQL for both and migrations embedded in the binary. Saves of answers go through one
+//!   writer that commits whatever is queued in one transaction (group commit) and acknowledges
+//!   each save only after that commit.
 //! - Accounts ([`auth`]): argon2id password hashes; sessions and invitation, reset and CSRF
 //!   tokens are 256-bit random values stored only as SHA-256 digests; session cookies are
 //!   `HttpOnly; SameSite=Lax` and `Secure` when configured or behind a TLS proxy
@@ -41,6 +45,7 @@ pub mod charts;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod handlers;
 pub mod views;
 
@@ -94,13 +99,15 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Failed-login throttle.
     pub limiter: Arc<auth::LoginLimiter>,
+    /// Recently looked-up sessions.
+    pub sessions: Arc<auth::SessionCache>,
 }
 
 impl AppState {
     /// State over a connected database.
     pub fn new(db: Db, config: Config) -> Self {
         let limiter = Arc::new(auth::LoginLimiter::new(config.max_login_failures, config.login_window));
-        AppState { db, config: Arc::new(config), limiter }
+        AppState { db, config: Arc::new(config), limiter, sessions: Arc::default() }
     }
 }
 
@@ -128,6 +135,8 @@ pub fn app(state: AppState) -> Router {
         .route("/alliances/{id}/ledger", get(h::ledger_page).post(h::add_ledger))
         .route("/alliances/{id}/export/answers.csv", get(h::export_answers))
         .route("/alliances/{id}/export/dataset.csv", get(h::export_dataset))
+        .route("/alliances/{id}/export/study.csv", get(h::export_study))
+        .route("/alliances/{id}/export/population.csv", get(h::export_population))
         .route("/alliances/{id}/audit", get(h::audit_page))
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::frame))

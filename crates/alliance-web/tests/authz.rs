@@ -105,7 +105,7 @@ fn routes() -> Vec<Route> {
         Route {
             method: "POST",
             path: "/alliances/{a}/waves/2",
-            form: &[("T2_FAIR", "5"), ("action", "save")],
+            form: &[("t2_2", "5"), ("action", "save")],
             open_wave: true,
             expect: [SEE, FORBID, SEE, SEE, SEE, SEE, MISSING, MISSING],
         },
@@ -140,6 +140,20 @@ fn routes() -> Vec<Route> {
         Route {
             method: "GET",
             path: "/alliances/{a}/export/dataset.csv?wave=1&side=a",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING],
+        },
+        Route {
+            method: "GET",
+            path: "/alliances/{a}/export/study.csv?wave=1",
+            form: &[],
+            open_wave: false,
+            expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING],
+        },
+        Route {
+            method: "GET",
+            path: "/alliances/{a}/export/population.csv?wave=1&performance=5&failed=0&terminated=0&age=2",
             form: &[],
             open_wave: false,
             expect: [SEE, OK, FORBID, FORBID, FORBID, FORBID, MISSING, MISSING],

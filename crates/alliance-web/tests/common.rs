@@ -149,7 +149,7 @@ pub async fn invite(state: &AppState, inviter: &mut Client, alliance: i64, email
 }
 
 /// Full answers for a partner: the shipped `mismatch-economic` example (a explores, b exploits)
-/// and trust2 at `trust`.
+/// trust2 at `trust` (reverse-keyed items at `8 - trust`) and learning at 5.
 pub fn full_answers(side: usize, trust: i64) -> Vec<(String, String)> {
     let ex = example("mismatch-economic").expect("example");
     let (file, text) = if side == 0 { (ex.file_a, ex.text_a) } else { (ex.file_b, ex.text_b) };
@@ -159,8 +159,21 @@ pub fn full_answers(side: usize, trust: i64) -> Vec<(String, String)> {
         .flat_map(|p| p.constructs())
         .flat_map(|c| c.items)
         .map(|i| {
-            let v =
-                if i.id.starts_with("T2_") { trust } else { base.answers.get(&i.id).map_or(4, |x| x.round() as i64) };
+            let v = if i.id.starts_with("t2_") {
+                if i.reverse {
+                    8 - trust
+                } else {
+                    trust
+                }
+            } else if i.id.starts_with("le_") {
+                if i.reverse {
+                    3
+                } else {
+                    5
+                }
+            } else {
+                base.answers.get(&i.id).map_or(4, |x| x.round() as i64)
+            };
             (i.id, v.to_string())
         })
         .collect()
@@ -200,7 +213,7 @@ pub async fn world_on(state: AppState) -> World {
     let r = owner
         .post(
             &format!("/alliances/{alliance}/waves"),
-            &[("part", "motives"), ("part", "hamel"), ("part", "trust"), ("part", "practices")],
+            &[("part", "motives"), ("part", "hamel"), ("part", "trust"), ("part", "practices"), ("part", "learning")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

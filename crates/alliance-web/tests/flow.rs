@@ -29,7 +29,7 @@ async fn fewer_than_three_respondents_show_not_enough_answers() {
     owner
         .post(
             &format!("/alliances/{a}/waves"),
-            &[("part", "motives"), ("part", "hamel"), ("part", "trust"), ("part", "practices")],
+            &[("part", "motives"), ("part", "hamel"), ("part", "trust"), ("part", "practices"), ("part", "learning")],
         )
         .await;
     for (side, lead) in [&mut lead_a, &mut lead_b].into_iter().enumerate() {
@@ -55,22 +55,22 @@ async fn save_and_continue_then_submit() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let c = &mut w.respondents[0];
     let path = format!("/alliances/{a}/waves/2");
-    let r = c.post(&path, &[("T2_FAIR", "6"), ("action", "save")]).await;
+    let r = c.post(&path, &[("t2_2", "6"), ("action", "save")]).await;
     assert_eq!(r.location.as_deref(), Some(format!("{path}?saved=1").as_str()));
     let page = c.get(&path).await;
-    assert!(page.body.contains(r#"name="T2_FAIR" value="6" checked"#), "{}", page.body);
-    // submitting with two items missing keeps the answers and says what is missing
+    assert!(page.body.contains(r#"name="t2_2" value="6" checked"#), "{}", page.body);
+    // submitting with three items missing keeps the answers and says what is missing
     let r = c.post(&path, &[("action", "submit")]).await;
-    assert_eq!(r.location.as_deref(), Some(format!("{path}?missing=2").as_str()));
-    let r = c.post(&path, &[("T2_RELIABLE", "5"), ("T2_GOODFAITH", "7"), ("action", "submit")]).await;
+    assert_eq!(r.location.as_deref(), Some(format!("{path}?missing=3").as_str()));
+    let r = c.post(&path, &[("t2_1", "5"), ("t2_3", "7"), ("t2_4", "2"), ("action", "submit")]).await;
     assert_eq!(r.location.as_deref(), Some(path.as_str()));
     assert!(c.get(&path).await.body.contains("your answers to this wave are submitted"));
     // submitted answers are final
-    let r = c.post(&path, &[("T2_FAIR", "1"), ("action", "save")]).await;
+    let r = c.post(&path, &[("t2_2", "1"), ("action", "save")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // out-of-range values and items of other instruments are refused
     let other = &mut w.respondents[1];
-    assert_eq!(other.post(&path, &[("T2_FAIR", "8")]).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(other.post(&path, &[("t2_2", "8")]).await.status, StatusCode::BAD_REQUEST);
     assert_eq!(other.post(&path, &[("RCS_IMP", "4")]).await.status, StatusCode::BAD_REQUEST);
 }
 
@@ -78,7 +78,7 @@ async fn save_and_continue_then_submit() {
 async fn closed_waves_take_no_answers_and_only_one_wave_is_open() {
     let mut w = world().await;
     let a = w.alliance;
-    let r = w.respondents[0].post(&format!("/alliances/{a}/waves/1"), &[("T2_FAIR", "6")]).await;
+    let r = w.respondents[0].post(&format!("/alliances/{a}/waves/1"), &[("t2_2", "6")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         w.owner.post(&format!("/alliances/{a}/waves"), &[("part", "trust")]).await.status,
@@ -239,4 +239,70 @@ async fn the_demo_is_seeded_once_and_shows_a_full_dashboard() {
         3 + 2 * 3,
         "three quadrant points and two trust lines of three waves"
     );
+}
+
+#[tokio::test]
+async fn owner_exports_are_read_by_study_run_and_assess_population() {
+    let mut w = world().await;
+    let a = w.alliance;
+    // `entente study run`: the study's reader and screening take the file as it is
+    let r = w.owner.get(&format!("/alliances/{a}/export/study.csv?wave=1")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let cfg = alliance_study::StudyConfig::default();
+    let resp = alliance_study::responses::Responses::from_csv_str(&r.body, "study.csv", &cfg.analysis.id_column)
+        .expect("the study reads the export");
+    assert_eq!(resp.nrows(), 6);
+    assert_eq!(resp.ids[0], "A-R01");
+    assert!(!r.body.contains("North") && !r.body.contains("@"), "anonymised: {}", r.body);
+    let (data, screening) = alliance_study::analysis::prepare_data(&cfg, resp);
+    let measured: Vec<&str> = screening.measured.iter().map(|m| m.id.as_str()).collect();
+    assert!(measured.contains(&"T2") && measured.contains(&"LE"), "{measured:?}");
+    // Northwind answered trust 6, Southgate 3; the reverse-keyed t2_4 (2 and 5) comes out recoded
+    for (col, want) in [("t2_1", [6.0, 3.0]), ("t2_4", [6.0, 3.0]), ("le_1", [5.0, 5.0])] {
+        let v = data.column(col).expect(col);
+        assert!((v[0] - want[0]).abs() < 1e-12 && (v[5] - want[1]).abs() < 1e-12, "{col}: {v:?}");
+    }
+
+    // `entente assess-population`: one row, read by its reader
+    let r = w
+        .owner
+        .get(&format!("/alliances/{a}/export/population.csv?wave=1&performance=4.5&failed=0&terminated=1&age=3"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rows = alliance_core::population::read_population("population.csv", &r.body).expect("population reads");
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.id, format!("alliance{a}-wave1"));
+    // the example dyad is a mismatch; an equity joint venture is integration 3 of 4
+    assert_eq!(row.quadrant, alliance_core::population::PopQuadrant::Mismatch);
+    assert!((row.integration - 3.0).abs() < 1e-12);
+    assert!((0.0..=1.0).contains(&row.dynamism));
+    // learning: 5 on the three forward items, 3 on the reverse-keyed one -> 5 everywhere
+    assert!((row.learning - 5.0).abs() < 1e-9, "{}", row.learning);
+    assert!((row.performance - 4.5).abs() < 1e-12 && row.terminated && !row.failed && (row.age - 3.0).abs() < 1e-12);
+
+    // the three-respondent rule and the outcome checks hold for both exports
+    let r = w.owner.post(&format!("/alliances/{a}/waves"), &[("part", "trust"), ("part", "learning")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = w.owner.get(&format!("/alliances/{a}/export/study.csv?wave=2")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("Not enough answers yet"), "{}", r.body);
+    let r = w
+        .owner
+        .get(&format!("/alliances/{a}/export/population.csv?wave=1&performance=4.5&failed=2&terminated=1&age=3"))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_logged_out_session_is_refused_at_once() {
+    let mut w = world().await;
+    let path = format!("/alliances/{}", w.alliance);
+    // the session was just used, so it is in the session cache
+    assert_eq!(w.leads[0].get(&path).await.status, StatusCode::OK);
+    let stolen = w.leads[0].clone();
+    let r = w.leads[0].post("/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mut replay = stolen;
+    assert_eq!(replay.get(&path).await.status, StatusCode::SEE_OTHER, "the old cookie must not work after logout");
 }

@@ -28,7 +28,7 @@ async fn flow_and_dashboard_on_postgres() {
     assert_eq!(d.status, StatusCode::OK, "{}", d.body);
     assert!(d.body.contains("Quadrant chart"), "{}", d.body);
     assert!(d.body.contains("<td>0.83</td>"), "{}", d.body);
-    let r = w.respondents[0].post(&format!("/alliances/{a}/waves/1"), &[("T2_FAIR", "6")]).await;
+    let r = w.respondents[0].post(&format!("/alliances/{a}/waves/1"), &[("t2_2", "6")]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "closed wave");
     let ledger = w.leads[0]
         .post(

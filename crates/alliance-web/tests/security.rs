@@ -13,7 +13,7 @@ async fn forms_without_a_valid_csrf_token_get_403() {
     let wrong = format!("csrf={}&{no_token}", "0".repeat(64));
     assert_eq!(w.owner.post_raw("/alliances/new", wrong).await.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        w.respondents[0].post_raw(&format!("/alliances/{a}/waves/1"), "T2_FAIR=1".into()).await.status,
+        w.respondents[0].post_raw(&format!("/alliances/{a}/waves/1"), "t2_2=1".into()).await.status,
         StatusCode::FORBIDDEN
     );
     // a token in the form but no cookie (a cross-site post) is refused too
