@@ -326,10 +326,12 @@ fn robust(j: &Mat, w: &Weight, g: &Mat, n: f64, nuni: usize) -> Result<Robust, O
     let (nobs, len, q) = (g.rows(), g.cols(), j.cols());
     // M = G V J through the nonzeros of V J, column by column.
     let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); q];
+    let mut row_nz = vec![0usize; len];
     for r in 0..len {
         for (c, v) in j.row(r).iter().enumerate() {
             if v.abs() > 0.0 {
                 cols[c].push((r, v * d[r]));
+                row_nz[r] += 1;
             }
         }
     }
@@ -341,38 +343,101 @@ fn robust(j: &Mat, w: &Weight, g: &Mat, n: f64, nuni: usize) -> Result<Robust, O
             mi[c] = nz.iter().map(|&(r, v)| gi[r] * v).sum();
         }
     }
-    let mut meat = m.t_matmul(&m);
+    let mut meat = crate::gemm::product(&m, true, &m, false);
     meat.data_mut().iter_mut().for_each(|v| *v *= n);
-    let me = m.matmul(&e_inv);
-    let mut gv = g.clone();
-    for i in 0..nobs {
-        gv.row_mut(i).iter_mut().zip(d).for_each(|(a, b)| *a *= b);
+
+    // Gamma = N G'G, so tr(U Gamma) = N tr K and tr((U Gamma)^2) = N^2 ||K||^2 with the N x N
+    // matrix K = G U G'. With P = G V^(1/2) and Q = G V J L^-T (E = L L'), K = P P' - Q Q'.
+    // A parameter whose Jacobian column has one nonzero, in a row with no other nonzero (a
+    // threshold under delta, an intercept), splits off a block of E and cancels that row of P
+    // exactly: U has a zero row there. Dropping both leaves K = C + X with C = P_c P_c' (the
+    // correlation rows, also the baseline's K) and X = P_x P_x' - P_s P_s' - Q' Q' (x: kept
+    // univariate rows, s: split-off correlation rows, Q' on the kept parameters).
+    let mut split_row = vec![false; len];
+    let mut split_col = vec![false; q];
+    for (c, nz) in cols.iter().enumerate() {
+        if let [(r, _)] = nz[..] {
+            if row_nz[r] == 1 {
+                split_row[r] = true;
+                split_col[c] = true;
+            }
+        }
     }
-    // K = G U G' entrywise: k_il = g_i V g_l - m_i E^-1 m_l; the baseline keeps the correlation part.
-    // Blocks of four rows share each loaded row l (the pass is memory bound otherwise).
-    const B: usize = 4;
+    let keep: Vec<usize> = (0..q).filter(|&c| !split_col[c]).collect();
+    let mut e_keep = Mat::zeros(keep.len(), keep.len());
+    for (a, &ca) in keep.iter().enumerate() {
+        for (b, &cb) in keep.iter().enumerate() {
+            e_keep[(a, b)] = e[(ca, cb)];
+        }
+    }
+    let l = sem_linalg::cholesky(&e_keep)
+        .map_err(|_| OrdinalError::Singular("information matrix (Delta' V Delta)".into()))?;
+    let plus: Vec<usize> = (0..nuni).filter(|&r| !split_row[r]).collect();
+    let minus: Vec<usize> = (nuni..len).filter(|&r| split_row[r]).collect();
+    let ncor = len - nuni;
+    let nz = plus.len() + minus.len() + keep.len();
+    let sqd: Vec<f64> = d.iter().map(|v| v.sqrt()).collect();
+    let mut pc = Mat::zeros(nobs, ncor);
+    let mut z = Mat::zeros(nobs, nz);
+    let mut zs = Mat::zeros(nobs, nz);
+    for i in 0..nobs {
+        let gi = g.row(i);
+        for (o, (gv, s)) in pc.row_mut(i).iter_mut().zip(gi[nuni..].iter().zip(&sqd[nuni..])) {
+            *o = gv * s;
+        }
+        // Q' row: solve L y = m_keep
+        let mi = m.row(i);
+        let zi = z.row_mut(i);
+        for (k, &r) in plus.iter().chain(&minus).enumerate() {
+            zi[k] = gi[r] * sqd[r];
+        }
+        let off = plus.len() + minus.len();
+        for a in 0..keep.len() {
+            let la = l.row(a);
+            let s = mi[keep[a]] - sem_linalg::dot(&la[..a], &zi[off..off + a]);
+            zi[off + a] = s / la[a];
+        }
+        let zsi = zs.row_mut(i);
+        for k in 0..nz {
+            zsi[k] = if k < plus.len() { zi[k] } else { -zi[k] };
+        }
+    }
+    // Lower-triangular blocks of rows, in parallel; each block's C and X through gemm.
+    const B: usize = 48;
     let sums = (0..nobs.div_ceil(B))
         .into_par_iter()
         .map(|blk| {
+            use crate::gemm::{gemm_into, view};
             let i0 = blk * B;
             let i1 = (i0 + B).min(nobs);
+            let rows = i1 - i0;
+            let mut cb = vec![0.0; rows * i1];
+            let mut xb = vec![0.0; rows * i1];
+            gemm_into(
+                &mut cb,
+                &view(&pc.data()[i0 * ncor..i1 * ncor], rows, ncor, false),
+                &view(&pc.data()[..i1 * ncor], i1, ncor, true),
+            );
+            gemm_into(
+                &mut xb,
+                &view(&z.data()[i0 * nz..i1 * nz], rows, nz, false),
+                &view(&zs.data()[..i1 * nz], i1, nz, true),
+            );
             let mut acc = [0.0f64; 4];
-            for l in 0..i1 {
-                let (gl, ml) = (g.row(l), m.row(l));
-                for i in i0.max(l)..i1 {
-                    let gvi = gv.row(i);
-                    let du = sem_linalg::dot(&gvi[..nuni], &gl[..nuni]);
-                    let dc = sem_linalg::dot(&gvi[nuni..], &gl[nuni..]);
-                    let dm = sem_linalg::dot(me.row(i), ml);
-                    let k = du + dc - dm;
-                    let f = if l == i { 1.0 } else { 2.0 };
-                    acc[0] += f * k * k;
-                    acc[1] += f * dc * dc;
-                    if l == i {
-                        acc[2] += k;
-                        acc[3] += dc;
-                    }
+            for a in 0..rows {
+                let i = i0 + a;
+                let (crow, xrow) = (&cb[a * i1..a * i1 + i], &xb[a * i1..a * i1 + i]);
+                let (mut kk, mut cc) = (0.0, 0.0);
+                for (cv, xv) in crow.iter().zip(xrow) {
+                    let k = cv + xv;
+                    kk += k * k;
+                    cc += cv * cv;
                 }
+                let (cdiag, kdiag) = (cb[a * i1 + i], cb[a * i1 + i] + xb[a * i1 + i]);
+                acc[0] += 2.0 * kk + kdiag * kdiag;
+                acc[1] += 2.0 * cc + cdiag * cdiag;
+                acc[2] += kdiag;
+                acc[3] += cdiag;
             }
             acc
         })
@@ -585,7 +650,8 @@ pub fn fit(
         v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
         v
     } else {
-        let mut v = rob.e_inv.matmul(&rob.meat).matmul(&rob.e_inv);
+        let half = crate::gemm::product(&rob.e_inv, false, &rob.meat, false);
+        let mut v = crate::gemm::product(&half, false, &rob.e_inv, false);
         v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
         v
     };
@@ -769,6 +835,62 @@ mod tests {
         let back = e.mul_vec(&schur);
         for (a, b) in back.iter().zip(&g) {
             assert!((a - b).abs() < 1e-12);
+        }
+    }
+
+    /// tr(U Gamma), tr((U Gamma)^2) and the baseline's from dense p* x p* matrices.
+    fn dense_traces(j: &Mat, d: &[f64], g: &Mat, n: f64, nuni: usize) -> [f64; 4] {
+        let len = d.len();
+        let mut vj = j.clone();
+        for r in 0..len {
+            vj.row_mut(r).iter_mut().for_each(|v| *v *= d[r]);
+        }
+        let e_inv = sem_linalg::inverse(&j.t_matmul(&vj)).unwrap();
+        let h = vj.matmul(&e_inv).matmul(&vj.t());
+        let mut u = Mat::zeros(len, len);
+        let mut ub = Mat::zeros(len, len);
+        for r in 0..len {
+            u[(r, r)] = d[r];
+            if r >= nuni {
+                ub[(r, r)] = d[r];
+            }
+            for c in 0..len {
+                u[(r, c)] -= h[(r, c)];
+            }
+        }
+        let mut gamma = g.t_matmul(g);
+        gamma.data_mut().iter_mut().for_each(|v| *v *= n);
+        let (ug, ubg) = (u.matmul(&gamma), ub.matmul(&gamma));
+        [ug.trace(), ug.matmul(&ug).trace(), ubg.trace(), ubg.matmul(&ubg).trace()]
+    }
+
+    #[test]
+    fn traces_by_case_products_equal_the_dense_ones() {
+        // 100 cases (three row blocks), 2 univariate and 5 correlation statistics, 4 parameters:
+        // column 0 and column 3 split off (one nonzero each, alone in its row), the others dense.
+        let (nobs, len, nuni) = (100, 7, 2);
+        let g = Mat::from_vec(nobs, len, (0..nobs * len).map(|k| ((k * k) as f64 * 0.0137).sin() * 0.1).collect());
+        let d: Vec<f64> = (0..len).map(|r| 0.5 + r as f64 * 0.3).collect();
+        let mut j = Mat::zeros(len, 4);
+        j[(0, 0)] = 1.0;
+        j[(6, 3)] = 0.7;
+        for r in 1..6 {
+            j[(r, 1)] = 0.2 + 0.1 * r as f64;
+            j[(r, 2)] = (r as f64).cos();
+        }
+        let n = nobs as f64;
+        for jj in [j.clone(), {
+            let mut dense = j.clone();
+            dense[(3, 0)] = 0.4; // nothing splits off any more
+            dense[(2, 3)] = -0.3;
+            dense
+        }] {
+            let rob = robust(&jj, &Weight::Diag(d.clone()), &g, n, nuni).unwrap();
+            let want = dense_traces(&jj, &d, &g, n, nuni);
+            let got = [rob.tr_ug, rob.tr_ug2, rob.tr_ub, rob.tr_ub2];
+            for (a, b) in got.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-9 * b.abs().max(1.0), "{got:?} vs {want:?}");
+            }
         }
     }
 
