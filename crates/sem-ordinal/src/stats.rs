@@ -174,7 +174,8 @@ fn solve_rho(start: f64, mut score: impl FnMut(f64) -> (f64, f64)) -> f64 {
         if !(next > lo && next < hi) {
             next = 0.5 * (lo + hi);
         }
-        if (next - r).abs() < 1e-13 || hi - lo < 1e-13 {
+        // Newton converges quadratically: after a step below 1e-8 the error is ~1e-16.
+        if (next - r).abs() < 1e-8 && h < 0.0 || hi - lo < 1e-13 {
             return next;
         }
         r = next;

@@ -186,6 +186,9 @@ impl Setup<'_> {
     /// $\partial\mu/\partial\theta$ (`st` must hold the state at the current estimates), with the
     /// chain rule through the scale factors under theta.
     fn jacobian(&self, implied: &[f64], scale: &[f64], st: &GroupState) -> Mat {
+        if !self.theta_param {
+            return self.jacobian_delta(st);
+        }
         let lay = &self.stats.layout;
         let p = lay.p;
         let mut j = Mat::zeros(lay.len, self.params.len());
@@ -220,6 +223,52 @@ impl Setup<'_> {
                             let r = lay.cor(i, jj);
                             j[(r, c)] = scale[i] * scale[jj] * ds[(i, jj)] - 0.5 * implied[r] * (rel(i) + rel(jj));
                         }
+                    }
+                }
+            }
+        }
+        j
+    }
+}
+
+impl Setup<'_> {
+    /// [`Setup::jacobian`] under delta (all scale factors 1) from the model's rank-two terms,
+    /// visiting only the nonzero entries of each term's vectors.
+    fn jacobian_delta(&self, st: &GroupState) -> Mat {
+        let lay = &self.stats.layout;
+        let mut j = Mat::zeros(lay.len, self.params.len());
+        let mut col_of = vec![usize::MAX; self.base.len()];
+        for (c, prm) in self.params.iter().enumerate() {
+            match *prm {
+                Param::Threshold(v, k) => j[(lay.th[v].start + k, c)] = 1.0,
+                Param::Table(k) => col_of[k] = c,
+            }
+        }
+        let nz = |x: &[f64]| -> Vec<(usize, f64)> {
+            x.iter().enumerate().filter(|(_, v)| v.abs() > 0.0).map(|(i, v)| (i, *v)).collect()
+        };
+        for t in self.model.jacobian_terms(0, st) {
+            let col = col_of[t.free];
+            if col == usize::MAX {
+                continue;
+            }
+            if t.c != 0.0 {
+                let (u, v) = (nz(&t.u), nz(&t.v));
+                for &(a, ua) in &u {
+                    for &(b, vb) in &v {
+                        let x = t.c * ua * vb;
+                        if a != b {
+                            j[(lay.cor(a, b), col)] += x;
+                        } else if let Some(vi) = lay.var[a] {
+                            j[(vi, col)] += 2.0 * x;
+                        }
+                    }
+                }
+            }
+            if let (Some(w), true) = (&t.w, t.s != 0.0) {
+                for (v, wv) in nz(w) {
+                    for r in lay.th[v].clone() {
+                        j[(r, col)] -= t.s * wv;
                     }
                 }
             }
@@ -276,19 +325,22 @@ fn solve_normal(e: &Mat, g: &[f64], nt: usize) -> Option<Vec<f64>> {
     if dinv.iter().any(|v| !v.is_finite()) {
         return None;
     }
+    // S = A - C' D^-1 C through the nonzeros of each row of C (under delta C is zero).
     let mut s = Mat::zeros(ns, ns);
-    let mut rhs = g[..ns].to_vec();
     for a in 0..ns {
-        for b in 0..=a {
-            let mut v = e[(a, b)];
-            for k in 0..nt {
-                v -= e[(ns + k, a)] * dinv[k] * e[(ns + k, b)];
+        s.row_mut(a)[..ns].copy_from_slice(&e.row(a)[..ns]);
+    }
+    let mut rhs = g[..ns].to_vec();
+    let mut nz: Vec<(usize, f64)> = Vec::with_capacity(ns);
+    for k in 0..nt {
+        nz.clear();
+        nz.extend(e.row(ns + k)[..ns].iter().enumerate().filter(|(_, v)| v.abs() > 0.0).map(|(a, v)| (a, *v)));
+        for &(a, va) in &nz {
+            let w = va * dinv[k];
+            for &(b, vb) in &nz {
+                s[(a, b)] -= w * vb;
             }
-            s[(a, b)] = v;
-            s[(b, a)] = v;
-        }
-        for k in 0..nt {
-            rhs[a] -= e[(ns + k, a)] * dinv[k] * g[ns + k];
+            rhs[a] -= w * g[ns + k];
         }
     }
     let mut ds = rhs;
