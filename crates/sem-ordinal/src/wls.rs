@@ -497,6 +497,123 @@ fn robust(j: &Mat, w: &Weight, g: &Mat, n: f64, nuni: usize) -> Result<Robust, O
     Ok(Robust { e_inv, meat, tr_ug: n * sums[2], tr_ug2: n * n * sums[0], tr_ub: n * sums[3], tr_ub2: n * n * sums[1] })
 }
 
+/// The ingredients of lavaan's "robust" CFI/TLI/RMSEA for categorical data (Savalei 2021,
+/// lavaan's `lav_fit_catml_dwls`): the ML discrepancy of the implied correlations from the
+/// polychoric matrix (catML, at the DWLS estimates), its scaling factor from the DWLS sandwich,
+/// and the same for the independence model. Only with every variable ordered and a positive
+/// definite polychoric matrix, as in lavaan.
+struct CatMl {
+    /// catML statistic and degrees of freedom.
+    x3: f64,
+    df3: f64,
+    /// Its scaling factor $k/df_3$, $k = \operatorname{tr}(U_c^\top V U_c \Gamma_c)$.
+    c3: f64,
+    /// Baseline statistic, df and scaling factor $\operatorname{tr}\Gamma_c/df$.
+    x3_null: f64,
+    df3_null: f64,
+    c3_null: f64,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn catml(
+    stats: &OrdinalStats,
+    implied: &[f64],
+    j: &Mat,
+    d: &[f64],
+    e_inv: &Mat,
+    nmodel: usize,
+    n: f64,
+) -> Option<CatMl> {
+    let lay = &stats.layout;
+    let p = lay.p;
+    if p < 2 || stats.ordered.iter().any(|o| !o) {
+        return None;
+    }
+    let r = &stats.cor;
+    let (ev, _) = sem_linalg::sym_eigen(r);
+    if ev.iter().any(|v| *v < f64::EPSILON.sqrt()) {
+        return None;
+    }
+    let mut sigma = Mat::identity(p);
+    for jj in 0..p {
+        for i in (jj + 1)..p {
+            sigma[(i, jj)] = implied[lay.cor(i, jj)];
+            sigma[(jj, i)] = implied[lay.cor(i, jj)];
+        }
+    }
+    let (a, logdet_sigma) = sem_linalg::spd_inverse(&sigma).ok()?;
+    let (_, logdet_r) = sem_linalg::spd_inverse(r).ok()?;
+    let tr_ra: f64 = (0..p).map(|i| sem_linalg::dot(r.row(i), a.row(i))).sum();
+    let f = logdet_sigma + tr_ra - logdet_r - p as f64;
+    let nuni = lay.cor_start;
+    let ncor = lay.len - nuni;
+    let (nobs, q) = (stats.nobs, j.cols());
+    let g = &stats.influence;
+    // M_c = G_c W_c J_c, T = M_c E^-1, Y = G_c - T J_c' (the rows of U_c' applied to each case)
+    let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); q];
+    for row in nuni..lay.len {
+        for (c, v) in j.row(row).iter().enumerate() {
+            if v.abs() > 0.0 {
+                cols[c].push((row, *v));
+            }
+        }
+    }
+    let mut m = Mat::zeros(nobs, q);
+    for i in 0..nobs {
+        let gi = g.row(i);
+        let mi = m.row_mut(i);
+        for (c, nz) in cols.iter().enumerate() {
+            mi[c] = nz.iter().map(|&(row, v)| gi[row] * d[row] * v).sum();
+        }
+    }
+    let t = crate::gemm::product(&m, false, e_inv, false);
+    // Y_i as p x p symmetric matrices side by side: ycat[k, i p + l] = Y_i[k, l].
+    let mut ycat = Mat::zeros(p, nobs * p);
+    let mut kbs = 0.0;
+    let mut y = vec![0.0; ncor];
+    for i in 0..nobs {
+        let gi = g.row(i);
+        y.copy_from_slice(&gi[nuni..]);
+        kbs += sem_linalg::dot(&y, &y);
+        let ti = t.row(i);
+        for (c, nz) in cols.iter().enumerate() {
+            let tc = ti[c];
+            for &(row, v) in nz {
+                y[row - nuni] -= tc * v;
+            }
+        }
+        for jj in 0..p {
+            for k in (jj + 1)..p {
+                let v = y[lay.cor(k, jj) - nuni];
+                ycat[(k, i * p + jj)] = v;
+                ycat[(jj, i * p + k)] = v;
+            }
+        }
+    }
+    let b = crate::gemm::product(&a, false, &ycat, false);
+    let mut ks = 0.0;
+    for i in 0..nobs {
+        for k in 0..p {
+            for l in 0..p {
+                ks += b[(k, i * p + l)] * b[(l, i * p + k)];
+            }
+        }
+    }
+    let ks = 0.5 * n * ks;
+    let kbs = n * kbs;
+    let df3 = ncor as f64 - nmodel as f64;
+    let df3_null = ncor as f64;
+    Some(CatMl {
+        // the catML statistic is N F_ML (lavaan's ML convention, not the N - 1 of DWLS)
+        x3: n * f,
+        df3,
+        c3: ks / df3,
+        x3_null: -n * logdet_r,
+        df3_null,
+        c3_null: kbs / df3_null,
+    })
+}
+
 /// Fit the single-group model `pt`/`model` to the ordinal statistics `stats` (variables in the
 /// order of `pt.vnames.ov`). `start` is the table's free vector of start values, `values` the
 /// per-row fixed values, `fixed_th` user-fixed thresholds `(variable, k, value)`.
@@ -823,6 +940,51 @@ pub fn fit(
     rmsea_block(chisq, "", &mut fm);
     if scaled {
         rmsea_block(t_ss, ".scaled", &mut fm);
+    }
+    if scaled {
+        let nmodel = params.iter().filter(|p| matches!(p, Param::Table(_))).count();
+        let d = match &weight {
+            Weight::Diag(d) => d.clone(),
+            Weight::Full(_) => Vec::new(),
+        };
+        if let Some(c) = catml(stats, &sig, &j, &d, &rob.e_inv, nmodel, n) {
+            let cfi = {
+                let t1 = (c.x3 - c.c3 * c.df3).max(0.0);
+                let t2 = (c.x3 - c.c3 * c.df3).max(c.x3_null - c.c3_null * c.df3_null).max(0.0);
+                if t1.abs() < 1e-12 && t2.abs() < 1e-12 {
+                    1.0
+                } else {
+                    1.0 - t1 / t2
+                }
+            };
+            let tli = {
+                let t1 = (c.x3 - c.c3 * c.df3) * c.df3_null;
+                let t2 = (c.x3_null - c.c3_null * c.df3_null) * c.df3;
+                if c.df3 > 0.0 && t2.abs() > 0.0 {
+                    1.0 - t1 / t2
+                } else {
+                    1.0
+                }
+            };
+            let rni = 1.0 - (c.x3 - c.c3 * c.df3) / (c.x3_null - c.c3_null * c.df3_null);
+            fm.push(("cfi.robust".into(), cfi));
+            fm.push(("tli.robust".into(), tli));
+            fm.push(("nnfi.robust".into(), tli));
+            fm.push(("rni.robust".into(), rni));
+            let df3 = c.df3;
+            let rm = if df3 > 0.0 { ((c.x3 / nr) / df3 - c.c3 / nr).max(0.0).sqrt() } else { 0.0 };
+            let x3s = c.x3 / c.c3;
+            let (lo, hi) = sem_fit::rmsea_ci(x3s, df3, nr, c.c3);
+            fm.push(("rmsea.robust".into(), rm));
+            fm.push(("rmsea.ci.lower.robust".into(), lo));
+            fm.push(("rmsea.ci.upper.robust".into(), hi));
+            if df3 > 0.0 {
+                let close = 1.0 - pchisq_nc(x3s, df3, nr * df3 * 0.05 * 0.05 / c.c3);
+                let notclose = pchisq_nc(x3s, df3, nr * df3 * 0.08 * 0.08 / c.c3);
+                fm.push(("rmsea.pvalue.robust".into(), close));
+                fm.push(("rmsea.notclose.pvalue.robust".into(), notclose));
+            }
+        }
     }
     // SRMR on the correlation metric (off-diagonal residuals, p(p+1)/2 in the denominator).
     let mut ss = 0.0;
