@@ -158,9 +158,11 @@ fn one_ordinal(st: &Study, model: &sem::Sem, n: usize, k: u32, rep: u32) -> Rep 
             .row_keys()
             .iter()
             .map(|key| {
+                // rows the ML model estimates but WLSMV computes (residual variances of
+                // ordered items, delta) have no standard error: NaN, not a test
                 f.parameters
                     .iter()
-                    .find(|r| r.lhs == key.0 && r.op == key.1 && r.rhs == key.2)
+                    .find(|r| r.lhs == key.0 && r.op == key.1 && r.rhs == key.2 && (r.free || !key.5))
                     .map_or((f64::NAN, f64::NAN), |r| (r.est, r.se))
             })
             .unzip();
