@@ -18,7 +18,7 @@ fn main() {
             }
         };
         let t = Instant::now();
-        let ro = RunOptions { draws: Some(1000), skip_moderators: false };
+        let ro = RunOptions { draws: Some(1000), skip_moderators: false, ordinal: false };
         let rep = match analysis::run(&cfg, resp, &ro) {
             Ok((rep, _)) => rep,
             Err(e) => {

@@ -25,6 +25,10 @@ pub struct RunOptions {
     pub draws: Option<u32>,
     /// Skip the moderator analyses.
     pub skip_moderators: bool,
+    /// Treat the items as ordered categories: the CFA and the mediation models are fitted by
+    /// WLSMV (polychoric correlations, scaled test); the steps that need ML (likelihood-ratio
+    /// tests, bootstrap, moderators, invariance) are skipped with a note.
+    pub ordinal: bool,
 }
 
 /// Fit of one model.
@@ -344,7 +348,14 @@ pub struct StudyReport {
 
 fn fit_model(name: &str, src: &str, frame: &DataFrame, opts: &FitOptions) -> Result<Fit, StudyError> {
     let sem = Sem::new(src).map_err(|e| StudyError::sem(name, e))?;
-    sem.fit(&Data::Frame(frame), opts).map_err(|e| StudyError::sem(name, e))
+    let opts = ordered_in(&sem, opts);
+    sem.fit(&Data::Frame(frame), &opts).map_err(|e| StudyError::sem(name, e))
+}
+
+/// `opts` with its ordered variables restricted to the observed variables of `sem`.
+fn ordered_in(sem: &Sem, opts: &FitOptions) -> FitOptions {
+    let ov = sem.observed_variables();
+    FitOptions { ordered: opts.ordered.iter().filter(|v| ov.contains(v)).cloned().collect(), ..opts.clone() }
 }
 
 fn row<'a>(fit: &'a Fit, lhs: &str, op: &str, rhs: &str, group: usize) -> Option<&'a sem::ParamRow> {
@@ -452,8 +463,17 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
     let (data, screening) = prepare_data(cfg, resp);
     lap("screening", &mut timing);
     let alpha = cfg.analysis.alpha;
-    let estimator = if screening.estimator == "MLR" { Estimator::Mlr } else { Estimator::Ml };
-    let opts = FitOptions { estimator, ..Default::default() };
+    let estimator = if ro.ordinal {
+        Estimator::Wlsmv
+    } else if screening.estimator == "MLR" {
+        Estimator::Mlr
+    } else {
+        Estimator::Ml
+    };
+    // With --ordinal every item column is ordered (each model keeps those it uses).
+    let items: Vec<String> =
+        if ro.ordinal { screening.measured.iter().flat_map(|m| m.items.iter().cloned()).collect() } else { Vec::new() };
+    let opts = FitOptions { estimator, ordered: items, ..Default::default() };
     let frame = data.to_frame(&[]);
     let mut problems = Vec::new();
     let mut models = BTreeMap::new();
@@ -551,7 +571,12 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
         }
         let mut all: Vec<(String, &Fit)> = vec![("full mediation".to_string(), ff)];
         all.extend(fits.iter().map(|(n, f)| (n.clone(), f)));
-        if all.len() >= 2 {
+        if all.len() >= 2 && ro.ordinal {
+            problems.push(
+                "With ordinal items the competing models are compared by their scaled fit only: the likelihood-ratio (chi-square difference) test needs ML."
+                    .into(),
+            );
+        } else if all.len() >= 2 {
             match sem::compare::lrt(&all) {
                 Ok(rows) => {
                     for k in 1..rows.len() {
@@ -593,7 +618,10 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
     let mut boot_used = 0;
     if let Some(ff) = &full_fit {
         let defs = model::indirect_effects(&sm.full_paths);
-        let boot = if draws > 0 && !defs.is_empty() {
+        if ro.ordinal && draws > 0 && !defs.is_empty() {
+            problems.push("With ordinal items the indirect effects are not bootstrapped (the bootstrap refits by ML); their WLSMV estimates and delta-method p-values are reported.".into());
+        }
+        let boot = if draws > 0 && !defs.is_empty() && !ro.ordinal {
             match bootstrap(&sm.full, &frame, ff, draws, cfg.analysis.seed) {
                 Ok(b) => Some(b),
                 Err(e) => {
@@ -633,7 +661,11 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
 
     // moderators
     let mut moderators = Vec::new();
-    if !ro.skip_moderators {
+    if ro.ordinal && !ro.skip_moderators && !cfg.moderators.is_empty() {
+        problems
+            .push("With ordinal items the moderator analyses (multi-group and interaction models) are skipped.".into());
+    }
+    if !ro.skip_moderators && !ro.ordinal {
         let model_meas: Vec<Measured> =
             meas.iter().filter(|m| constructs::MODEL_CONSTRUCTS.contains(&m.id.as_str())).cloned().collect();
         let mod_opts = if cfg.analysis.robust_moderators { opts.clone() } else { FitOptions::default() };
@@ -650,7 +682,9 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
     let mut longitudinal = Vec::new();
     let t1 = meas.iter().find(|m| m.id == "T1");
     let t2 = meas.iter().find(|m| m.id == "T2");
-    if let (Some(t1), Some(t2)) = (t1, t2) {
+    if let (Some(_), Some(_), true) = (t1, t2, ro.ordinal) {
+        problems.push("With ordinal items longitudinal invariance is not tested (equality constraints are not available with WLSMV in this version).".into());
+    } else if let (Some(t1), Some(t2)) = (t1, t2) {
         let pairs: Vec<(String, String)> = t1
             .items
             .iter()
@@ -679,7 +713,11 @@ pub fn run(cfg: &StudyConfig, resp: Responses, ro: &RunOptions) -> Result<(Study
         title: cfg.title.clone(),
         data_source: source,
         alpha,
-        estimator: screening.estimator_reason.clone(),
+        estimator: if ro.ordinal {
+            "WLSMV (--ordinal): the items are treated as ordered categories; thresholds and polychoric correlations, DWLS estimates with robust standard errors, the scaled-shifted test and lavaan's robust CFI, TLI and RMSEA.".into()
+        } else {
+            screening.estimator_reason.clone()
+        },
         screening,
         cfa,
         full: competing.first().cloned(),

@@ -10,7 +10,7 @@ use alliance_study::{simulate, StudyConfig};
 
 /// Simulated responses and the report of a run without moderators and with few draws.
 pub fn run_on(cfg: &StudyConfig, resp: Responses, draws: u32, moderators: bool) -> (StudyReport, Responses) {
-    let ro = RunOptions { draws: Some(draws), skip_moderators: !moderators };
+    let ro = RunOptions { draws: Some(draws), skip_moderators: !moderators, ordinal: false };
     analysis::run(cfg, resp, &ro).expect("study runs")
 }
 

@@ -426,6 +426,25 @@ impl Model {
         out
     }
 
+    /// The rank-two terms behind [`Model::jacobian`], for callers that use their sparsity (a
+    /// loading's term touches one row and column of $\Sigma$): over the terms with `free == k`,
+    /// $\partial\Sigma/\partial\theta_k = \sum c\,(u v^\top + v u^\top)$ and
+    /// $\partial\mu/\partial\theta_k = \sum s\,w$.
+    pub fn jacobian_terms(&self, g: usize, st: &GroupState) -> Vec<JacobianTerm> {
+        let p = self.groups[g].p;
+        self.derivs(g, st)
+            .into_iter()
+            .map(|d| JacobianTerm {
+                free: d.free,
+                c: d.c,
+                u: basis_vec(d.u, st, p),
+                v: basis_vec(d.v, st, p),
+                s: d.s,
+                w: d.w.map(|w| basis_vec(w, st, p)),
+            })
+            .collect()
+    }
+
     /// $F_{ML}$ of group `g` (without the ½), given sample moments:
     /// $\log|\Sigma| + \operatorname{tr}(S\Sigma^{-1}) - \log|S| - p + (\bar y-\mu)^\top\Sigma^{-1}(\bar y-\mu)$.
     pub fn f_ml(&self, st: &GroupState, s: &Mat, ybar: &[f64], logdet_s: f64) -> f64 {
@@ -694,6 +713,23 @@ fn recursive_inverse(b: &Mat, a: &mut Mat) -> bool {
 fn unreachable_basis() -> &'static [f64] {
     // (E, E) pairs are matched before this arm.
     &[]
+}
+
+/// One term of [`Model::jacobian_terms`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct JacobianTerm {
+    /// 0-based free parameter index.
+    pub free: usize,
+    /// Coefficient of $u v^\top + v u^\top$.
+    pub c: f64,
+    /// First vector (length p).
+    pub u: Vec<f64>,
+    /// Second vector (length p).
+    pub v: Vec<f64>,
+    /// Coefficient of `w` in the mean derivative.
+    pub s: f64,
+    /// Mean-derivative vector, if any.
+    pub w: Option<Vec<f64>>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -36,6 +36,7 @@
 //! `hs_ord_*` fits).
 #![deny(missing_docs)]
 
+mod gemm;
 pub mod normal;
 pub mod stats;
 pub mod wls;

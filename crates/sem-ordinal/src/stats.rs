@@ -3,6 +3,7 @@
 //! cross-product is their asymptotic covariance (Muthén 1984).
 use crate::normal::{dnorm, pnorm, qnorm, BvnRho};
 use crate::OrdinalError;
+use rayon::prelude::*;
 use sem_linalg::Mat;
 
 /// Most categories an ordered variable may have.
@@ -173,7 +174,8 @@ fn solve_rho(start: f64, mut score: impl FnMut(f64) -> (f64, f64)) -> f64 {
         if !(next > lo && next < hi) {
             next = 0.5 * (lo + hi);
         }
-        if (next - r).abs() < 1e-13 || hi - lo < 1e-13 {
+        // Newton converges quadratically: after a step below 1e-8 the error is ~1e-16.
+        if (next - r).abs() < 1e-8 && h < 0.0 || hi - lo < 1e-13 {
             return next;
         }
         r = next;
@@ -300,177 +302,196 @@ impl OrdinalStats {
         // a21[q] = list of (column in the first part, value)
         let mut a21: Vec<Vec<(usize, f64)>> = vec![Vec::new(); npairs];
         let mut a22 = vec![0.0; npairs];
-        for j in 0..p {
-            for i in (j + 1)..p {
-                let q = pair_index(i, j) - cor_start;
-                let col = cor_start + q;
-                let mut entries: Vec<(usize, f64)> = Vec::new();
-                if ordered[i] && ordered[j] {
-                    let (t1, t2) = (ext(&th[i]), ext(&th[j]));
-                    let (k1, k2) = (counts[i].len(), counts[j].len());
-                    let mut tab = vec![0.0; k1 * k2];
-                    for (a, b) in codes[i].iter().zip(&codes[j]) {
-                        tab[a * k2 + b] += 1.0;
+        // Each pair on its own (in parallel): correlation, its casewise scores, the row of A21 and A22.
+        struct PairOut {
+            rho: f64,
+            entries: Vec<(usize, f64)>,
+            a22: f64,
+            score: Vec<f64>,
+            warning: Option<String>,
+        }
+        let pair = |i: usize, j: usize| -> PairOut {
+            let mut score = vec![0.0; n];
+            let mut warning = None;
+            let out_rho;
+            let out_a22;
+            let mut entries: Vec<(usize, f64)> = Vec::new();
+            if ordered[i] && ordered[j] {
+                let (t1, t2) = (ext(&th[i]), ext(&th[j]));
+                let (k1, k2) = (counts[i].len(), counts[j].len());
+                let mut tab = vec![0.0; k1 * k2];
+                for (a, b) in codes[i].iter().zip(&codes[j]) {
+                    tab[a * k2 + b] += 1.0;
+                }
+                if tab.iter().any(|&m| m < 0.5) && k1 == 2 && k2 == 2 {
+                    warning = Some(format!(
+                        "The 2 x 2 table of `{}` and `{}` has an empty cell; lavaan adds 0.5 to it, this version does not.",
+                        names[i], names[j]
+                    ));
+                }
+                let start = {
+                    let (ci, cj) = (&codes[i], &codes[j]);
+                    let (mi, mj) = (ci.iter().sum::<usize>() as f64 / nf, cj.iter().sum::<usize>() as f64 / nf);
+                    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+                    for (a, b) in ci.iter().zip(cj) {
+                        let (dx, dy) = (*a as f64 - mi, *b as f64 - mj);
+                        sxy += dx * dy;
+                        sxx += dx * dx;
+                        syy += dy * dy;
                     }
-                    if tab.iter().any(|&m| m < 0.5) && k1 == 2 && k2 == 2 {
-                        warnings.push(format!(
-                            "The 2 x 2 table of `{}` and `{}` has an empty cell; lavaan adds 0.5 to it, this version does not.",
-                            names[i], names[j]
-                        ));
-                    }
-                    let start = {
-                        let (ci, cj) = (&codes[i], &codes[j]);
-                        let (mi, mj) = (ci.iter().sum::<usize>() as f64 / nf, cj.iter().sum::<usize>() as f64 / nf);
-                        let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-                        for (a, b) in ci.iter().zip(cj) {
-                            let (dx, dy) = (*a as f64 - mi, *b as f64 - mj);
-                            sxy += dx * dy;
-                            sxx += dx * dx;
-                            syy += dy * dy;
-                        }
-                        (sxy / (sxx * syy).sqrt()).clamp(-0.9, 0.9)
-                    };
-                    let rho = solve_rho(start, |r| {
-                        let c = cells(&t1, &t2, r);
-                        let mut s = 0.0;
-                        let mut h = 0.0;
-                        for k in 0..tab.len() {
-                            if tab[k] > 0.0 {
-                                let u = c.dpi[k] / c.pi[k];
-                                s += tab[k] * u;
-                                h += tab[k] * (c.d2pi[k] / c.pi[k] - u * u);
-                            }
-                        }
-                        (s, h)
-                    });
-                    cor[(i, j)] = rho;
-                    cor[(j, i)] = rho;
-                    let c = cells(&t1, &t2, rho);
-                    let s = (1.0 - rho * rho).sqrt();
-                    // d pi_ab / d tau for the upper (+) and lower (-) bound of each category
-                    let mut d1 = vec![0.0; (k1 - 1) * k1 * k2]; // [th k][cell]
-                    let mut d2 = vec![0.0; (k2 - 1) * k1 * k2];
-                    for a in 0..k1 {
-                        for b in 0..k2 {
-                            let cell = a * k2 + b;
-                            let strip = |u: f64, lo: f64, hi: f64| {
-                                dnorm(u) * (pnorm((hi - rho * u) / s) - pnorm((lo - rho * u) / s))
-                            };
-                            if a + 1 < k1 {
-                                d1[a * k1 * k2 + cell] += strip(t1[a + 1], t2[b], t2[b + 1]);
-                            }
-                            if a > 0 {
-                                d1[(a - 1) * k1 * k2 + cell] -= strip(t1[a], t2[b], t2[b + 1]);
-                            }
-                            if b + 1 < k2 {
-                                d2[b * k1 * k2 + cell] += strip(t2[b + 1], t1[a], t1[a + 1]);
-                            }
-                            if b > 0 {
-                                d2[(b - 1) * k1 * k2 + cell] -= strip(t2[b], t1[a], t1[a + 1]);
-                            }
+                    (sxy / (sxx * syy).sqrt()).clamp(-0.9, 0.9)
+                };
+                let rho = solve_rho(start, |r| {
+                    let c = cells(&t1, &t2, r);
+                    let mut s = 0.0;
+                    let mut h = 0.0;
+                    for k in 0..tab.len() {
+                        if tab[k] > 0.0 {
+                            let u = c.dpi[k] / c.pi[k];
+                            s += tab[k] * u;
+                            h += tab[k] * (c.d2pi[k] / c.pi[k] - u * u);
                         }
                     }
-                    let srho: Vec<f64> = (0..k1 * k2).map(|k| c.dpi[k] / c.pi[k]).collect();
-                    a22[q] = (0..k1 * k2).map(|k| tab[k] * srho[k] * srho[k]).sum();
-                    for t in 0..k1 - 1 {
-                        let v: f64 = (0..k1 * k2).map(|k| tab[k] * srho[k] * d1[t * k1 * k2 + k] / c.pi[k]).sum();
-                        entries.push((layout.th[i].start + t, v));
-                    }
-                    for t in 0..k2 - 1 {
-                        let v: f64 = (0..k1 * k2).map(|k| tab[k] * srho[k] * d2[t * k1 * k2 + k] / c.pi[k]).sum();
-                        entries.push((layout.th[j].start + t, v));
-                    }
-                    for (r, (a, b)) in codes[i].iter().zip(&codes[j]).enumerate() {
-                        sc[(r, col)] = srho[a * k2 + b];
-                    }
-                } else if !ordered[i] && !ordered[j] {
-                    let rho = z[i].iter().zip(&z[j]).map(|(a, b)| a * b).sum::<f64>() / nf;
-                    cor[(i, j)] = rho;
-                    cor[(j, i)] = rho;
-                    let r2 = 1.0 - rho * rho;
-                    let (sd1, sd2) = (var[i].sqrt(), var[j].sqrt());
-                    let mut acc = [0.0; 4];
-                    let mut aa = 0.0;
-                    for r in 0..n {
-                        let (z1, z2) = (z[i][r], z[j][r]);
-                        let srho = (rho * r2 + (1.0 + rho * rho) * z1 * z2 - rho * (z1 * z1 + z2 * z2)) / (r2 * r2);
-                        sc[(r, col)] = srho;
-                        aa += srho * srho;
-                        acc[0] += srho * (z1 - rho * z2) / (r2 * sd1);
-                        acc[1] += srho * (z2 - rho * z1) / (r2 * sd2);
-                        acc[2] += srho * (-1.0 + (z1 - rho * z2) * z1 / r2) / (2.0 * var[i]);
-                        acc[3] += srho * (-1.0 + (z2 - rho * z1) * z2 / r2) / (2.0 * var[j]);
-                    }
-                    a22[q] = aa;
-                    entries.push((layout.th[i].start, acc[0]));
-                    entries.push((layout.th[j].start, acc[1]));
-                    entries.push((layout.var[i].unwrap_or(0), acc[2]));
-                    entries.push((layout.var[j].unwrap_or(0), acc[3]));
-                } else {
-                    // polyserial: y1 continuous, y2 ordered
-                    let (c1, o2) = if ordered[i] { (j, i) } else { (i, j) };
-                    let t = ext(&th[o2]);
-                    let k2 = counts[o2].len();
-                    let zc = &z[c1];
-                    let cd = &codes[o2];
-                    let terms = |r: f64, obs: usize| {
-                        let s = (1.0 - r * r).sqrt();
-                        let (hi, lo) = (t[cd[obs] + 1], t[cd[obs]]);
-                        let zi = zc[obs];
-                        let uh = if hi.is_infinite() { hi } else { (hi - r * zi) / s };
-                        let ul = if lo.is_infinite() { lo } else { (lo - r * zi) / s };
-                        let pr = (pnorm(uh) - pnorm(ul)).max(f64::EPSILON);
-                        (s, hi, lo, zi, uh, ul, pr)
-                    };
-                    let rho = solve_rho(0.0, |r| {
-                        // score and a numerical Hessian from the analytic score
-                        let score = |r: f64| -> f64 {
-                            (0..n)
-                                .map(|o| {
-                                    let (s, hi, lo, zi, uh, ul, pr) = terms(r, o);
-                                    let th_ = if hi.is_infinite() { 0.0 } else { dnorm(uh) * (r * hi - zi) };
-                                    let tl = if lo.is_infinite() { 0.0 } else { dnorm(ul) * (r * lo - zi) };
-                                    (th_ - tl) / (s * s * s * pr)
-                                })
-                                .sum()
+                    (s, h)
+                });
+                out_rho = rho;
+                let c = cells(&t1, &t2, rho);
+                let s = (1.0 - rho * rho).sqrt();
+                // d pi_ab / d tau for the upper (+) and lower (-) bound of each category
+                let mut d1 = vec![0.0; (k1 - 1) * k1 * k2]; // [th k][cell]
+                let mut d2 = vec![0.0; (k2 - 1) * k1 * k2];
+                for a in 0..k1 {
+                    for b in 0..k2 {
+                        let cell = a * k2 + b;
+                        let strip = |u: f64, lo: f64, hi: f64| {
+                            dnorm(u) * (pnorm((hi - rho * u) / s) - pnorm((lo - rho * u) / s))
                         };
-                        let h = 1e-6;
-                        (score(r), (score(r + h) - score(r - h)) / (2.0 * h))
-                    });
-                    cor[(i, j)] = rho;
-                    cor[(j, i)] = rho;
-                    let (sd1, v1) = (var[c1].sqrt(), var[c1]);
-                    let mut a_mu = 0.0;
-                    let mut a_var = 0.0;
-                    let mut a_th = vec![0.0; k2 - 1];
-                    let mut aa = 0.0;
-                    for o in 0..n {
-                        let (s, hi, lo, zi, uh, ul, pr) = terms(rho, o);
-                        let (fh, fl) = (dnorm(uh), dnorm(ul));
-                        let th_ = if hi.is_infinite() { 0.0 } else { fh * (rho * hi - zi) };
-                        let tl = if lo.is_infinite() { 0.0 } else { fl * (rho * lo - zi) };
-                        let srho = (th_ - tl) / (s * s * s * pr);
-                        sc[(o, col)] = srho;
-                        aa += srho * srho;
-                        a_mu += srho * (zi + (rho / s) * (fh - fl) / pr) / sd1;
-                        a_var += srho * ((zi * zi - 1.0) + (rho * zi / s) * (fh - fl) / pr) / (2.0 * v1);
-                        let c = cd[o];
-                        if c + 1 < k2 {
-                            a_th[c] += srho * fh / (s * pr);
+                        if a + 1 < k1 {
+                            d1[a * k1 * k2 + cell] += strip(t1[a + 1], t2[b], t2[b + 1]);
                         }
-                        if c > 0 {
-                            a_th[c - 1] -= srho * fl / (s * pr);
+                        if a > 0 {
+                            d1[(a - 1) * k1 * k2 + cell] -= strip(t1[a], t2[b], t2[b + 1]);
                         }
-                    }
-                    a22[q] = aa;
-                    entries.push((layout.th[c1].start, a_mu));
-                    entries.push((layout.var[c1].unwrap_or(0), a_var));
-                    for (t, v) in a_th.into_iter().enumerate() {
-                        entries.push((layout.th[o2].start + t, v));
+                        if b + 1 < k2 {
+                            d2[b * k1 * k2 + cell] += strip(t2[b + 1], t1[a], t1[a + 1]);
+                        }
+                        if b > 0 {
+                            d2[(b - 1) * k1 * k2 + cell] -= strip(t2[b], t1[a], t1[a + 1]);
+                        }
                     }
                 }
-                a21[q] = entries;
+                let srho: Vec<f64> = (0..k1 * k2).map(|k| c.dpi[k] / c.pi[k]).collect();
+                out_a22 = (0..k1 * k2).map(|k| tab[k] * srho[k] * srho[k]).sum();
+                for t in 0..k1 - 1 {
+                    let v: f64 = (0..k1 * k2).map(|k| tab[k] * srho[k] * d1[t * k1 * k2 + k] / c.pi[k]).sum();
+                    entries.push((layout.th[i].start + t, v));
+                }
+                for t in 0..k2 - 1 {
+                    let v: f64 = (0..k1 * k2).map(|k| tab[k] * srho[k] * d2[t * k1 * k2 + k] / c.pi[k]).sum();
+                    entries.push((layout.th[j].start + t, v));
+                }
+                for (r, (a, b)) in codes[i].iter().zip(&codes[j]).enumerate() {
+                    score[r] = srho[a * k2 + b];
+                }
+            } else if !ordered[i] && !ordered[j] {
+                let rho = z[i].iter().zip(&z[j]).map(|(a, b)| a * b).sum::<f64>() / nf;
+                out_rho = rho;
+                let r2 = 1.0 - rho * rho;
+                let (sd1, sd2) = (var[i].sqrt(), var[j].sqrt());
+                let mut acc = [0.0; 4];
+                let mut aa = 0.0;
+                for r in 0..n {
+                    let (z1, z2) = (z[i][r], z[j][r]);
+                    let srho = (rho * r2 + (1.0 + rho * rho) * z1 * z2 - rho * (z1 * z1 + z2 * z2)) / (r2 * r2);
+                    score[r] = srho;
+                    aa += srho * srho;
+                    acc[0] += srho * (z1 - rho * z2) / (r2 * sd1);
+                    acc[1] += srho * (z2 - rho * z1) / (r2 * sd2);
+                    acc[2] += srho * (-1.0 + (z1 - rho * z2) * z1 / r2) / (2.0 * var[i]);
+                    acc[3] += srho * (-1.0 + (z2 - rho * z1) * z2 / r2) / (2.0 * var[j]);
+                }
+                out_a22 = aa;
+                entries.push((layout.th[i].start, acc[0]));
+                entries.push((layout.th[j].start, acc[1]));
+                entries.push((layout.var[i].unwrap_or(0), acc[2]));
+                entries.push((layout.var[j].unwrap_or(0), acc[3]));
+            } else {
+                // polyserial: y1 continuous, y2 ordered
+                let (c1, o2) = if ordered[i] { (j, i) } else { (i, j) };
+                let t = ext(&th[o2]);
+                let k2 = counts[o2].len();
+                let zc = &z[c1];
+                let cd = &codes[o2];
+                let terms = |r: f64, obs: usize| {
+                    let s = (1.0 - r * r).sqrt();
+                    let (hi, lo) = (t[cd[obs] + 1], t[cd[obs]]);
+                    let zi = zc[obs];
+                    let uh = if hi.is_infinite() { hi } else { (hi - r * zi) / s };
+                    let ul = if lo.is_infinite() { lo } else { (lo - r * zi) / s };
+                    let pr = (pnorm(uh) - pnorm(ul)).max(f64::EPSILON);
+                    (s, hi, lo, zi, uh, ul, pr)
+                };
+                let rho = solve_rho(0.0, |r| {
+                    // score and a numerical Hessian from the analytic score
+                    let score = |r: f64| -> f64 {
+                        (0..n)
+                            .map(|o| {
+                                let (s, hi, lo, zi, uh, ul, pr) = terms(r, o);
+                                let th_ = if hi.is_infinite() { 0.0 } else { dnorm(uh) * (r * hi - zi) };
+                                let tl = if lo.is_infinite() { 0.0 } else { dnorm(ul) * (r * lo - zi) };
+                                (th_ - tl) / (s * s * s * pr)
+                            })
+                            .sum()
+                    };
+                    let h = 1e-6;
+                    (score(r), (score(r + h) - score(r - h)) / (2.0 * h))
+                });
+                out_rho = rho;
+                let (sd1, v1) = (var[c1].sqrt(), var[c1]);
+                let mut a_mu = 0.0;
+                let mut a_var = 0.0;
+                let mut a_th = vec![0.0; k2 - 1];
+                let mut aa = 0.0;
+                for o in 0..n {
+                    let (s, hi, lo, zi, uh, ul, pr) = terms(rho, o);
+                    let (fh, fl) = (dnorm(uh), dnorm(ul));
+                    let th_ = if hi.is_infinite() { 0.0 } else { fh * (rho * hi - zi) };
+                    let tl = if lo.is_infinite() { 0.0 } else { fl * (rho * lo - zi) };
+                    let srho = (th_ - tl) / (s * s * s * pr);
+                    score[o] = srho;
+                    aa += srho * srho;
+                    a_mu += srho * (zi + (rho / s) * (fh - fl) / pr) / sd1;
+                    a_var += srho * ((zi * zi - 1.0) + (rho * zi / s) * (fh - fl) / pr) / (2.0 * v1);
+                    let c = cd[o];
+                    if c + 1 < k2 {
+                        a_th[c] += srho * fh / (s * pr);
+                    }
+                    if c > 0 {
+                        a_th[c - 1] -= srho * fl / (s * pr);
+                    }
+                }
+                out_a22 = aa;
+                entries.push((layout.th[c1].start, a_mu));
+                entries.push((layout.var[c1].unwrap_or(0), a_var));
+                for (t, v) in a_th.into_iter().enumerate() {
+                    entries.push((layout.th[o2].start + t, v));
+                }
             }
+            PairOut { rho: out_rho, entries, a22: out_a22, score, warning }
+        };
+        let pairs: Vec<(usize, usize)> = (0..p).flat_map(|j| ((j + 1)..p).map(move |i| (i, j))).collect();
+        let outs: Vec<PairOut> = pairs.par_iter().map(|&(i, j)| pair(i, j)).collect();
+        for (&(i, j), o) in pairs.iter().zip(outs) {
+            let q = pair_index(i, j) - cor_start;
+            let col = cor_start + q;
+            cor[(i, j)] = o.rho;
+            cor[(j, i)] = o.rho;
+            a22[q] = o.a22;
+            a21[q] = o.entries;
+            for (r, v) in o.score.into_iter().enumerate() {
+                sc[(r, col)] = v;
+            }
+            warnings.extend(o.warning);
         }
 
         // A11 blocks (per variable: its thresholds, or mean and variance) and their inverses.

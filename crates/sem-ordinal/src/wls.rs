@@ -186,6 +186,9 @@ impl Setup<'_> {
     /// $\partial\mu/\partial\theta$ (`st` must hold the state at the current estimates), with the
     /// chain rule through the scale factors under theta.
     fn jacobian(&self, implied: &[f64], scale: &[f64], st: &GroupState) -> Mat {
+        if !self.theta_param {
+            return self.jacobian_delta(st);
+        }
         let lay = &self.stats.layout;
         let p = lay.p;
         let mut j = Mat::zeros(lay.len, self.params.len());
@@ -220,6 +223,52 @@ impl Setup<'_> {
                             let r = lay.cor(i, jj);
                             j[(r, c)] = scale[i] * scale[jj] * ds[(i, jj)] - 0.5 * implied[r] * (rel(i) + rel(jj));
                         }
+                    }
+                }
+            }
+        }
+        j
+    }
+}
+
+impl Setup<'_> {
+    /// [`Setup::jacobian`] under delta (all scale factors 1) from the model's rank-two terms,
+    /// visiting only the nonzero entries of each term's vectors.
+    fn jacobian_delta(&self, st: &GroupState) -> Mat {
+        let lay = &self.stats.layout;
+        let mut j = Mat::zeros(lay.len, self.params.len());
+        let mut col_of = vec![usize::MAX; self.base.len()];
+        for (c, prm) in self.params.iter().enumerate() {
+            match *prm {
+                Param::Threshold(v, k) => j[(lay.th[v].start + k, c)] = 1.0,
+                Param::Table(k) => col_of[k] = c,
+            }
+        }
+        let nz = |x: &[f64]| -> Vec<(usize, f64)> {
+            x.iter().enumerate().filter(|(_, v)| v.abs() > 0.0).map(|(i, v)| (i, *v)).collect()
+        };
+        for t in self.model.jacobian_terms(0, st) {
+            let col = col_of[t.free];
+            if col == usize::MAX {
+                continue;
+            }
+            if t.c != 0.0 {
+                let (u, v) = (nz(&t.u), nz(&t.v));
+                for &(a, ua) in &u {
+                    for &(b, vb) in &v {
+                        let x = t.c * ua * vb;
+                        if a != b {
+                            j[(lay.cor(a, b), col)] += x;
+                        } else if let Some(vi) = lay.var[a] {
+                            j[(vi, col)] += 2.0 * x;
+                        }
+                    }
+                }
+            }
+            if let (Some(w), true) = (&t.w, t.s != 0.0) {
+                for (v, wv) in nz(w) {
+                    for r in lay.th[v].clone() {
+                        j[(r, col)] -= t.s * wv;
                     }
                 }
             }
@@ -276,19 +325,22 @@ fn solve_normal(e: &Mat, g: &[f64], nt: usize) -> Option<Vec<f64>> {
     if dinv.iter().any(|v| !v.is_finite()) {
         return None;
     }
+    // S = A - C' D^-1 C through the nonzeros of each row of C (under delta C is zero).
     let mut s = Mat::zeros(ns, ns);
-    let mut rhs = g[..ns].to_vec();
     for a in 0..ns {
-        for b in 0..=a {
-            let mut v = e[(a, b)];
-            for k in 0..nt {
-                v -= e[(ns + k, a)] * dinv[k] * e[(ns + k, b)];
+        s.row_mut(a)[..ns].copy_from_slice(&e.row(a)[..ns]);
+    }
+    let mut rhs = g[..ns].to_vec();
+    let mut nz: Vec<(usize, f64)> = Vec::with_capacity(ns);
+    for k in 0..nt {
+        nz.clear();
+        nz.extend(e.row(ns + k)[..ns].iter().enumerate().filter(|(_, v)| v.abs() > 0.0).map(|(a, v)| (a, *v)));
+        for &(a, va) in &nz {
+            let w = va * dinv[k];
+            for &(b, vb) in &nz {
+                s[(a, b)] -= w * vb;
             }
-            s[(a, b)] = v;
-            s[(b, a)] = v;
-        }
-        for k in 0..nt {
-            rhs[a] -= e[(ns + k, a)] * dinv[k] * g[ns + k];
+            rhs[a] -= w * g[ns + k];
         }
     }
     let mut ds = rhs;
@@ -326,10 +378,12 @@ fn robust(j: &Mat, w: &Weight, g: &Mat, n: f64, nuni: usize) -> Result<Robust, O
     let (nobs, len, q) = (g.rows(), g.cols(), j.cols());
     // M = G V J through the nonzeros of V J, column by column.
     let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); q];
+    let mut row_nz = vec![0usize; len];
     for r in 0..len {
         for (c, v) in j.row(r).iter().enumerate() {
             if v.abs() > 0.0 {
                 cols[c].push((r, v * d[r]));
+                row_nz[r] += 1;
             }
         }
     }
@@ -341,43 +395,223 @@ fn robust(j: &Mat, w: &Weight, g: &Mat, n: f64, nuni: usize) -> Result<Robust, O
             mi[c] = nz.iter().map(|&(r, v)| gi[r] * v).sum();
         }
     }
-    let mut meat = m.t_matmul(&m);
+    let mut meat = crate::gemm::product(&m, true, &m, false);
     meat.data_mut().iter_mut().for_each(|v| *v *= n);
-    let me = m.matmul(&e_inv);
-    let mut gv = g.clone();
-    for i in 0..nobs {
-        gv.row_mut(i).iter_mut().zip(d).for_each(|(a, b)| *a *= b);
+
+    // Gamma = N G'G, so tr(U Gamma) = N tr K and tr((U Gamma)^2) = N^2 ||K||^2 with the N x N
+    // matrix K = G U G'. With P = G V^(1/2) and Q = G V J L^-T (E = L L'), K = P P' - Q Q'.
+    // A parameter whose Jacobian column has one nonzero, in a row with no other nonzero (a
+    // threshold under delta, an intercept), splits off a block of E and cancels that row of P
+    // exactly: U has a zero row there. Dropping both leaves K = C + X with C = P_c P_c' (the
+    // correlation rows, also the baseline's K) and X = P_x P_x' - P_s P_s' - Q' Q' (x: kept
+    // univariate rows, s: split-off correlation rows, Q' on the kept parameters).
+    let mut split_row = vec![false; len];
+    let mut split_col = vec![false; q];
+    for (c, nz) in cols.iter().enumerate() {
+        if let [(r, _)] = nz[..] {
+            if row_nz[r] == 1 {
+                split_row[r] = true;
+                split_col[c] = true;
+            }
+        }
     }
-    // K = G U G' entrywise: k_il = g_i V g_l - m_i E^-1 m_l; the baseline keeps the correlation part.
-    // Blocks of four rows share each loaded row l (the pass is memory bound otherwise).
-    const B: usize = 4;
+    let keep: Vec<usize> = (0..q).filter(|&c| !split_col[c]).collect();
+    let mut e_keep = Mat::zeros(keep.len(), keep.len());
+    for (a, &ca) in keep.iter().enumerate() {
+        for (b, &cb) in keep.iter().enumerate() {
+            e_keep[(a, b)] = e[(ca, cb)];
+        }
+    }
+    let l = sem_linalg::cholesky(&e_keep)
+        .map_err(|_| OrdinalError::Singular("information matrix (Delta' V Delta)".into()))?;
+    let plus: Vec<usize> = (0..nuni).filter(|&r| !split_row[r]).collect();
+    let minus: Vec<usize> = (nuni..len).filter(|&r| split_row[r]).collect();
+    let ncor = len - nuni;
+    let nz = plus.len() + minus.len() + keep.len();
+    let sqd: Vec<f64> = d.iter().map(|v| v.sqrt()).collect();
+    let mut pc = Mat::zeros(nobs, ncor);
+    let mut z = Mat::zeros(nobs, nz);
+    let mut zs = Mat::zeros(nobs, nz);
+    for i in 0..nobs {
+        let gi = g.row(i);
+        for (o, (gv, s)) in pc.row_mut(i).iter_mut().zip(gi[nuni..].iter().zip(&sqd[nuni..])) {
+            *o = gv * s;
+        }
+        // Q' row: solve L y = m_keep
+        let mi = m.row(i);
+        let zi = z.row_mut(i);
+        for (k, &r) in plus.iter().chain(&minus).enumerate() {
+            zi[k] = gi[r] * sqd[r];
+        }
+        let off = plus.len() + minus.len();
+        for a in 0..keep.len() {
+            let la = l.row(a);
+            let s = mi[keep[a]] - sem_linalg::dot(&la[..a], &zi[off..off + a]);
+            zi[off + a] = s / la[a];
+        }
+        let zsi = zs.row_mut(i);
+        for k in 0..nz {
+            zsi[k] = if k < plus.len() { zi[k] } else { -zi[k] };
+        }
+    }
+    // Lower-triangular blocks of rows, in parallel; each block's C and X through gemm.
+    const B: usize = 48;
     let sums = (0..nobs.div_ceil(B))
         .into_par_iter()
         .map(|blk| {
+            use crate::gemm::{gemm_into, view};
             let i0 = blk * B;
             let i1 = (i0 + B).min(nobs);
+            let rows = i1 - i0;
+            let mut cb = vec![0.0; rows * i1];
+            let mut xb = vec![0.0; rows * i1];
+            gemm_into(
+                &mut cb,
+                &view(&pc.data()[i0 * ncor..i1 * ncor], rows, ncor, false),
+                &view(&pc.data()[..i1 * ncor], i1, ncor, true),
+            );
+            gemm_into(
+                &mut xb,
+                &view(&z.data()[i0 * nz..i1 * nz], rows, nz, false),
+                &view(&zs.data()[..i1 * nz], i1, nz, true),
+            );
             let mut acc = [0.0f64; 4];
-            for l in 0..i1 {
-                let (gl, ml) = (g.row(l), m.row(l));
-                for i in i0.max(l)..i1 {
-                    let gvi = gv.row(i);
-                    let du = sem_linalg::dot(&gvi[..nuni], &gl[..nuni]);
-                    let dc = sem_linalg::dot(&gvi[nuni..], &gl[nuni..]);
-                    let dm = sem_linalg::dot(me.row(i), ml);
-                    let k = du + dc - dm;
-                    let f = if l == i { 1.0 } else { 2.0 };
-                    acc[0] += f * k * k;
-                    acc[1] += f * dc * dc;
-                    if l == i {
-                        acc[2] += k;
-                        acc[3] += dc;
-                    }
+            for a in 0..rows {
+                let i = i0 + a;
+                let (crow, xrow) = (&cb[a * i1..a * i1 + i], &xb[a * i1..a * i1 + i]);
+                let (mut kk, mut cc) = (0.0, 0.0);
+                for (cv, xv) in crow.iter().zip(xrow) {
+                    let k = cv + xv;
+                    kk += k * k;
+                    cc += cv * cv;
                 }
+                let (cdiag, kdiag) = (cb[a * i1 + i], cb[a * i1 + i] + xb[a * i1 + i]);
+                acc[0] += 2.0 * kk + kdiag * kdiag;
+                acc[1] += 2.0 * cc + cdiag * cdiag;
+                acc[2] += kdiag;
+                acc[3] += cdiag;
             }
             acc
         })
         .reduce(|| [0.0; 4], |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]]);
     Ok(Robust { e_inv, meat, tr_ug: n * sums[2], tr_ug2: n * n * sums[0], tr_ub: n * sums[3], tr_ub2: n * n * sums[1] })
+}
+
+/// The ingredients of lavaan's "robust" CFI/TLI/RMSEA for categorical data (Savalei 2021,
+/// lavaan's `lav_fit_catml_dwls`): the ML discrepancy of the implied correlations from the
+/// polychoric matrix (catML, at the DWLS estimates), its scaling factor from the DWLS sandwich,
+/// and the same for the independence model. Only with every variable ordered and a positive
+/// definite polychoric matrix, as in lavaan.
+struct CatMl {
+    /// catML statistic and degrees of freedom.
+    x3: f64,
+    df3: f64,
+    /// Its scaling factor $k/df_3$, $k = \operatorname{tr}(U_c^\top V U_c \Gamma_c)$.
+    c3: f64,
+    /// Baseline statistic, df and scaling factor $\operatorname{tr}\Gamma_c/df$.
+    x3_null: f64,
+    df3_null: f64,
+    c3_null: f64,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn catml(
+    stats: &OrdinalStats,
+    implied: &[f64],
+    j: &Mat,
+    d: &[f64],
+    e_inv: &Mat,
+    nmodel: usize,
+    n: f64,
+) -> Option<CatMl> {
+    let lay = &stats.layout;
+    let p = lay.p;
+    if p < 2 || stats.ordered.iter().any(|o| !o) {
+        return None;
+    }
+    let r = &stats.cor;
+    let (ev, _) = sem_linalg::sym_eigen(r);
+    if ev.iter().any(|v| *v < f64::EPSILON.sqrt()) {
+        return None;
+    }
+    let mut sigma = Mat::identity(p);
+    for jj in 0..p {
+        for i in (jj + 1)..p {
+            sigma[(i, jj)] = implied[lay.cor(i, jj)];
+            sigma[(jj, i)] = implied[lay.cor(i, jj)];
+        }
+    }
+    let (a, logdet_sigma) = sem_linalg::spd_inverse(&sigma).ok()?;
+    let (_, logdet_r) = sem_linalg::spd_inverse(r).ok()?;
+    let tr_ra: f64 = (0..p).map(|i| sem_linalg::dot(r.row(i), a.row(i))).sum();
+    let f = logdet_sigma + tr_ra - logdet_r - p as f64;
+    let nuni = lay.cor_start;
+    let ncor = lay.len - nuni;
+    let (nobs, q) = (stats.nobs, j.cols());
+    let g = &stats.influence;
+    // M_c = G_c W_c J_c, T = M_c E^-1, Y = G_c - T J_c' (the rows of U_c' applied to each case)
+    let mut cols: Vec<Vec<(usize, f64)>> = vec![Vec::new(); q];
+    for row in nuni..lay.len {
+        for (c, v) in j.row(row).iter().enumerate() {
+            if v.abs() > 0.0 {
+                cols[c].push((row, *v));
+            }
+        }
+    }
+    let mut m = Mat::zeros(nobs, q);
+    for i in 0..nobs {
+        let gi = g.row(i);
+        let mi = m.row_mut(i);
+        for (c, nz) in cols.iter().enumerate() {
+            mi[c] = nz.iter().map(|&(row, v)| gi[row] * d[row] * v).sum();
+        }
+    }
+    let t = crate::gemm::product(&m, false, e_inv, false);
+    // Y_i as p x p symmetric matrices side by side: ycat[k, i p + l] = Y_i[k, l].
+    let mut ycat = Mat::zeros(p, nobs * p);
+    let mut kbs = 0.0;
+    let mut y = vec![0.0; ncor];
+    for i in 0..nobs {
+        let gi = g.row(i);
+        y.copy_from_slice(&gi[nuni..]);
+        kbs += sem_linalg::dot(&y, &y);
+        let ti = t.row(i);
+        for (c, nz) in cols.iter().enumerate() {
+            let tc = ti[c];
+            for &(row, v) in nz {
+                y[row - nuni] -= tc * v;
+            }
+        }
+        for jj in 0..p {
+            for k in (jj + 1)..p {
+                let v = y[lay.cor(k, jj) - nuni];
+                ycat[(k, i * p + jj)] = v;
+                ycat[(jj, i * p + k)] = v;
+            }
+        }
+    }
+    let b = crate::gemm::product(&a, false, &ycat, false);
+    let mut ks = 0.0;
+    for i in 0..nobs {
+        for k in 0..p {
+            for l in 0..p {
+                ks += b[(k, i * p + l)] * b[(l, i * p + k)];
+            }
+        }
+    }
+    let ks = 0.5 * n * ks;
+    let kbs = n * kbs;
+    let df3 = ncor as f64 - nmodel as f64;
+    let df3_null = ncor as f64;
+    Some(CatMl {
+        // the catML statistic is N F_ML (lavaan's ML convention, not the N - 1 of DWLS)
+        x3: n * f,
+        df3,
+        c3: ks / df3,
+        x3_null: -n * logdet_r,
+        df3_null,
+        c3_null: kbs / df3_null,
+    })
 }
 
 /// Fit the single-group model `pt`/`model` to the ordinal statistics `stats` (variables in the
@@ -585,7 +819,8 @@ pub fn fit(
         v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
         v
     } else {
-        let mut v = rob.e_inv.matmul(&rob.meat).matmul(&rob.e_inv);
+        let half = crate::gemm::product(&rob.e_inv, false, &rob.meat, false);
+        let mut v = crate::gemm::product(&half, false, &rob.e_inv, false);
         v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
         v
     };
@@ -706,6 +941,51 @@ pub fn fit(
     if scaled {
         rmsea_block(t_ss, ".scaled", &mut fm);
     }
+    if scaled {
+        let nmodel = params.iter().filter(|p| matches!(p, Param::Table(_))).count();
+        let d = match &weight {
+            Weight::Diag(d) => d.clone(),
+            Weight::Full(_) => Vec::new(),
+        };
+        if let Some(c) = catml(stats, &sig, &j, &d, &rob.e_inv, nmodel, n) {
+            let cfi = {
+                let t1 = (c.x3 - c.c3 * c.df3).max(0.0);
+                let t2 = (c.x3 - c.c3 * c.df3).max(c.x3_null - c.c3_null * c.df3_null).max(0.0);
+                if t1.abs() < 1e-12 && t2.abs() < 1e-12 {
+                    1.0
+                } else {
+                    1.0 - t1 / t2
+                }
+            };
+            let tli = {
+                let t1 = (c.x3 - c.c3 * c.df3) * c.df3_null;
+                let t2 = (c.x3_null - c.c3_null * c.df3_null) * c.df3;
+                if c.df3 > 0.0 && t2.abs() > 0.0 {
+                    1.0 - t1 / t2
+                } else {
+                    1.0
+                }
+            };
+            let rni = 1.0 - (c.x3 - c.c3 * c.df3) / (c.x3_null - c.c3_null * c.df3_null);
+            fm.push(("cfi.robust".into(), cfi));
+            fm.push(("tli.robust".into(), tli));
+            fm.push(("nnfi.robust".into(), tli));
+            fm.push(("rni.robust".into(), rni));
+            let df3 = c.df3;
+            let rm = if df3 > 0.0 { ((c.x3 / nr) / df3 - c.c3 / nr).max(0.0).sqrt() } else { 0.0 };
+            let x3s = c.x3 / c.c3;
+            let (lo, hi) = sem_fit::rmsea_ci(x3s, df3, nr, c.c3);
+            fm.push(("rmsea.robust".into(), rm));
+            fm.push(("rmsea.ci.lower.robust".into(), lo));
+            fm.push(("rmsea.ci.upper.robust".into(), hi));
+            if df3 > 0.0 {
+                let close = 1.0 - pchisq_nc(x3s, df3, nr * df3 * 0.05 * 0.05 / c.c3);
+                let notclose = pchisq_nc(x3s, df3, nr * df3 * 0.08 * 0.08 / c.c3);
+                fm.push(("rmsea.pvalue.robust".into(), close));
+                fm.push(("rmsea.notclose.pvalue.robust".into(), notclose));
+            }
+        }
+    }
     // SRMR on the correlation metric (off-diagonal residuals, p(p+1)/2 in the denominator).
     let mut ss = 0.0;
     let sd: Vec<f64> = (0..p).map(|v| stats.var[v].sqrt()).collect();
@@ -769,6 +1049,62 @@ mod tests {
         let back = e.mul_vec(&schur);
         for (a, b) in back.iter().zip(&g) {
             assert!((a - b).abs() < 1e-12);
+        }
+    }
+
+    /// tr(U Gamma), tr((U Gamma)^2) and the baseline's from dense p* x p* matrices.
+    fn dense_traces(j: &Mat, d: &[f64], g: &Mat, n: f64, nuni: usize) -> [f64; 4] {
+        let len = d.len();
+        let mut vj = j.clone();
+        for r in 0..len {
+            vj.row_mut(r).iter_mut().for_each(|v| *v *= d[r]);
+        }
+        let e_inv = sem_linalg::inverse(&j.t_matmul(&vj)).unwrap();
+        let h = vj.matmul(&e_inv).matmul(&vj.t());
+        let mut u = Mat::zeros(len, len);
+        let mut ub = Mat::zeros(len, len);
+        for r in 0..len {
+            u[(r, r)] = d[r];
+            if r >= nuni {
+                ub[(r, r)] = d[r];
+            }
+            for c in 0..len {
+                u[(r, c)] -= h[(r, c)];
+            }
+        }
+        let mut gamma = g.t_matmul(g);
+        gamma.data_mut().iter_mut().for_each(|v| *v *= n);
+        let (ug, ubg) = (u.matmul(&gamma), ub.matmul(&gamma));
+        [ug.trace(), ug.matmul(&ug).trace(), ubg.trace(), ubg.matmul(&ubg).trace()]
+    }
+
+    #[test]
+    fn traces_by_case_products_equal_the_dense_ones() {
+        // 100 cases (three row blocks), 2 univariate and 5 correlation statistics, 4 parameters:
+        // column 0 and column 3 split off (one nonzero each, alone in its row), the others dense.
+        let (nobs, len, nuni) = (100, 7, 2);
+        let g = Mat::from_vec(nobs, len, (0..nobs * len).map(|k| ((k * k) as f64 * 0.0137).sin() * 0.1).collect());
+        let d: Vec<f64> = (0..len).map(|r| 0.5 + r as f64 * 0.3).collect();
+        let mut j = Mat::zeros(len, 4);
+        j[(0, 0)] = 1.0;
+        j[(6, 3)] = 0.7;
+        for r in 1..6 {
+            j[(r, 1)] = 0.2 + 0.1 * r as f64;
+            j[(r, 2)] = (r as f64).cos();
+        }
+        let n = nobs as f64;
+        for jj in [j.clone(), {
+            let mut dense = j.clone();
+            dense[(3, 0)] = 0.4; // nothing splits off any more
+            dense[(2, 3)] = -0.3;
+            dense
+        }] {
+            let rob = robust(&jj, &Weight::Diag(d.clone()), &g, n, nuni).unwrap();
+            let want = dense_traces(&jj, &d, &g, n, nuni);
+            let got = [rob.tr_ug, rob.tr_ug2, rob.tr_ub, rob.tr_ub2];
+            for (a, b) in got.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-9 * b.abs().max(1.0), "{got:?} vs {want:?}");
+            }
         }
     }
 

@@ -141,6 +141,68 @@ pub fn run_reps(
         .collect())
 }
 
+/// One ordinal replication: the Likert data of the design fitted by WLSMV with every analysis
+/// variable ordered; estimates and SEs matched to [`Prepared::row_keys`] by `lhs op rhs` (NaN for
+/// rows the ordinal fit does not estimate, such as the computed residual variances), the
+/// p-value of the scaled-shifted test.
+fn one_ordinal(st: &Study, model: &sem::Sem, n: usize, k: u32, rep: u32) -> Rep {
+    let Study { pop, prep, cols, design, seed, .. } = st;
+    let mut rng = draw_rng(*seed, stream(k, rep));
+    let full = pop.draw(n, design.likert.as_ref(), design.missing, &mut rng);
+    let names = prep.partable().vnames.ov.clone();
+    let columns = cols.iter().map(|&c| sem_data::Column::Numeric((0..n).map(|i| full[(i, c)]).collect())).collect();
+    let frame = sem::DataFrame { names: names.clone(), columns, nrows: n, source_name: "simulated".into() };
+    let opts = sem::FitOptions { ordered: names, estimator: sem::Estimator::Wlsmv, ..Default::default() };
+    let fit = model.fit(&sem::Data::Frame(&frame), &opts).ok().map(|f| {
+        let (est, se) = prep
+            .row_keys()
+            .iter()
+            .map(|key| {
+                // rows the ML model estimates but WLSMV computes (residual variances of
+                // ordered items, delta) have no standard error: NaN, not a test
+                f.parameters
+                    .iter()
+                    .find(|r| r.lhs == key.0 && r.op == key.1 && r.rhs == key.2 && (r.free || !key.5))
+                    .map_or((f64::NAN, f64::NAN), |r| (r.est, r.se))
+            })
+            .unzip();
+        RepFit { est, se, pvalue: f.measure("pvalue.scaled").unwrap_or(f64::NAN) }
+    });
+    Rep { n_index: k, rep, fit }
+}
+
+/// [`run_reps`] for ordinal data: each replication's Likert answers (the design must have
+/// cut points) are fitted by WLSMV with every analysis variable ordered (`model` is the
+/// analysis model, the same syntax as `prep`).
+#[allow(clippy::too_many_arguments)]
+pub fn run_reps_ordinal(
+    pop: &Population,
+    prep: &Prepared,
+    model: &sem::Sem,
+    ns: &[usize],
+    design: &Design,
+    seed: u64,
+    reps: Range<u32>,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<Rep>, ResampleError> {
+    if design.likert.is_none() {
+        return Err(ResampleError::Sem(sem::SemError::Unsupported(
+            "Ordinal power analysis needs Likert cut points to make ordered answers.".into(),
+        )));
+    }
+    let cols = columns(pop, prep)?;
+    let study = Study { pop, prep, cols, design, seed, warm: None };
+    let jobs: Vec<(u32, u32)> = reps.flat_map(|r| (0..ns.len() as u32).map(move |k| (r, k))).collect();
+    Ok(jobs
+        .into_par_iter()
+        .map(|(r, k)| {
+            let out = one_ordinal(&study, model, ns[k as usize], k, r);
+            progress();
+            out
+        })
+        .collect())
+}
+
 /// Population values of the analysis model's rows: rows matched by `lhs op rhs` (and group),
 /// `:=` rows evaluated at the matched free parameters.
 pub fn true_values(pop_src: &str, prep: &Prepared) -> Result<Vec<f64>, ResampleError> {

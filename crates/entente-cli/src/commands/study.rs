@@ -60,6 +60,9 @@ enum StudyCommand {
         /// Skip the moderator analyses.
         #[arg(long)]
         no_moderators: bool,
+        /// Treat the items as ordered categories: fit the CFA and the mediation models by WLSMV.
+        #[arg(long)]
+        ordinal: bool,
         /// Report folder (default: DIR/report).
         #[arg(long, short)]
         out: Option<PathBuf>,
@@ -133,7 +136,7 @@ pub fn run(a: StudyArgs) -> Result<()> {
             }
             Ok(())
         }
-        StudyCommand::Run { dir, data, wave2, cd, draws, no_moderators, out } => {
+        StudyCommand::Run { dir, data, wave2, cd, draws, no_moderators, ordinal, out } => {
             if !dir.join("study.toml").exists() {
                 eprintln!(
                     "note: `{}` has no study.toml; writing the default study there first (as `entente study init`).",
@@ -167,7 +170,7 @@ pub fn run(a: StudyArgs) -> Result<()> {
                     r
                 }
             };
-            let ro = analysis::RunOptions { draws, skip_moderators: no_moderators };
+            let ro = analysis::RunOptions { draws, skip_moderators: no_moderators, ordinal };
             let (rep, analysed) = analysis::run(&cfg, resp, &ro)?;
             let out = out.unwrap_or_else(|| dir.join("report"));
             write(&out.join("report.html"), &report::to_html(&rep))?;
