@@ -104,4 +104,10 @@ ref hs_ord_sparse_wlsmv --model models/hs_ord_sparse.lav --data "$HO" --fun cfa 
 ref hs_ord_cfa_theta --model models/hs_ord_cfa.lav --data "$HO" --fun cfa --opt "$ORD" --opt 'parameterization="theta"'
 ref hs_ord_cfa_wls --model models/hs_ord_cfa.lav --data "$HO" --fun cfa --opt "$ORD" --opt 'estimator="WLS"'
 ref hs_ord_cfa_ulsmv --model models/hs_ord_cfa.lav --data "$HO" --fun cfa --opt "$ORD" --opt 'estimator="ULSMV"'
+# Binary items with empty cells in three 2 x 2 tables (lavaan's zero.add = 0.5, margins kept).
+HB=data/hs_binary.csv
+B=b1,b2,b3,b4,b5,b6,b7,b8,b9
+Rscript R/ordinal_stats_reference.R --data "$HB" --vars "$B" --ordered "$B" --out hs_binary_stats.json
+ref hs_bin_cfa_wlsmv --model models/hs_bin_cfa.lav --data "$HB" --fun cfa \
+  --opt 'ordered=c("b1","b2","b3","b4","b5","b6","b7","b8","b9")'
 ref alliance39_ord_wlsmv --model models/alliance39.lav --data "$LK" --opt 'ordered=TRUE'

@@ -30,6 +30,10 @@
 //! $T = aX^2 + b$, $a = \sqrt{df/\operatorname{tr}(U\Gamma)^2}$, $b = df - a\operatorname{tr}(U\Gamma)$,
 //! $U = V - V\Delta E^{-1}\Delta^\top V$ (Asparouhov and Muthén 2010).
 //!
+//! A 2 x 2 table with one empty cell is estimated, as by lavaan (`zero.add = c(0.5, 0)`,
+//! `zero.keep.margins = TRUE`), from the table with 0.5 added to the empty cell's diagonal and
+//! taken from the other diagonal (margins kept); scores and Gamma use the observed table.
+//!
 //! Sources: Muthén (1984), Psychometrika 49; Olsson (1979), Psychometrika 44 (polychoric ML);
 //! Genz (2004), Statistics and Computing 14 (bivariate normal); lavaan 0.6.14 (Rosseel 2012),
 //! whose numbers the tests reproduce to 1e-4 (`reference/hs_ordinal_stats.json` and the

@@ -183,6 +183,27 @@ fn solve_rho(start: f64, mut score: impl FnMut(f64) -> (f64, f64)) -> f64 {
     r
 }
 
+/// The frequency table the polychoric estimate maximises: lavaan's empty-cell correction
+/// (`zero.add = c(0.5, 0.0)`, `zero.keep.margins = TRUE`). A 2 x 2 table (row-major `tab`) with
+/// exactly one empty cell gets 0.5 added to that cell and to its diagonal partner, and 0.5 taken
+/// from the two cells of the other diagonal, so both margins (and the thresholds) stay as observed. Any other
+/// table is returned as it is (lavaan adds 0 to the empty cells of larger tables).
+fn zero_cell_corrected(tab: &[f64], k1: usize, k2: usize) -> Vec<f64> {
+    let mut out = tab.to_vec();
+    if k1 != 2 || k2 != 2 || tab.len() != 4 {
+        return out;
+    }
+    let empty: Vec<usize> = (0..4).filter(|&k| tab[k] < 0.5).collect();
+    if let [k] = empty[..] {
+        // cells 0 (1,1) and 3 (2,2) form the main diagonal, 1 and 2 the other one
+        let sign = if k == 0 || k == 3 { 1.0 } else { -1.0 };
+        for (c, v) in out.iter_mut().enumerate() {
+            *v += if c == 0 || c == 3 { sign * 0.5 } else { -sign * 0.5 };
+        }
+    }
+    out
+}
+
 impl OrdinalStats {
     /// Compute the statistics of complete data: `names` and `vars` parallel, all columns of the
     /// same length, no missing values.
@@ -323,9 +344,12 @@ impl OrdinalStats {
                 for (a, b) in codes[i].iter().zip(&codes[j]) {
                     tab[a * k2 + b] += 1.0;
                 }
-                if tab.iter().any(|&m| m < 0.5) && k1 == 2 && k2 == 2 {
+                // lavaan's empty-cell correction of a 2 x 2 table enters the estimate only; the
+                // scores, A21 and A22 below use the observed table.
+                let est_tab = zero_cell_corrected(&tab, k1, k2);
+                if k1 == 2 && k2 == 2 && tab.iter().filter(|&&m| m < 0.5).count() > 1 {
                     warning = Some(format!(
-                        "The 2 x 2 table of `{}` and `{}` has an empty cell; lavaan adds 0.5 to it, this version does not.",
+                        "The 2 x 2 table of `{}` and `{}` has two empty cells; its polychoric correlation is at a bound.",
                         names[i], names[j]
                     ));
                 }
@@ -345,11 +369,11 @@ impl OrdinalStats {
                     let c = cells(&t1, &t2, r);
                     let mut s = 0.0;
                     let mut h = 0.0;
-                    for k in 0..tab.len() {
-                        if tab[k] > 0.0 {
+                    for k in 0..est_tab.len() {
+                        if est_tab[k] > 0.0 {
                             let u = c.dpi[k] / c.pi[k];
-                            s += tab[k] * u;
-                            h += tab[k] * (c.d2pi[k] / c.pi[k] - u * u);
+                            s += est_tab[k] * u;
+                            h += est_tab[k] * (c.d2pi[k] / c.pi[k] - u * u);
                         }
                     }
                     (s, h)
@@ -692,6 +716,43 @@ mod tests {
         let y = vec![1.0, 2.0, 1.0, 2.0, 2.0, 1.0, 2.0];
         let st = OrdinalStats::compute(&names(2), &[Variable::Ordered(x), Variable::Ordered(y)]).unwrap();
         assert!(st.warnings.iter().any(|w| w.contains("Category 1 of `y1` is observed once")), "{:?}", st.warnings);
+    }
+
+    #[test]
+    fn one_empty_cell_of_a_2x2_table_gets_half_added_with_margins_kept() {
+        // empty off-diagonal cell (2,1): off-diagonal +0.5, diagonal -0.5
+        let c = zero_cell_corrected(&[2.0, 1.0, 0.0, 5.0], 2, 2);
+        assert_eq!(c, vec![1.5, 1.5, 0.5, 4.5]);
+        // empty diagonal cell (1,1): diagonal +0.5, off-diagonal -0.5
+        let c = zero_cell_corrected(&[0.0, 3.0, 4.0, 2.0], 2, 2);
+        assert_eq!(c, vec![0.5, 2.5, 3.5, 2.5]);
+        // two empty cells, larger tables and full tables stay as they are
+        assert_eq!(zero_cell_corrected(&[3.0, 0.0, 0.0, 5.0], 2, 2), vec![3.0, 0.0, 0.0, 5.0]);
+        assert_eq!(zero_cell_corrected(&[1.0, 0.0, 2.0, 3.0, 4.0, 5.0], 2, 3), vec![1.0, 0.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(zero_cell_corrected(&[1.0, 2.0, 3.0, 4.0], 2, 2), vec![1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn tetrachoric_with_an_empty_cell_maximises_the_corrected_table() {
+        // table (2, 1; 0, 5): uncorrected ML runs to rho = 1; lavaan's estimate maximises the
+        // likelihood of (1.5, 1.5; 0.5, 4.5) with the observed thresholds
+        let x = vec![1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0];
+        let y = vec![1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0];
+        let st = OrdinalStats::compute(&names(2), &[Variable::Ordered(x), Variable::Ordered(y)]).unwrap();
+        assert!(st.warnings.is_empty(), "{:?}", st.warnings);
+        let (t1, t2) = (ext(&st.th[0]), ext(&st.th[1]));
+        let loglik = |r: f64, tab: &[f64]| -> f64 {
+            let c = cells(&t1, &t2, r);
+            (0..4).map(|k| tab[k] * c.pi[k].ln()).sum()
+        };
+        let r = st.cor[(0, 1)];
+        assert!(r > 0.5 && r < 0.99, "{r}");
+        let corrected = [1.5, 1.5, 0.5, 4.5];
+        assert!(loglik(r, &corrected) > loglik(r + 1e-4, &corrected));
+        assert!(loglik(r, &corrected) > loglik(r - 1e-4, &corrected));
+        // the observed table alone would prefer a larger correlation
+        let observed = [2.0, 1.0, 0.0, 5.0];
+        assert!(loglik(r + 1e-3, &observed) > loglik(r, &observed));
     }
 
     #[test]

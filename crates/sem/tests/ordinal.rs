@@ -86,6 +86,15 @@ fn sparse_item_with_empty_cells_wlsmv() {
 }
 
 #[test]
+fn binary_items_with_empty_2x2_cells_wlsmv() {
+    // three 2 x 2 tables have one empty cell: lavaan's zero.add = 0.5 with margins kept
+    let b: Vec<String> = (1..=9).map(|i| format!("b{i}")).collect();
+    let opts = FitOptions { ordered: b, ..Default::default() };
+    let fit = check("hs_bin_cfa_wlsmv", "hs_bin_cfa.lav", "hs_binary.csv", opts);
+    assert!(fit.warnings.iter().all(|w| !w.contains("empty cell")), "{:?}", fit.warnings);
+}
+
+#[test]
 fn mixed_ordinal_and_continuous_indicators_wlsmv() {
     let opts = FitOptions { ordered: ordered(&["u1", "u2", "u3", "u7", "u8", "u9s"]), ..Default::default() };
     let fit = check("hs_ord_mixed_wlsmv", "hs_ord_mixed.lav", "hs_ordinal.csv", opts);
