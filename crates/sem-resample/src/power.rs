@@ -290,8 +290,17 @@ pub fn summarize(prep: &Prepared, truth: &[f64], ns: &[usize], reps: &[Rep], alp
                     let (mean_est, sd) = mean_sd_n(&est);
                     let sd = sd * (nok / (nok - 1.0)).sqrt();
                     let mean_se = ok.iter().map(|f| f.se[j]).sum::<f64>() / nok;
-                    let power = ok.iter().filter(|f| (f.est[j] / f.se[j]).abs() > zc).count() as f64 / nok;
-                    let coverage = ok.iter().filter(|f| (f.est[j] - t).abs() <= z95 * f.se[j]).count() as f64 / nok;
+                    // rows no replication estimates with a standard error (e.g. residual variances of
+                    // ordered items under delta) have no test: NaN, not a power of 0
+                    let testable = ok.iter().any(|f| f.est[j].is_finite() && f.se[j].is_finite());
+                    let (power, coverage) = if testable {
+                        (
+                            ok.iter().filter(|f| (f.est[j] / f.se[j]).abs() > zc).count() as f64 / nok,
+                            ok.iter().filter(|f| (f.est[j] - t).abs() <= z95 * f.se[j]).count() as f64 / nok,
+                        )
+                    } else {
+                        (f64::NAN, f64::NAN)
+                    };
                     let bias = mean_est - t;
                     ParamPower {
                         name: format!("{} {} {}", key.0, key.1, key.2),
