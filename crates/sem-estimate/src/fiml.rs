@@ -417,32 +417,6 @@ pub fn moment_information(g: &MissingGroup, sigma: &Mat, mu: &[f64]) -> Option<M
     Some(a1)
 }
 
-/// Cholesky factor of `a`, ridged along the diagonal until it factors.
-fn ridged_cholesky(a: &Mat) -> Mat {
-    if let Ok(l) = la::cholesky(a) {
-        return l;
-    }
-    let scale = a.diag().iter().fold(0.0_f64, |m, v| m.max(v.abs())).max(1e-8);
-    let mut ridge = 1e-8 * scale;
-    loop {
-        let mut r = a.clone();
-        for i in 0..r.rows() {
-            r[(i, i)] += ridge;
-        }
-        if let Ok(l) = la::cholesky(&r) {
-            return l;
-        }
-        if ridge > 1e8 * scale {
-            let mut l = Mat::identity(a.rows());
-            for i in 0..a.rows() {
-                l[(i, i)] = scale.sqrt();
-            }
-            return l;
-        }
-        ridge *= 10.0;
-    }
-}
-
 /// Minimise the FIML $f_{min}$ from `start` subject to linear equality constraints
 /// (inequalities are not supported under FIML and are refused by the caller).
 pub fn estimate_fiml(
@@ -522,7 +496,7 @@ pub fn estimate_fiml(
                 None => info,
                 Some(km) => km.t_matmul(&info.matmul(km)),
             };
-            base = Some(ridged_cholesky(&iz));
+            base = Some(crate::factor_with_ridge(&iz));
             pairs.clear();
         } else if let Some((zp, gp)) = &prev {
             let sv: Vec<f64> = z.iter().zip(zp).map(|(a, b)| a - b).collect();

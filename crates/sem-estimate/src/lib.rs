@@ -464,7 +464,7 @@ fn quasi_newton_direction(base: &Base, pairs: &[(Vec<f64>, Vec<f64>, f64)], g: &
 
 /// Cholesky factor of a symmetric matrix, ridged along the diagonal until it factors (far from
 /// the optimum the information can be nearly singular).
-fn factor_with_ridge(iz: &Mat) -> Mat {
+pub(crate) fn factor_with_ridge(iz: &Mat) -> Mat {
     if let Ok(l) = la::cholesky(iz) {
         return l;
     }
