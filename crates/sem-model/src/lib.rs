@@ -496,7 +496,16 @@ impl Model {
                 w[(j, i)] = v;
             }
         }
-        // W [C G] for quick u'Wv with u or v in the C/G basis: rows of W against rows of C', G'.
+        self.add_gradient_wz(g, st, &w, &z, weight, grad);
+    }
+
+    /// Add `weight` $\times\, \partial F/\partial\theta$ of group `g` into `grad` for any
+    /// discrepancy $F$ whose derivatives with respect to the implied moments are
+    /// $\partial F/\partial\Sigma = W$ (symmetric, $dF = \operatorname{tr}(W\,d\Sigma)$) and
+    /// $\partial F/\partial\mu = -2z$: $\partial F/\partial\theta_r = 2c_r u_r^\top W v_r - 2 s_r z^\top w_r$.
+    /// The casewise (FIML) objective sums its patterns' $W$ and $z$ and uses this chain rule.
+    pub fn add_gradient_wz(&self, g: usize, st: &GroupState, w: &Mat, z: &[f64], weight: f64, grad: &mut [f64]) {
+        let p = w.rows();
         let (ct, gt) = (st.c.t(), st.g.t());
         let m = ct.rows();
         let mut wc = Mat::zeros(p, m);
@@ -530,53 +539,6 @@ impl Model {
                         })
                         .sum()
                 }
-            }
-        };
-        for d in self.derivs(g, st) {
-            let mut v = 0.0;
-            if d.c != 0.0 {
-                v += 2.0 * d.c * bil(d.u, d.v);
-            }
-            if self.meanstructure {
-                if let Some(wb) = d.w {
-                    if d.s != 0.0 {
-                        let bv = basis_dot(wb, st, &z);
-                        v -= 2.0 * d.s * bv;
-                    }
-                }
-            }
-            grad[d.free] += weight * v;
-        }
-    }
-
-    /// Add `weight` $\times\, \partial F/\partial\theta$ of group `g` into `grad` for any
-    /// discrepancy $F$ whose derivatives with respect to the implied moments are
-    /// $\partial F/\partial\Sigma = W$ (symmetric, $dF = \operatorname{tr}(W\,d\Sigma)$) and
-    /// $\partial F/\partial\mu = -2z$: $\partial F/\partial\theta_r = 2c_r u_r^\top W v_r - 2 s_r z^\top w_r$.
-    /// The casewise (FIML) objective sums its patterns' $W$ and $z$ and uses this chain rule.
-    pub fn add_gradient_wz(&self, g: usize, st: &GroupState, w: &Mat, z: &[f64], weight: f64, grad: &mut [f64]) {
-        let p = w.rows();
-        let (ct, gt) = (st.c.t(), st.g.t());
-        let m = ct.rows();
-        let mut wc = Mat::zeros(p, m);
-        let mut wg = Mat::zeros(p, m);
-        for i in 0..p {
-            let wi = w.row(i);
-            for j in 0..m {
-                wc[(i, j)] = la::dot(wi, ct.row(j));
-                wg[(i, j)] = la::dot(wi, gt.row(j));
-            }
-        }
-        let col = |b: Basis, i: usize| match b {
-            Basis::C(j) => wc[(i, j)],
-            Basis::G(j) => wg[(i, j)],
-            Basis::E(j) => w[(i, j)],
-        };
-        let bil = |u: Basis, v: Basis| -> f64 {
-            match u {
-                Basis::E(i) => col(v, i),
-                Basis::C(k) => (0..p).map(|i| ct[(k, i)] * col(v, i)).sum(),
-                Basis::G(k) => (0..p).map(|i| gt[(k, i)] * col(v, i)).sum(),
             }
         };
         for d in self.derivs(g, st) {
