@@ -84,6 +84,23 @@ pub struct Alliance {
     pub periods: u32,
     /// Choices until the horizon or the exit (members ordered by subject number).
     pub play: Play,
+    /// The session's subject number of each member, in the order of `play`.
+    pub subjects: Vec<u32>,
+}
+
+/// A subject across its alliances: the session and the subject number.
+pub type SubjectKey = (u32, u64);
+
+impl Alliance {
+    /// The subject of member `m`: its session and subject number. A member without a subject
+    /// number (alliances built by hand) is a subject of its own, told apart by `index`, the
+    /// alliance's position in the caller's list.
+    pub fn subject_key(&self, index: usize, m: usize) -> SubjectKey {
+        match self.subjects.get(m) {
+            Some(&s) => (self.session, u64::from(s)),
+            None => (self.session, (1u64 << 40) + (index * 4 + m) as u64),
+        }
+    }
 }
 
 /// The experiment: alliances and the payoff table of each treatment.
@@ -290,6 +307,7 @@ impl Experiment {
                 treatment,
                 periods,
                 play: Play { choices, exit_period },
+                subjects,
             });
         }
         let mut payoffs = BTreeMap::new();

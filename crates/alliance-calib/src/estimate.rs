@@ -10,16 +10,16 @@
 //! sandwich $H^{-1} B H^{-1}$ with $B$ the sum over alliances of outer products of per-alliance
 //! scores; both are mapped to the natural scale with the delta method.
 
-use crate::data::Alliance;
+use crate::data::{Alliance, SubjectKey};
 use crate::error::CalibError;
-use alliance_sim::game::{observe_period, Action, GameParams, Kind, Member, Payoffs};
+use alliance_sim::game::{carry_over, Action, GameParams, Kind, Member, Payoffs};
 use alliance_sim::rules::TrustParams;
 use rand::Rng;
 use rayon::prelude::*;
 use sem_linalg::Mat;
 
 /// Names of the estimated parameters, in the order of the parameter vector.
-pub const NAMES: [&str; 17] = [
+pub const NAMES: [&str; 21] = [
     "initial_trust",
     "lambda_plus",
     "lambda_minus",
@@ -37,7 +37,18 @@ pub const NAMES: [&str; 17] = [
     "free_rider_share",
     "free_rider_bias",
     "inertia",
+    "experience_weight",
+    "bias_contribute_three_exit_cost",
+    "free_rider_shift_exit_cost",
+    "type_persistence",
 ];
+
+/// The parameters of the extended model, held at 0 (their "off" value) unless
+/// [`EstimateOptions::extended`] is set: experience carried over between alliances, persistence
+/// of a subject's type between alliances, the exit cost's shift of the free-rider share and the
+/// extra taste for contributing of three-partner groups under an exit cost.
+pub const EXTENSIONS: [&str; 4] =
+    ["experience_weight", "type_persistence", "free_rider_shift_exit_cost", "bias_contribute_three_exit_cost"];
 
 /// Number of estimated parameters.
 pub const K: usize = NAMES.len();
@@ -69,6 +80,10 @@ const LINKS: [Link; K] = [
     Link::Logistic,
     Link::NegLog,
     Link::Identity,
+    Link::Logistic,
+    Link::Identity,
+    Link::Identity,
+    Link::Logistic,
 ];
 
 fn forward(link: Link, x: f64) -> f64 {
@@ -113,7 +128,11 @@ pub fn natural(theta: &[f64]) -> Vec<f64> {
 /// Game parameters from the unconstrained vector; `xi` and `kappa` keep their defaults (unused
 /// by the game).
 pub fn params_from(theta: &[f64]) -> GameParams {
-    let v = natural(theta);
+    params_from_natural(&natural(theta))
+}
+
+/// Game parameters from natural-scale values in the order of [`NAMES`].
+fn params_from_natural(v: &[f64]) -> GameParams {
     GameParams {
         trust: TrustParams {
             lambda_plus: v[1],
@@ -135,6 +154,10 @@ pub fn params_from(theta: &[f64]) -> GameParams {
         free_rider_share: v[14],
         free_rider_bias: v[15],
         inertia: v[16],
+        experience_weight: v[17],
+        bias_contribute_three_exit_cost: v[18],
+        free_rider_shift_exit_cost: v[19],
+        type_persistence: v[20],
     }
 }
 
@@ -158,54 +181,124 @@ pub fn theta_from(p: &GameParams) -> Vec<f64> {
         p.free_rider_share,
         p.free_rider_bias,
         p.inertia,
+        p.experience_weight,
+        p.bias_contribute_three_exit_cost,
+        p.free_rider_shift_exit_cost,
+        p.type_persistence,
     ];
     v.iter().zip(LINKS).map(|(&x, l)| inverse(l, x)).collect()
 }
 
-/// Log-likelihood of one alliance's observed choices. Trust depends only on the partners'
-/// observed choices, so given the history each partner's sequence has its own likelihood per
-/// type, and the type mixture is taken partner by partner:
-/// $\ell = \sum_m \ln \sum_\tau \pi_\tau L_m^{\tau}$ over the ordinary, cooperative and
-/// free-rider types.
-pub fn alliance_loglik(params: &GameParams, payoffs: &Payoffs, alliance: &Alliance) -> f64 {
-    let n = payoffs.members();
-    let mut members = [Member::new(params, n); 3];
-    let mut ll = [[0.0_f64; 3]; 3];
-    for choices in &alliance.play.choices {
-        for (m, a) in choices.iter().enumerate().take(3) {
+/// One subject's alliances in the order of the interactions: the alliance, its payoffs and
+/// the subject's member index in it.
+pub type History<'a> = [(&'a Alliance, &'a Payoffs, usize)];
+
+/// Log-likelihood of one subject's observed choices over its alliances.
+///
+/// The subject's type is drawn once and kept in all its alliances (the same person plays every
+/// interaction of a session); its trust in its partners and its own previous choice are
+/// deterministic functions of what it observed, and it enters each alliance with the trust
+/// carried over from the last ([`alliance_sim::game::carry_over`]). So the likelihood of the
+/// subject is a mixture over the ordinary, cooperative and free-rider types of products of
+/// logit probabilities: $\ell_s = \ln \sum_\tau \pi_\tau \prod_{a, t} P_\tau(c_{sat})$.
+pub fn subject_loglik(params: &GameParams, history: &History) -> f64 {
+    let exit_cost = history.first().is_some_and(|h| h.1.exit_cost > 0.0);
+    let log_share = Kind::ALL.map(|k| k.share(params, exit_cost).max(1e-300).ln());
+    let rho = params.type_persistence.clamp(0.0, 1.0);
+    // Forward recursion over the alliances: a[k] = log P(choices so far, type now = k).
+    let mut a: Option<[f64; 3]> = None;
+    let mut entry = params.initial_trust;
+    for &(alliance, payoffs, m) in history {
+        let mut ll = [0.0_f64; 3];
+        let mut me = Member::entering(entry, payoffs.members());
+        for choices in &alliance.play.choices {
+            let Some(act) = choices.get(m) else { break };
             for (k, kind) in Kind::ALL.into_iter().enumerate() {
-                let p = members[m].choice_probabilities(params, payoffs, kind);
-                ll[m][k] += p[a.index()].max(1e-300).ln();
+                let p = me.choice_probabilities(params, payoffs, kind);
+                ll[k] += p[act.index()].max(1e-300).ln();
             }
+            if choices.contains(&Action::Exit) {
+                break;
+            }
+            me.see(&params.trust, m, choices);
         }
-        if choices.contains(&Action::Exit) {
-            break;
-        }
-        observe_period(&params.trust, &mut members[..n], choices);
+        entry = carry_over(params, entry, me.mean_trust());
+        a = Some(match a {
+            None => std::array::from_fn(|k| log_share[k] + ll[k]),
+            Some(prev) => {
+                let top = prev.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let total: f64 = prev.iter().map(|v| (v - top).exp()).sum();
+                std::array::from_fn(|k| {
+                    let stay = rho * (prev[k] - top).exp() + (1.0 - rho) * log_share[k].exp() * total;
+                    ll[k] + top + stay.max(1e-300).ln()
+                })
+            }
+        });
     }
-    let log_share = Kind::ALL.map(|k| k.share(params).max(1e-300).ln());
-    ll[..n]
-        .iter()
-        .map(|l| {
-            let x: Vec<f64> = l.iter().zip(&log_share).map(|(a, b)| a + b).collect();
-            let top = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            top + x.iter().map(|v| (v - top).exp()).sum::<f64>().ln()
-        })
-        .sum()
+    let Some(a) = a else { return 0.0 };
+    let top = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    top + a.iter().map(|v| (v - top).exp()).sum::<f64>().ln()
 }
 
 /// The alliances with their treatments' payoffs.
 pub type Sample<'a> = [(&'a Alliance, &'a Payoffs)];
 
-/// Per-alliance log-likelihoods at `theta` (in the order of `sample`).
-pub fn loglik_vec(theta: &[f64], sample: &Sample) -> Vec<f64> {
+/// A sample arranged by subject: for each subject (session and subject number) the indices of
+/// its alliances in the sample and its member index there, in the order of the interactions.
+/// A member without a subject number counts as a subject of its own.
+pub struct Panel<'a> {
+    sample: &'a Sample<'a>,
+    subjects: Vec<Vec<(usize, usize)>>,
+}
+
+impl<'a> Panel<'a> {
+    /// Arranges `sample` by subject.
+    pub fn new(sample: &'a Sample<'a>) -> Self {
+        let mut by: std::collections::BTreeMap<SubjectKey, Vec<(u32, usize, usize)>> = Default::default();
+        for (i, (a, p)) in sample.iter().enumerate() {
+            for m in 0..p.members() {
+                by.entry(a.subject_key(i, m)).or_default().push((a.interaction, i, m));
+            }
+        }
+        let subjects = by
+            .into_values()
+            .map(|mut v| {
+                v.sort_unstable();
+                v.into_iter().map(|(_, i, m)| (i, m)).collect()
+            })
+            .collect();
+        Self { sample, subjects }
+    }
+
+    /// Number of subjects.
+    pub fn len(&self) -> usize {
+        self.subjects.len()
+    }
+
+    /// Whether there is no subject.
+    pub fn is_empty(&self) -> bool {
+        self.subjects.is_empty()
+    }
+
+    /// The alliances of the sample.
+    pub fn sample(&self) -> &Sample<'a> {
+        self.sample
+    }
+
+    fn history(&self, s: usize) -> Vec<(&'a Alliance, &'a Payoffs, usize)> {
+        self.subjects[s].iter().map(|&(i, m)| (self.sample[i].0, self.sample[i].1, m)).collect()
+    }
+}
+
+/// Per-subject log-likelihoods at `theta` (in the order of the panel's subjects).
+pub fn loglik_vec(theta: &[f64], panel: &Panel) -> Vec<f64> {
     let params = params_from(theta);
-    sample.par_iter().map(|(a, p)| alliance_loglik(&params, p, a)).collect()
+    (0..panel.len()).into_par_iter().map(|s| subject_loglik(&params, &panel.history(s))).collect()
 }
 
 /// Total log-likelihood, summed in a fixed order so results do not depend on the threads.
-pub fn loglik(theta: &[f64], sample: &Sample) -> f64 {
-    loglik_vec(theta, sample).iter().sum()
+pub fn loglik(theta: &[f64], panel: &Panel) -> f64 {
+    loglik_vec(theta, panel).iter().sum()
 }
 
 /// Options of [`estimate`].
@@ -220,11 +313,14 @@ pub struct EstimateOptions {
     /// Parameters held fixed at a natural-scale value (by name, see [`NAMES`]): nested models,
     /// e.g. `("inertia", 0.0)` for no inertia.
     pub fixed: Vec<(String, f64)>,
+    /// Estimate the parameters of the extended model ([`EXTENSIONS`]) too; otherwise they are
+    /// held at 0 (unless listed in `fixed`).
+    pub extended: bool,
 }
 
 impl Default for EstimateOptions {
     fn default() -> Self {
-        Self { seed: 1, starts: 2, max_iter: 300, fixed: Vec::new() }
+        Self { seed: 1, starts: 2, max_iter: 300, fixed: Vec::new(), extended: false }
     }
 }
 
@@ -243,6 +339,8 @@ pub struct Estimate {
     pub choices: usize,
     /// Alliances used.
     pub alliances: usize,
+    /// Subjects (partners followed over their alliances) used.
+    pub subjects: usize,
     /// BFGS iterations of the winning start.
     pub iterations: u32,
     /// Whether the winning start met the gradient tolerance.
@@ -251,7 +349,7 @@ pub struct Estimate {
     pub max_gradient: f64,
     /// Natural-scale standard errors from the observed information (Hessian), order of [`NAMES`].
     pub se: Vec<f64>,
-    /// Alliance-clustered sandwich standard errors, order of [`NAMES`].
+    /// Subject-clustered sandwich standard errors, order of [`NAMES`].
     pub se_robust: Vec<f64>,
     /// Erosion/building ratio `lambda_minus / lambda_plus`.
     pub ratio: f64,
@@ -259,6 +357,8 @@ pub struct Estimate {
     pub ratio_se: f64,
     /// Its robust standard error.
     pub ratio_se_robust: f64,
+    /// Whether each parameter (order of [`NAMES`]) was estimated (false: held fixed).
+    pub free: Vec<bool>,
 }
 
 /// The default starting point: the simulator's TR-2 defaults and a neutral behavioural start.
@@ -266,24 +366,28 @@ pub fn default_start() -> GameParams {
     GameParams {
         trust: TrustParams { mu_r: 0.3, delta_r: 0.1, ..TrustParams::default() },
         initial_trust: 0.8,
-        beta: 0.5,
-        bias_contribute: 0.5,
+        beta: 1.0,
+        bias_contribute: 2.0,
         bias_contribute_three: 0.0,
         bias_contribute_exit_cost: 0.0,
-        bias_exit: -4.0,
+        bias_exit: -2.0,
         bias_exit_three: 0.0,
         exit_cost_weight: 0.2,
-        cooperator_share: 0.3,
+        cooperator_share: 0.6,
         cooperator_bias: 2.0,
-        free_rider_share: 0.2,
-        free_rider_bias: -2.0,
-        inertia: 0.0,
+        free_rider_share: 0.3,
+        free_rider_bias: -3.0,
+        inertia: 1.0,
+        experience_weight: 0.2,
+        bias_contribute_three_exit_cost: 0.0,
+        free_rider_shift_exit_cost: 0.0,
+        type_persistence: 0.8,
     }
 }
 
 const GRAD_STEP: f64 = 1e-5;
 
-fn gradient(theta: &[f64], sample: &Sample, free: &[bool]) -> Vec<f64> {
+fn gradient(theta: &[f64], sample: &Panel, free: &[bool]) -> Vec<f64> {
     (0..theta.len())
         .map(|k| {
             if !free.get(k).copied().unwrap_or(true) {
@@ -314,7 +418,7 @@ pub struct Run {
 
 /// BFGS maximisation of the log-likelihood from `start`; coordinates whose `free` entry is
 /// false stay at their start (missing entries are free).
-pub fn bfgs(start: Vec<f64>, sample: &Sample, max_iter: u32, scale: f64, free: &[bool]) -> Run {
+pub fn bfgs(start: Vec<f64>, sample: &Panel, max_iter: u32, scale: f64, free: &[bool]) -> Run {
     let n = start.len();
     let mut x = start;
     let mut f = -loglik(&x, sample);
@@ -409,13 +513,19 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
     let choices: usize = sample.iter().map(|(a, _)| a.play.choices.iter().map(Vec::len).sum::<usize>()).sum();
     let mut base = theta_from(&default_start());
     let mut free = vec![true; K];
-    for (name, value) in &options.fixed {
+    let mut fixed: Vec<(String, f64)> = Vec::new();
+    if !options.extended {
+        fixed.extend(EXTENSIONS.iter().map(|n| ((*n).to_string(), 0.0)));
+    }
+    fixed.extend(options.fixed.iter().cloned());
+    for (name, value) in &fixed {
         let i = NAMES.iter().position(|n| n == name).ok_or_else(|| CalibError::Estimation {
             msg: format!("`{name}` is not a parameter of the game; expected one of {}", NAMES.join(", ")),
         })?;
         base[i] = inverse(LINKS[i], *value);
         free[i] = false;
     }
+    let panel = Panel::new(sample);
     let mut rng = alliance_sim::rep_rng(options.seed, 0);
     let mut best: Option<Run> = None;
     for s in 0..options.starts.max(1) {
@@ -424,7 +534,7 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
         } else {
             base.iter().zip(&free).map(|(v, f)| if *f { v + rng.random_range(-0.75..0.75) } else { *v }).collect()
         };
-        let run = bfgs(start, sample, options.max_iter, choices as f64, &free);
+        let run = bfgs(start, &panel, options.max_iter, choices as f64, &free);
         if best.as_ref().map_or(true, |b| run.ll > b.ll) {
             best = Some(run);
         }
@@ -433,8 +543,15 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
     if !run.ll.is_finite() {
         return Err(CalibError::Estimation { msg: "the log-likelihood is not finite at the optimum".into() });
     }
-    let (se, se_robust, ratio_se, ratio_se_robust) = standard_errors(&run.theta, sample, &free)?;
-    let params = params_from(&run.theta);
+    let (se, se_robust, ratio_se, ratio_se_robust) = standard_errors(&run.theta, &panel, &free)?;
+    // Fixed parameters at exactly their values (the links only approach the ends of a range).
+    let mut values = natural(&run.theta);
+    for (name, value) in &fixed {
+        if let Some(i) = NAMES.iter().position(|n| n == name) {
+            values[i] = *value;
+        }
+    }
+    let params = params_from_natural(&values);
     Ok(Estimate {
         params,
         theta: run.theta,
@@ -442,6 +559,7 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
         loglik_null: null_loglik(sample),
         choices,
         alliances: sample.len(),
+        subjects: panel.len(),
         iterations: run.iterations,
         converged: run.converged,
         max_gradient: run.max_gradient,
@@ -450,13 +568,14 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
         ratio: params.trust.lambda_minus / params.trust.lambda_plus,
         ratio_se,
         ratio_se_robust,
+        free,
     })
 }
 
 type Ses = (Vec<f64>, Vec<f64>, f64, f64);
 
 /// Hessian and sandwich standard errors on the natural scale, and those of the ratio.
-fn standard_errors(theta: &[f64], sample: &Sample, mask: &[bool]) -> Result<Ses, CalibError> {
+fn standard_errors(theta: &[f64], sample: &Panel, mask: &[bool]) -> Result<Ses, CalibError> {
     let k = theta.len();
     let h = 1e-4;
     let at = |shifts: &[(usize, f64)]| {
@@ -466,7 +585,7 @@ fn standard_errors(theta: &[f64], sample: &Sample, mask: &[bool]) -> Result<Ses,
         }
         t
     };
-    // Per-alliance scores by central differences.
+    // Per-subject scores by central differences.
     let mut scores = vec![vec![0.0; k]; sample.len()];
     for i in (0..k).filter(|&i| mask[i]) {
         let up = loglik_vec(&at(&[(i, h)]), sample);
@@ -497,20 +616,39 @@ fn standard_errors(theta: &[f64], sample: &Sample, mask: &[bool]) -> Result<Ses,
     }
     // Parameters on a boundary of their range (a share within 1e-4 of 0 or 1) and parameters
     // the likelihood does not depend on (the healing rate when no damage is done) have no
-    // standard error; the others are inverted on their own block.
+    // standard error; the others are inverted on their own block. When that block is not
+    // positive definite (a parameter near a boundary that the likelihood hardly moves, such as
+    // a damage rate near 0 with its healing rate), the parameter that weighs most in the
+    // direction of the smallest eigenvalue is set aside too, until the block inverts.
     let top = (0..k).map(|i| info[(i, i)].abs()).fold(0.0_f64, f64::max);
-    let free: Vec<usize> = (0..k)
+    let mut free: Vec<usize> = (0..k)
         .filter(|&i| {
             mask[i] && !(LINKS[i] == Link::Logistic && theta[i].abs() > 9.2) && info[(i, i)] > 1e-8 * top.max(1e-300)
         })
         .collect();
-    let m = free.len();
-    let mut sub = Mat::zeros(m, m);
-    for (a, &i) in free.iter().enumerate() {
-        for (b, &j) in free.iter().enumerate() {
-            sub[(a, b)] = info[(i, j)];
+    let block = |free: &[usize]| {
+        let mut sub = Mat::zeros(free.len(), free.len());
+        for (a, &i) in free.iter().enumerate() {
+            for (b, &j) in free.iter().enumerate() {
+                sub[(a, b)] = info[(i, j)];
+            }
         }
-    }
+        sub
+    };
+    let inv = loop {
+        let sub = block(&free);
+        if let Ok((inv, _)) = sem_linalg::spd_inverse(&sub) {
+            break Some(inv);
+        }
+        if free.len() <= 1 {
+            break None;
+        }
+        let (_, vectors) = sem_linalg::sym_eigen(&sub);
+        let worst =
+            (0..free.len()).max_by(|&a, &b| vectors[(a, 0)].abs().total_cmp(&vectors[(b, 0)].abs())).unwrap_or(0);
+        free.remove(worst);
+    };
+    let m = free.len();
     let mut meat = Mat::zeros(m, m);
     for sc in &scores {
         for (a, &i) in free.iter().enumerate() {
@@ -525,7 +663,7 @@ fn standard_errors(theta: &[f64], sample: &Sample, mask: &[bool]) -> Result<Ses,
         hinv[(i, i)] = f64::NAN;
         robust[(i, i)] = f64::NAN;
     }
-    if let Ok((inv, _)) = sem_linalg::spd_inverse(&sub) {
+    if let Some(inv) = inv {
         let sand = inv.matmul(&meat).matmul(&inv);
         for (a, &i) in free.iter().enumerate() {
             for (b, &j) in free.iter().enumerate() {
@@ -587,6 +725,7 @@ mod tests {
                 choices: vec![vec![Action::Contribute, Action::Withhold], vec![Action::Exit, Action::Contribute]],
                 exit_period: Some(2),
             },
+            subjects: vec![1, 2],
         };
         let p0 = choice_probabilities(&params, &payoffs, &[params.initial_trust]);
         // Member 0 saw a withholding: trust falls by lambda_minus; member 1 saw a contribution.
@@ -597,7 +736,88 @@ mod tests {
         let p1b = typed_choice_probabilities(&params, &payoffs, &[t1], Kind::Ordinary, Some(Action::Withhold));
         assert!(p1b[0] < choice_probabilities(&params, &payoffs, &[t1])[0]);
         let by_hand = p0[0].ln() + p0[1].ln() + p1a[2].ln() + p1b[0].ln();
-        assert!((alliance_loglik(&params, &payoffs, &a) - by_hand).abs() < 1e-12);
+        let sample = [(&a, &payoffs)];
+        let panel = Panel::new(&sample);
+        assert_eq!(panel.len(), 2);
+        let ll: f64 = (0..panel.len()).map(|s| subject_loglik(&params, &panel.history(s))).sum();
+        assert!((ll - by_hand).abs() < 1e-12, "{ll} vs {by_hand}");
+        assert!((subject_loglik(&params, &[(&a, &payoffs, 1)]) - p0[1].ln() - p1b[0].ln()).abs() < 1e-12);
+    }
+
+    /// One subject in two alliances: its type is shared by both (the mixture is taken over the
+    /// product), and it enters the second with the trust carried over from the first.
+    #[test]
+    fn subjects_keep_their_type_and_carry_trust_over() {
+        let params = GameParams {
+            cooperator_share: 0.3,
+            cooperator_bias: 2.0,
+            free_rider_share: 0.0,
+            experience_weight: 0.4,
+            type_persistence: 1.0,
+            ..default_start()
+        };
+        let payoffs = pd2();
+        let alliance = |interaction: u32, choices: Vec<Vec<Action>>, subjects: Vec<u32>| Alliance {
+            session: 3,
+            interaction,
+            partnership: 1,
+            treatment: Treatment { game: Game::PrisonersDilemma, exit_cost: false, members: 2 },
+            periods: 2,
+            play: alliance_sim::game::Play { choices, exit_period: None },
+            subjects,
+        };
+        use Action::{Contribute as C, Withhold as W};
+        let first = alliance(1, vec![vec![C, W], vec![W, W]], vec![5, 6]);
+        let second = alliance(2, vec![vec![C, C], vec![C, C]], vec![5, 7]);
+        // Subject 5: in the first alliance its partner withheld twice.
+        let end = params.initial_trust * (1.0 - params.trust.lambda_minus).powi(2);
+        let entry = (1.0 - 0.4) * params.initial_trust + 0.4 * end;
+        let by_type = |kind: Kind| {
+            let p = |t: f64, last| typed_choice_probabilities(&params, &payoffs, &[t], kind, last);
+            let t1 = params.initial_trust * (1.0 - params.trust.lambda_minus);
+            let u1 = entry + params.trust.lambda_plus * (1.0 - entry);
+            p(params.initial_trust, None)[0] * p(t1, Some(C))[1] * p(entry, None)[0] * p(u1, Some(C))[0]
+        };
+        let mix: f64 = Kind::ALL.iter().map(|&k| k.share(&params, false) * by_type(k)).sum();
+        // The two alliances' likelihoods by type, for the mixtures below.
+        let by_alliance = |kind: Kind| {
+            let p = |t: f64, last| typed_choice_probabilities(&params, &payoffs, &[t], kind, last);
+            let t1 = params.initial_trust * (1.0 - params.trust.lambda_minus);
+            let u1 = entry + params.trust.lambda_plus * (1.0 - entry);
+            (p(params.initial_trust, None)[0] * p(t1, Some(C))[1], p(entry, None)[0] * p(u1, Some(C))[0])
+        };
+        let got = subject_loglik(&params, &[(&first, &payoffs, 0), (&second, &payoffs, 0)]);
+        assert!((got - mix.ln()).abs() < 1e-12, "{got} vs {}", mix.ln());
+        // Types drawn anew in every alliance (persistence 0): a product of per-alliance mixtures.
+        let pi = |k: Kind| k.share(&params, false);
+        let apart = Kind::ALL.iter().map(|&k| pi(k) * by_alliance(k).0).sum::<f64>().ln()
+            + Kind::ALL.iter().map(|&k| pi(k) * by_alliance(k).1).sum::<f64>().ln();
+        let zero = GameParams { type_persistence: 0.0, ..params };
+        let got0 = subject_loglik(&zero, &[(&first, &payoffs, 0), (&second, &payoffs, 0)]);
+        assert!((got0 - apart).abs() < 1e-12, "{got0} vs {apart}");
+        assert!((got - got0).abs() > 1e-3);
+        // Persistence 0.3: the type is kept with probability 0.3, else drawn anew.
+        let rho = 0.3;
+        let mut half = 0.0;
+        for &a in &Kind::ALL {
+            for &b in &Kind::ALL {
+                let keep = if a == b { rho } else { 0.0 };
+                half += pi(a) * by_alliance(a).0 * (keep + (1.0 - rho) * pi(b)) * by_alliance(b).1;
+            }
+        }
+        let got3 = subject_loglik(
+            &GameParams { type_persistence: rho, ..params },
+            &[(&first, &payoffs, 0), (&second, &payoffs, 0)],
+        );
+        assert!((got3 - half.ln()).abs() < 1e-12, "{got3} vs {}", half.ln());
+        // The panel orders a subject's alliances by interaction, whatever the sample's order.
+        let sample = [(&second, &payoffs), (&first, &payoffs)];
+        let panel = Panel::new(&sample);
+        assert_eq!(panel.len(), 3);
+        let total: f64 = (0..panel.len()).map(|s| subject_loglik(&params, &panel.history(s))).sum();
+        let others =
+            subject_loglik(&params, &[(&first, &payoffs, 1)]) + subject_loglik(&params, &[(&second, &payoffs, 1)]);
+        assert!((total - got - others).abs() < 1e-9);
     }
 
     /// Simulated data from known parameters: the estimator recovers the erosion/building ratio.
@@ -638,6 +858,7 @@ mod tests {
                 treatment: Treatment { game: Game::PrisonersDilemma, exit_cost: i % 2 == 1, members: 2 },
                 periods: 15,
                 play: play(&truth, p, 15, &mut rng),
+                subjects: vec![2 * i, 2 * i + 1],
             });
         }
         let sample: Vec<(&Alliance, &Payoffs)> =
@@ -647,7 +868,7 @@ mod tests {
         // Start from equal building and erosion rates (ratio 1), the other parameters at the
         // truth, so that the test stays fast; the optimiser must find the ratio.
         let start = GameParams { trust: TrustParams { lambda_plus: 0.5, lambda_minus: 0.5, ..truth.trust }, ..truth };
-        let run = bfgs(theta_from(&start), &sample, 300, 1e4, &[]);
+        let run = bfgs(theta_from(&start), &Panel::new(&sample), 300, 1e4, &[]);
         let fit = params_from(&run.theta);
         let ratio = fit.trust.lambda_minus / fit.trust.lambda_plus;
         assert!((ratio - 7.0 / 3.0).abs() < 0.6, "ratio {ratio}, fit {fit:?}");

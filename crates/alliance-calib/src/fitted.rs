@@ -14,6 +14,9 @@ use std::collections::BTreeMap;
 pub struct FitTable {
     /// How the parameters were estimated.
     pub estimator: String,
+    /// Parameters held fixed (not estimated), comma-separated.
+    #[serde(default)]
+    pub fixed: String,
     /// Sessions used.
     pub train_sessions: String,
     /// Seed of the jittered starts.
@@ -26,6 +29,9 @@ pub struct FitTable {
     pub choices: usize,
     /// Alliances fitted.
     pub alliances: usize,
+    /// Subjects fitted (each followed over its alliances; types are per subject).
+    #[serde(default)]
+    pub subjects: usize,
     /// BFGS iterations.
     pub iterations: u32,
     /// Whether the gradient tolerance was met.
@@ -36,7 +42,7 @@ pub struct FitTable {
     pub erosion_building_ratio: f64,
     /// Its standard error from the Hessian.
     pub erosion_building_ratio_se: f64,
-    /// Its alliance-clustered sandwich standard error.
+    /// Its subject-clustered sandwich standard error.
     pub erosion_building_ratio_se_robust: f64,
 }
 
@@ -52,7 +58,7 @@ pub struct Fitted {
     /// Standard errors from the Hessian by parameter name (nan: on a boundary, not identified).
     #[serde(default)]
     pub standard_errors: BTreeMap<String, f64>,
-    /// Alliance-clustered sandwich standard errors by parameter name.
+    /// Subject-clustered sandwich standard errors by parameter name.
     #[serde(default)]
     pub robust_standard_errors: BTreeMap<String, f64>,
 }
@@ -64,12 +70,20 @@ impl Fitted {
             game: est.params,
             fit: Some(FitTable {
                 estimator: "maximum likelihood on the choice sequences (BFGS)".into(),
+                fixed: NAMES
+                    .iter()
+                    .zip(&est.free)
+                    .filter(|(_, f)| !**f)
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 train_sessions: train_sessions.into(),
                 seed,
                 log_likelihood: est.loglik,
                 log_likelihood_null: est.loglik_null,
                 choices: est.choices,
                 alliances: est.alliances,
+                subjects: est.subjects,
                 iterations: est.iterations,
                 converged: est.converged,
                 max_gradient: est.max_gradient,
@@ -108,6 +122,8 @@ impl Fitted {
             ("game.initial_trust", g.initial_trust),
             ("game.cooperator_share", g.cooperator_share),
             ("game.free_rider_share", g.free_rider_share),
+            ("game.experience_weight", g.experience_weight),
+            ("game.type_persistence", g.type_persistence),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(CalibError::Params { msg: format!("`{name}` = {v} is outside its range [0, 1]") });
@@ -118,11 +134,13 @@ impl Fitted {
             ("game.bias_contribute", g.bias_contribute),
             ("game.bias_contribute_three", g.bias_contribute_three),
             ("game.bias_contribute_exit_cost", g.bias_contribute_exit_cost),
+            ("game.bias_contribute_three_exit_cost", g.bias_contribute_three_exit_cost),
             ("game.bias_exit", g.bias_exit),
             ("game.bias_exit_three", g.bias_exit_three),
             ("game.exit_cost_weight", g.exit_cost_weight),
             ("game.cooperator_bias", g.cooperator_bias),
             ("game.free_rider_bias", g.free_rider_bias),
+            ("game.free_rider_shift_exit_cost", g.free_rider_shift_exit_cost),
             ("game.inertia", g.inertia),
         ] {
             if !v.is_finite() {

@@ -61,6 +61,17 @@ impl Validation {
             .collect()
     }
 
+    /// Cells whose observed contribution and termination rates lie outside the simulated 5-95 %
+    /// band (a predictive check: each replication draws new subjects, so the band holds the
+    /// variation between sessions of the same cell that the model implies).
+    pub fn outside_bands(&self) -> (Vec<Treatment>, Vec<Treatment>) {
+        let outside = |o: f64, b: &crate::validate::Band| !(b.lo - 1e-12..=b.hi + 1e-12).contains(&o);
+        let pick = |f: &dyn Fn(&CellStats, &SimStats) -> bool| {
+            self.cells.iter().filter(|(_, o, s)| f(o, s)).map(|(t, _, _)| *t).collect::<Vec<_>>()
+        };
+        (pick(&|o, s| outside(o.contribution, &s.contribution)), pick(&|o, s| outside(o.termination, &s.termination)))
+    }
+
     /// Kendall's tau and reversed pairs of the cells' contribution rates.
     pub fn contribution_ordering(&self) -> (f64, Vec<(Treatment, Treatment)>) {
         ordering(&self.cells.iter().map(|(t, o, s)| (*t, o.contribution, s.contribution.mean)).collect::<Vec<_>>())
@@ -133,6 +144,17 @@ impl Validation {
             self.cells.len() - self.termination_misses().len(),
             self.cells.len(),
             names(&self.termination_misses())
+        );
+        let (oc, ot) = self.outside_bands();
+        let _ = writeln!(
+            s,
+            "- observed inside the simulated 5-95 % band: contribution {} of {} cells (outside: {}), termination {} of {} (outside: {})",
+            self.cells.len() - oc.len(),
+            self.cells.len(),
+            names(&oc),
+            self.cells.len() - ot.len(),
+            self.cells.len(),
+            names(&ot)
         );
         let _ = writeln!(s, "- ordering of contribution: Kendall tau {ct:.2}; reversed pairs: {}", pairs(&cr));
         let _ = writeln!(s, "- ordering of termination: Kendall tau {tt:.2}; reversed pairs: {}", pairs(&tr));

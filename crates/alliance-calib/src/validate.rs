@@ -1,9 +1,11 @@
 //! Validation: the statistics of each treatment cell, observed in held-out sessions and
-//! simulated with the fitted parameters on the same alliances (same treatments and horizons),
-//! with intervals over replications.
+//! simulated with the fitted parameters on the same alliances (same treatments, horizons and
+//! matching of subjects: each simulated subject keeps its type over the session and carries its
+//! trust from one alliance to the next), with intervals over replications.
 
-use crate::data::{Alliance, Treatment};
-use alliance_sim::game::{play, Action, GameParams, Payoffs, Play};
+use crate::data::{Alliance, SubjectKey, Treatment};
+use alliance_sim::game::{carry_over, play_with, Action, GameParams, Kind, Payoffs, Play};
+use rand::Rng;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
@@ -128,9 +130,47 @@ pub struct SimStats {
     pub time_to_exit: Option<Band>,
 }
 
-/// Simulates `reps` replications of all `alliances` (each with its treatment's payoffs and its
-/// own horizon) and summarises each cell's statistics over the replications. Replication r
-/// draws from [`alliance_sim::rep_rng`]`(seed, r)`, so the result does not depend on threads.
+/// One simulated replay of `alliances` (whole sessions): the alliances are played in the order
+/// of sessions, interactions and partnerships; a subject draws its type when it first appears
+/// and enters each later alliance with the trust carried over from its last
+/// ([`alliance_sim::game::carry_over`]). Members without a subject number are new subjects.
+/// Returns each alliance's treatment and simulated play, in that order.
+pub fn replay(
+    params: &GameParams,
+    payoffs: &BTreeMap<Treatment, Payoffs>,
+    alliances: &[&Alliance],
+    rng: &mut impl Rng,
+) -> Vec<(Treatment, Play)> {
+    let mut order: Vec<&Alliance> = alliances.to_vec();
+    order.sort_by_key(|a| (a.session, a.interaction, a.partnership));
+    let mut subjects: BTreeMap<SubjectKey, (Kind, f64)> = BTreeMap::new();
+    let mut out = Vec::with_capacity(order.len());
+    for (i, a) in order.into_iter().enumerate() {
+        let Some(p) = payoffs.get(&a.treatment) else { continue };
+        let keys: Vec<SubjectKey> = (0..p.members()).map(|m| a.subject_key(i, m)).collect();
+        let exit_cost = p.exit_cost > 0.0;
+        let states: Vec<(Kind, f64)> = keys
+            .iter()
+            .map(|k| match subjects.get(k) {
+                Some(&(kind, trust)) => (kind.next(params, exit_cost, rng), trust),
+                None => (Kind::draw(params, exit_cost, rng), params.initial_trust),
+            })
+            .collect();
+        let kinds: Vec<Kind> = states.iter().map(|s| s.0).collect();
+        let entry: Vec<f64> = states.iter().map(|s| s.1).collect();
+        let (play, end) = play_with(params, p, a.periods, &entry, &kinds, rng);
+        for (((k, e), t), kind) in keys.iter().zip(&entry).zip(&end).zip(&kinds) {
+            subjects.insert(*k, (*kind, carry_over(params, *e, *t)));
+        }
+        out.push((a.treatment, play));
+    }
+    out
+}
+
+/// Simulates `reps` replications of all `alliances` ([`replay`]: each with its treatment's
+/// payoffs, its own horizon and its subjects) and summarises each cell's statistics over the
+/// replications. Replication r draws from [`alliance_sim::rep_rng`]`(seed, r)`, so the result
+/// does not depend on threads.
 pub fn simulate(
     params: &GameParams,
     payoffs: &BTreeMap<Treatment, Payoffs>,
@@ -144,10 +184,8 @@ pub fn simulate(
         .map(|r| {
             let mut rng = alliance_sim::rep_rng(seed, r);
             let mut cells: BTreeMap<Treatment, Vec<Play>> = BTreeMap::new();
-            for a in alliances {
-                if let Some(p) = payoffs.get(&a.treatment) {
-                    cells.entry(a.treatment).or_default().push(play(params, p, a.periods, &mut rng));
-                }
+            for (t, play) in replay(params, payoffs, alliances, &mut rng) {
+                cells.entry(t).or_default().push(play);
             }
             cells.into_iter().map(|(t, v)| (t, cell_stats(v.iter(), h))).collect()
         })
@@ -228,5 +266,65 @@ mod tests {
         let (tau, rev) = ordering(&[(t[0], 0.9, 0.8), (t[1], 0.5, 0.6), (t[2], 0.7, 0.5)]);
         assert!((tau - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(rev, vec![(t[1], t[2])]);
+    }
+
+    /// Replays follow subjects: with persistence 1 a subject keeps its type over its alliances
+    /// (here types that always or never contribute, so every subject's contribution rate is 0
+    /// or 1); with persistence 0 types are drawn per alliance and subjects mix.
+    #[test]
+    fn replays_keep_subjects_types_and_carry_trust() {
+        use crate::data::Game;
+        let pd = Treatment { game: Game::PrisonersDilemma, exit_cost: false, members: 2 };
+        let payoffs: BTreeMap<Treatment, Payoffs> =
+            [(pd, Payoffs { contribute: vec![-2.5, 2.5], withhold: vec![1.0, 3.0], outside: 1.5, exit_cost: 0.0 })]
+                .into();
+        // Eight subjects rematched over six interactions (a round robin of pairs).
+        let mut alliances = Vec::new();
+        for interaction in 1..=6u32 {
+            for k in 0..4u32 {
+                let (a, b) = (k, (k + interaction) % 8);
+                let (a, b) = if a == b { (k, (k + 4) % 8) } else { (a, b) };
+                alliances.push(Alliance {
+                    session: 1,
+                    interaction,
+                    partnership: k + 1,
+                    treatment: pd,
+                    periods: 4,
+                    play: Play { choices: Vec::new(), exit_period: None },
+                    subjects: vec![a.min(b) + 1, a.max(b) + 1],
+                });
+            }
+        }
+        let refs: Vec<&Alliance> = alliances.iter().collect();
+        let params = GameParams {
+            bias_exit: -60.0,
+            cooperator_share: 0.5,
+            cooperator_bias: 60.0,
+            free_rider_share: 1.0,
+            free_rider_bias: -60.0,
+            type_persistence: 1.0,
+            ..GameParams::default()
+        };
+        let rates = |params: &GameParams| {
+            let plays = replay(params, &payoffs, &refs, &mut alliance_sim::rep_rng(3, 0));
+            assert_eq!(plays.len(), alliances.len());
+            let mut rates: BTreeMap<u32, (usize, usize)> = BTreeMap::new();
+            for (a, (_, p)) in alliances.iter().zip(&plays) {
+                for period in &p.choices {
+                    for (m, act) in period.iter().enumerate() {
+                        let r = rates.entry(a.subjects[m]).or_default();
+                        r.0 += usize::from(*act == C);
+                        r.1 += 1;
+                    }
+                }
+            }
+            rates
+        };
+        let kept = rates(&params);
+        assert!(kept.values().all(|&(c, n)| c == 0 || c == n), "{kept:?}");
+        assert!(kept.values().any(|&(c, _)| c == 0) && kept.values().any(|&(c, n)| c == n));
+        // Types drawn anew in every alliance: subjects mix.
+        let fresh = rates(&GameParams { type_persistence: 0.0, ..params });
+        assert!(fresh.values().any(|&(c, n)| c > 0 && c < n), "{fresh:?}");
     }
 }

@@ -84,8 +84,8 @@ mod fit {
         let e = data();
         let train = e.select("1-4,6,7,13,14").unwrap();
         let sample: Vec<_> = train.iter().map(|a| (*a, &e.payoffs[&a.treatment])).collect();
-        // Nested models for comparison (CALIB_FIX="inertia=0,free_rider_share=0") and more
-        // starting points (CALIB_STARTS=4).
+        // Nested models for comparison (CALIB_FIX="inertia=0,free_rider_share=0"), the
+        // extended model (CALIB_EXTENDED=1) and more starting points (CALIB_STARTS=4).
         let fixed = std::env::var("CALIB_FIX")
             .unwrap_or_default()
             .split(',')
@@ -94,7 +94,8 @@ mod fit {
             .collect();
         let clock = Instant::now();
         let starts = std::env::var("CALIB_STARTS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
-        let est = estimate(&sample, &EstimateOptions { fixed, starts, ..Default::default() }).unwrap();
+        let extended = std::env::var("CALIB_EXTENDED").is_ok_and(|v| v == "1");
+        let est = estimate(&sample, &EstimateOptions { fixed, starts, extended, ..Default::default() }).unwrap();
         let secs = clock.elapsed().as_secs_f64();
         let test = e.select("5,8-12,15,16").unwrap();
         let v = Validation::run(&est.params, &e.payoffs, &test, 500, 1);
@@ -103,6 +104,9 @@ mod fit {
         eprintln!("calibration {secs:.1} s\n{:#?}\n{}", est, v.markdown());
         eprintln!("training sessions replayed:\n{}", on_train.markdown());
         assert!(secs < 60.0);
+        if extended || std::env::var("CALIB_FIX").is_ok() {
+            return;
+        }
         assert!(v.termination_misses().is_empty(), "{:?}", v.termination_misses());
         assert!(v.termination_ordering().0 > 0.6);
         assert!(v.contribution_ordering().0 > 0.6);

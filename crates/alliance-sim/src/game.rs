@@ -14,7 +14,7 @@
 //! Poisson-binomial distribution $P(k)$. With the payoff table of the treatment
 //! ($\pi_C(k)$, $\pi_N(k)$, outside option $o$, exit cost $x$) the utilities are
 //!
-//! - contribute: $u_C = \beta \sum_k P(k)\,\pi_C(k) + \alpha_C + \alpha_{C3} 1(n = 3) + \alpha_{CX} 1(x > 0)$,
+//! - contribute: $u_C = \beta \sum_k P(k)\,\pi_C(k) + \alpha_C + \alpha_{C3} 1(n = 3) + \alpha_{CX} 1(x > 0) + \alpha_{CX3} 1(n = 3, x > 0)$,
 //! - withhold: $u_N = \beta \sum_k P(k)\,\pi_N(k)$,
 //! - exit: $u_E = \beta\,o - \gamma\,x + \alpha_E + \alpha_{E3} 1(n = 3)$,
 //!
@@ -22,9 +22,10 @@
 //! $\pi_K$ of all partners, or $\alpha_D < 0$ for free riders, the share $(1 - \pi_K) q_D$
 //! (a three-class mixture: persistent cooperators, conditional cooperators driven by trust and
 //! payoffs, free riders, as in the public-goods experiments of Fischbacher, Gächter and Fehr
-//! 2001; a partner's type is drawn once per alliance and is not observed by the others), plus
-//! the inertia $\eta$ in the utility of repeating one's own previous choice (contribute or
-//! withhold: the routine of a partner who keeps doing what it did),
+//! 2001; a partner's type is not observed by the others; it is drawn when the partner enters
+//! its first alliance and kept in the next with probability $\rho$, `type_persistence`),
+//! plus the inertia $\eta$ in the utility of repeating one's own previous choice (contribute
+//! or withhold: the routine of a partner who keeps doing what it did),
 //! and i chooses with logit probabilities $P(a) \propto \exp(u_a)$: $1/\beta$ is the decision
 //! noise on the payoff scale, $\alpha_C$ a taste for contributing beyond the expected payoff
 //! (conditional cooperation, team reasoning), $\alpha_{CX}$ its shift under an exit cost
@@ -37,6 +38,14 @@
 //! $1 - R$, and after a withholding it loses the share $\lambda_-$ of its level while the
 //! damage grows by $\mu_R (1 - R)$; damage heals by the share $\delta_R$ after each
 //! contribution. Dependence $D$ is 0 in the experiment, so `xi` and `kappa` are not used.
+//!
+//! Across alliances (the experiment rematches its subjects several times per session) a
+//! partner carries its experience: it enters its next alliance with trust
+//! $(1 - \omega)\,g + \omega\,\bar T$ ([`carry_over`]), $g$ its trust on entering the
+//! last alliance and $\bar T$ its mean trust in the partners when that one ended. The
+//! free-rider share may differ under an exit cost: $\operatorname{logit} q_D(x) =
+//! \operatorname{logit} q_D + \phi_X 1(x > 0)$. With $\omega = \rho = \phi_X = 0$ every
+//! alliance starts afresh, as [`play`] plays it.
 //!
 //! Given the parameters, trust is a deterministic function of the observed history, which makes
 //! the likelihood of observed choice sequences a product of logit probabilities
@@ -108,6 +117,10 @@ pub struct GameParams {
     pub bias_contribute_three: f64,
     /// Extra taste for contributing under an exit cost $\alpha_{CX}$.
     pub bias_contribute_exit_cost: f64,
+    /// Further taste for contributing under an exit cost in three-partner groups
+    /// $\alpha_{CX3}$ (the interaction of group size and exit cost).
+    #[serde(default)]
+    pub bias_contribute_three_exit_cost: f64,
     /// Taste for exiting $\alpha_E$ (negative: reluctance to leave).
     pub bias_exit: f64,
     /// Extra taste for exiting in three-partner groups $\alpha_{E3}$.
@@ -125,10 +138,27 @@ pub struct GameParams {
     /// Extra taste for contributing of the free-rider type $\alpha_D$ (negative).
     #[serde(default)]
     pub free_rider_bias: f64,
+    /// Shift $\phi_X$ of the log-odds of the free-rider share $q_D$ under an exit cost:
+    /// $\operatorname{logit} q_D(x) = \operatorname{logit} q_D + \phi_X 1(x > 0)$ (formal
+    /// governance changing who plays opportunistically).
+    #[serde(default)]
+    pub free_rider_shift_exit_cost: f64,
     /// Weight $\eta$ of the partner's own previous choice: added to the utility of repeating
     /// it (contribute or withhold), the inertia of a partner's routine.
     #[serde(default)]
     pub inertia: f64,
+    /// Weight $\omega$ in [0, 1] of a partner's last alliance in its trust in new partners: it
+    /// enters its next alliance with trust $g' = (1 - \omega)\,g + \omega\,\bar T$, where
+    /// $g$ was its trust on entering the last alliance and $\bar T$ its mean trust in the
+    /// partners when that alliance ended ([`carry_over`]); the first alliance starts at
+    /// `initial_trust`. 0: every alliance starts afresh.
+    #[serde(default)]
+    pub experience_weight: f64,
+    /// Persistence $\rho$ in [0, 1] of a partner's type from one alliance to its next: it
+    /// keeps its type with probability $\rho$ and otherwise draws it anew from the shares
+    /// ([`Kind::next`]). 1: a person's disposition is fixed; 0: a new type in every alliance.
+    #[serde(default)]
+    pub type_persistence: f64,
 }
 
 impl Default for GameParams {
@@ -140,6 +170,7 @@ impl Default for GameParams {
             bias_contribute: 0.0,
             bias_contribute_three: 0.0,
             bias_contribute_exit_cost: 0.0,
+            bias_contribute_three_exit_cost: 0.0,
             bias_exit: -4.0,
             bias_exit_three: 0.0,
             exit_cost_weight: 0.3,
@@ -147,9 +178,20 @@ impl Default for GameParams {
             cooperator_bias: 0.0,
             free_rider_share: 0.0,
             free_rider_bias: 0.0,
+            free_rider_shift_exit_cost: 0.0,
             inertia: 0.0,
+            experience_weight: 0.0,
+            type_persistence: 0.0,
         }
     }
+}
+
+/// Trust a partner brings into its next alliance: $(1 - \omega)\,g + \omega\,\bar T$ with
+/// $g$ its trust on entering the last one and $\bar T$ its mean trust in the partners when
+/// the last one ended (see [`GameParams::experience_weight`]).
+pub fn carry_over(params: &GameParams, entry: f64, end: f64) -> f64 {
+    let w = params.experience_weight.clamp(0.0, 1.0);
+    ((1.0 - w) * entry + w * end).clamp(0.0, 1.0)
 }
 
 /// Probabilities that k = 0, 1, 2 partners contribute when each contributes independently with
@@ -170,7 +212,8 @@ pub fn partners_contributing(trust: &[f64]) -> [f64; MAX_MEMBERS] {
     p
 }
 
-/// A partner's behavioural type, drawn once per alliance and not observed by the others.
+/// A partner's behavioural type, not observed by the others (kept from one alliance to the
+/// next with probability `type_persistence`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// Trust- and payoff-driven (conditional cooperator).
@@ -185,10 +228,15 @@ impl Kind {
     /// The three types, in the order of the mixture.
     pub const ALL: [Kind; 3] = [Kind::Ordinary, Kind::Cooperator, Kind::FreeRider];
 
-    /// The share of this type among all partners.
-    pub fn share(self, params: &GameParams) -> f64 {
+    /// The share of this type among all partners, in a treatment with (`exit_cost`) or without
+    /// an exit cost.
+    pub fn share(self, params: &GameParams, exit_cost: bool) -> f64 {
         let k = params.cooperator_share.clamp(0.0, 1.0);
-        let d = params.free_rider_share.clamp(0.0, 1.0);
+        let mut d = params.free_rider_share.clamp(0.0, 1.0);
+        if exit_cost && params.free_rider_shift_exit_cost != 0.0 && d > 0.0 && d < 1.0 {
+            let z = (d / (1.0 - d)).ln() + params.free_rider_shift_exit_cost;
+            d = 1.0 / (1.0 + (-z).exp());
+        }
         match self {
             Kind::Ordinary => (1.0 - k) * (1.0 - d),
             Kind::Cooperator => k,
@@ -196,13 +244,24 @@ impl Kind {
         }
     }
 
-    /// Draws a type with the shares of `params`.
-    pub fn draw(params: &GameParams, rng: &mut impl Rng) -> Kind {
+    /// The type a partner of type `self` has in its next alliance: kept with probability
+    /// `type_persistence`, otherwise drawn anew ([`Kind::draw`]).
+    pub fn next(self, params: &GameParams, exit_cost: bool, rng: &mut impl Rng) -> Kind {
+        let keep: f64 = rng.random();
+        if keep < params.type_persistence.clamp(0.0, 1.0) {
+            self
+        } else {
+            Kind::draw(params, exit_cost, rng)
+        }
+    }
+
+    /// Draws a type with the shares of `params` (in a treatment with or without an exit cost).
+    pub fn draw(params: &GameParams, exit_cost: bool, rng: &mut impl Rng) -> Kind {
         let u: f64 = rng.random();
-        let k = Kind::Cooperator.share(params);
+        let k = Kind::Cooperator.share(params, exit_cost);
         if u < k {
             Kind::Cooperator
-        } else if u < k + Kind::FreeRider.share(params) {
+        } else if u < k + Kind::FreeRider.share(params, exit_cost) {
             Kind::FreeRider
         } else {
             Kind::Ordinary
@@ -241,6 +300,7 @@ pub fn typed_choice_probabilities(
             + params.bias_contribute
             + three * params.bias_contribute_three
             + costly * params.bias_contribute_exit_cost
+            + three * costly * params.bias_contribute_three_exit_cost
             + kind
             + habit(Action::Contribute),
         params.beta * expect(&payoffs.withhold) + habit(Action::Withhold),
@@ -270,8 +330,14 @@ pub struct Member {
 impl Member {
     /// A partner joining a new alliance of `members` partners.
     pub fn new(params: &GameParams, members: usize) -> Self {
+        Self::entering(params.initial_trust, members)
+    }
+
+    /// A partner joining a new alliance of `members` partners with trust `trust` in each of
+    /// them (its experience carried over, [`carry_over`]).
+    pub fn entering(trust: f64, members: usize) -> Self {
         Self {
-            trust: [params.initial_trust; MAX_MEMBERS - 1],
+            trust: [trust.clamp(0.0, 1.0); MAX_MEMBERS - 1],
             damage: [0.0; MAX_MEMBERS - 1],
             partners: members.saturating_sub(1).min(MAX_MEMBERS - 1),
             last: None,
@@ -281,6 +347,11 @@ impl Member {
     /// Trust in the partners.
     pub fn trust(&self) -> &[f64] {
         &self.trust[..self.partners]
+    }
+
+    /// Mean trust in the partners (`NaN` without partners).
+    pub fn mean_trust(&self) -> f64 {
+        self.trust().iter().sum::<f64>() / self.partners as f64
     }
 
     /// Choice probabilities of this member if of type `kind`.
@@ -311,10 +382,18 @@ pub fn partner_slot(i: usize, j: usize) -> usize {
 /// each member's own choice.
 pub fn observe_period(params: &TrustParams, members: &mut [Member], choices: &[Action]) {
     for (i, m) in members.iter_mut().enumerate() {
-        m.last = choices.get(i).copied();
+        m.see(params, i, choices);
+    }
+}
+
+impl Member {
+    /// Member `i` of its alliance sees the choices of one period (no one exited): its trust in
+    /// each partner follows the partner's choice, and its own choice becomes its last.
+    pub fn see(&mut self, params: &TrustParams, i: usize, choices: &[Action]) {
+        self.last = choices.get(i).copied();
         for (j, a) in choices.iter().enumerate() {
             if j != i {
-                m.observe(params, partner_slot(i, j), *a == Action::Contribute);
+                self.observe(params, partner_slot(i, j), *a == Action::Contribute);
             }
         }
     }
@@ -340,25 +419,45 @@ fn draw(probs: &[f64; 3], rng: &mut impl Rng) -> Action {
     }
 }
 
-/// Plays one alliance of `payoffs.members()` partners for at most `periods` periods.
+/// Plays one alliance of `payoffs.members()` partners for at most `periods` periods, each
+/// partner new to the game (trust `initial_trust`, type drawn for this alliance).
 pub fn play(params: &GameParams, payoffs: &Payoffs, periods: u32, rng: &mut impl Rng) -> Play {
     let n = payoffs.members().clamp(1, MAX_MEMBERS);
-    let mut members: Vec<Member> = (0..n).map(|_| Member::new(params, n)).collect();
-    let kinds: Vec<Kind> = (0..n).map(|_| Kind::draw(params, rng)).collect();
+    let kinds: Vec<Kind> = (0..n).map(|_| Kind::draw(params, payoffs.exit_cost > 0.0, rng)).collect();
+    play_with(params, payoffs, periods, &vec![params.initial_trust; n], &kinds, rng).0
+}
+
+/// Plays one alliance whose partners enter with trust `entry` and have types `kinds` (one
+/// entry per partner, `payoffs.members()` of each); returns the play and each partner's mean
+/// trust in the others when the alliance ended (after the last period without an exit), the
+/// input of [`carry_over`].
+pub fn play_with(
+    params: &GameParams,
+    payoffs: &Payoffs,
+    periods: u32,
+    entry: &[f64],
+    kinds: &[Kind],
+    rng: &mut impl Rng,
+) -> (Play, Vec<f64>) {
+    let n = payoffs.members().clamp(1, MAX_MEMBERS).min(entry.len()).min(kinds.len());
+    let mut members: Vec<Member> = entry[..n].iter().map(|&t| Member::entering(t, n)).collect();
     let mut choices = Vec::with_capacity(periods as usize);
+    let mut exit_period = None;
     for t in 1..=periods {
         let now: Vec<Action> =
-            members.iter().zip(&kinds).map(|(m, &k)| draw(&m.choice_probabilities(params, payoffs, k), rng)).collect();
+            members.iter().zip(kinds).map(|(m, &k)| draw(&m.choice_probabilities(params, payoffs, k), rng)).collect();
         let exited = now.contains(&Action::Exit);
         if !exited {
             observe_period(&params.trust, &mut members, &now);
         }
         choices.push(now);
         if exited {
-            return Play { choices, exit_period: Some(t) };
+            exit_period = Some(t);
+            break;
         }
     }
-    Play { choices, exit_period: None }
+    let end = members.iter().map(Member::mean_trust).collect();
+    (Play { choices, exit_period }, end)
 }
 
 #[cfg(test)]
@@ -420,8 +519,14 @@ mod tests {
             inertia: 1.5,
             ..GameParams::default()
         };
-        let total: f64 = Kind::ALL.iter().map(|k| k.share(&params)).sum();
-        assert!((total - 1.0).abs() < 1e-12 && (Kind::FreeRider.share(&params) - 0.2).abs() < 1e-12);
+        let total: f64 = Kind::ALL.iter().map(|k| k.share(&params, false)).sum();
+        assert!((total - 1.0).abs() < 1e-12 && (Kind::FreeRider.share(&params, false) - 0.2).abs() < 1e-12);
+        // The exit-cost shift moves the free riders' log-odds and keeps the shares summing to 1.
+        let shifted = GameParams { free_rider_shift_exit_cost: -(3.0_f64.ln()), ..params };
+        let d = Kind::FreeRider.share(&shifted, true) / 0.8;
+        assert!((d / (1.0 - d) - (0.25 / 0.75) / 3.0).abs() < 1e-12, "{d}");
+        assert!((Kind::ALL.iter().map(|k| k.share(&shifted, true)).sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((Kind::FreeRider.share(&shifted, false) - 0.2).abs() < 1e-12);
         let mut m = Member::new(&params, 2);
         let first = m.choice_probabilities(&params, &pd2(), Kind::Ordinary);
         let rider = m.choice_probabilities(&params, &pd2(), Kind::FreeRider);
@@ -437,7 +542,7 @@ mod tests {
         assert_eq!((members[0].last, members[1].last), (Some(Action::Contribute), Some(Action::Withhold)));
         // Drawn types follow the shares.
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        let riders = (0..20_000).filter(|_| Kind::draw(&params, &mut rng) == Kind::FreeRider).count();
+        let riders = (0..20_000).filter(|_| Kind::draw(&params, false, &mut rng) == Kind::FreeRider).count();
         assert!((riders as f64 / 20_000.0 - 0.2).abs() < 0.015, "{riders}");
     }
 
@@ -457,5 +562,26 @@ mod tests {
         let t = a.exit_period.expect("with no reluctance to leave somebody exits within 50 periods");
         assert_eq!(a.choices.len(), t as usize);
         assert!(a.choices[t as usize - 1].contains(&Action::Exit));
+    }
+
+    #[test]
+    fn play_with_reports_end_trust_and_carry_over_mixes_it_in() {
+        let params = GameParams { cooperator_bias: 60.0, experience_weight: 0.25, ..GameParams::default() };
+        let (p, end) = play_with(
+            &params,
+            &pd2(),
+            4,
+            &[0.5, 0.9],
+            &[Kind::Cooperator, Kind::Cooperator],
+            &mut ChaCha8Rng::seed_from_u64(1),
+        );
+        assert!(p.choices.iter().all(|c| c.iter().all(|a| *a == Action::Contribute)));
+        // Four contributions seen: the gap to full trust shrinks by (1 - lambda_plus)^4.
+        let lp = params.trust.lambda_plus;
+        for (t0, e) in [0.5, 0.9].iter().zip(&end) {
+            assert!((e - (1.0 - (1.0 - t0) * (1.0 - lp).powi(4))).abs() < 1e-12, "{end:?}");
+        }
+        assert!((carry_over(&params, 0.4, 0.8) - 0.5).abs() < 1e-12);
+        assert!((carry_over(&GameParams::default(), 0.4, 0.8) - 0.4).abs() < 1e-12);
     }
 }

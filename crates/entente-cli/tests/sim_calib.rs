@@ -72,3 +72,63 @@ fn missing_columns_and_unknown_labels_exit_1() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("Line 2: `GovStructure` = `4-player` is not a known label"), "{}", stderr(&o));
 }
+
+/// `--extended` estimates the extension parameters (one session: a quick fit); without it they
+/// are written as fixed at 0; `--fix` holds a parameter at the given value.
+#[test]
+fn extended_model_and_fixed_parameters() {
+    let dir = std::env::temp_dir().join(format!("entente-calib-ext-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let basic = dir.join("basic.toml").display().to_string();
+    let o = entente(&[
+        "sim",
+        "calibrate",
+        "--data",
+        &data(),
+        "--train-sessions",
+        "8",
+        "--starts",
+        "1",
+        "--fix",
+        "inertia=0.5",
+        "--out",
+        &basic,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&basic).unwrap();
+    assert!(text.contains("inertia = 0.5\n"), "{text}");
+    assert!(text.contains("type_persistence = 0.0\n"), "{text}");
+    assert!(text.contains("fixed = \"inertia, experience_weight, bias_contribute_three_exit_cost, free_rider_shift_exit_cost, type_persistence\""), "{text}");
+    assert!(stderr(&o).contains("type_persistence") && stderr(&o).contains("fixed"));
+    let ext = dir.join("ext.toml").display().to_string();
+    let o = entente(&[
+        "sim",
+        "calibrate",
+        "--data",
+        &data(),
+        "--train-sessions",
+        "8",
+        "--starts",
+        "1",
+        "--extended",
+        "--out",
+        &ext,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&ext).unwrap();
+    assert!(text.contains("fixed = \"\""), "{text}");
+    let line = text.lines().find(|l| l.starts_with("type_persistence = ")).unwrap();
+    let rho: f64 = line.trim_start_matches("type_persistence = ").parse().unwrap();
+    assert!(rho > 0.01 && rho <= 1.0, "{line}");
+}
+
+#[test]
+fn malformed_fix_is_a_usage_error() {
+    for (spec, what) in
+        [("inertia", "NAME=VALUE"), ("nonsense=1", "`nonsense` is not a parameter"), ("beta=x", "finite")]
+    {
+        let o = entente(&["sim", "calibrate", "--data", &data(), "--train-sessions", "8", "--fix", spec]);
+        assert_eq!(o.status.code(), Some(2), "{spec}");
+        assert!(stderr(&o).contains(what), "{spec}: {}", stderr(&o));
+    }
+}

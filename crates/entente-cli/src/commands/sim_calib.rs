@@ -6,6 +6,7 @@ use alliance_calib::estimate::NAMES;
 use alliance_calib::{estimate, CalibError, EstimateOptions, Experiment, Fitted, Validation};
 use anyhow::{Context, Result};
 use clap::Args;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -23,6 +24,14 @@ pub struct CalibrateArgs {
     /// Starting points of the optimiser (the default one plus jittered ones).
     #[arg(long, default_value_t = 2)]
     starts: u32,
+    /// Fit the extended model: also estimate the experience carried between alliances, the
+    /// persistence of a subject's type, the exit cost's shift of the free-rider share and the
+    /// three-partner exit-cost taste (held at 0 otherwise; see docs/calibration.md).
+    #[arg(long)]
+    extended: bool,
+    /// Hold parameters fixed, e.g. `inertia=0,free_rider_share=0` (nested models).
+    #[arg(long, value_name = "NAME=VALUE,...")]
+    fix: Option<String>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
@@ -76,16 +85,41 @@ fn load(data: &Path, spec: &str, flag: &str) -> Result<Experiment> {
     Ok(e)
 }
 
+/// Parses `--fix NAME=VALUE,...`; unknown names and malformed values are usage errors.
+fn parse_fix(spec: &str) -> Result<Vec<(String, f64)>> {
+    let mut out = Vec::new();
+    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let Some((name, value)) = item.split_once('=') else {
+            return Err(UsageError(format!("`--fix`: `{item}` is not of the form NAME=VALUE.")).into());
+        };
+        let name = name.trim();
+        if !NAMES.contains(&name) {
+            return Err(UsageError(format!(
+                "`--fix`: `{name}` is not a parameter of the game; expected one of {}.",
+                NAMES.join(", ")
+            ))
+            .into());
+        }
+        let value: f64 = value.trim().parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
+            UsageError(format!("`--fix`: the value of `{name}` must be a finite number, not `{}`.", value.trim()))
+        })?;
+        out.push((name.to_string(), value));
+    }
+    Ok(out)
+}
+
 pub fn calibrate(a: CalibrateArgs) -> Result<()> {
     threads(a.threads)?;
     if a.starts == 0 {
         return Err(UsageError("`--starts` must be at least 1.".into()).into());
     }
+    let fixed = parse_fix(a.fix.as_deref().unwrap_or(""))?;
     let clock = Instant::now();
     let e = load(&a.data, &a.train_sessions, "--train-sessions")?;
     let train = e.select(&a.train_sessions)?;
     let sample: Vec<_> = train.iter().filter_map(|al| Some((*al, e.payoffs.get(&al.treatment)?))).collect();
-    let est = estimate(&sample, &EstimateOptions { seed: a.seed, starts: a.starts, ..Default::default() })?;
+    let options = EstimateOptions { seed: a.seed, starts: a.starts, fixed, extended: a.extended, ..Default::default() };
+    let est = estimate(&sample, &options)?;
     let fitted = Fitted::from_estimate(&est, &a.train_sessions, a.seed);
     let text = fitted.to_toml()?;
     match &a.out {
@@ -103,12 +137,18 @@ pub fn calibrate(a: CalibrateArgs) -> Result<()> {
         est.iterations,
         if est.converged { "" } else { ", NOT converged" }
     );
-    eprintln!("{:<24} {:>10} {:>10} {:>10}", "parameter", "estimate", "se", "robust se");
+    eprintln!("{:<32} {:>10} {:>10} {:>10}", "parameter", "estimate", "se", "robust se");
+    let mut table = String::new();
     for (i, name) in NAMES.iter().enumerate() {
-        eprintln!("{name:<24} {:>10.4} {:>10.4} {:>10.4}", v[i], est.se[i], est.se_robust[i]);
+        if est.free[i] {
+            let _ = writeln!(table, "{name:<32} {:>10.4} {:>10.4} {:>10.4}", v[i], est.se[i], est.se_robust[i]);
+        } else {
+            let _ = writeln!(table, "{name:<32} {:>10.4} {:>21}", v[i], "fixed");
+        }
     }
+    eprint!("{table}");
     eprintln!(
-        "{:<24} {:>10.4} {:>10.4} {:>10.4}",
+        "{:<32} {:>10.4} {:>10.4} {:>10.4}",
         "lambda_minus/lambda_plus", est.ratio, est.ratio_se, est.ratio_se_robust
     );
     Ok(())
