@@ -110,4 +110,11 @@ B=b1,b2,b3,b4,b5,b6,b7,b8,b9
 Rscript R/ordinal_stats_reference.R --data "$HB" --vars "$B" --ordered "$B" --out hs_binary_stats.json
 ref hs_bin_cfa_wlsmv --model models/hs_bin_cfa.lav --data "$HB" --fun cfa \
   --opt 'ordered=c("b1","b2","b3","b4","b5","b6","b7","b8","b9")'
+# A perfect association (two empty cells in a 2 x 2 table): lavaan sets the tetrachoric to +-1.
+Rscript R/binary_perfect.R
+HP=data/hs_binary_perfect.csv
+B11=b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b11
+Rscript R/ordinal_stats_reference.R --data "$HP" --vars "$B11" --ordered "$B11" --out hs_binary_perfect_stats.json
+ref hs_bin_perfect_wlsmv --model models/hs_bin_perfect.lav --data "$HP" --fun cfa \
+  --opt 'ordered=c("b1","b2","b3","b4","b5","b6","b7","b8","b9","b10")'
 ref alliance39_ord_wlsmv --model models/alliance39.lav --data "$LK" --opt 'ordered=TRUE'

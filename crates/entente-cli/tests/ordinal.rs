@@ -231,3 +231,29 @@ fn study_run_ordinal_fits_wlsmv_with_scaled_fit_and_other_estimates_than_ml() {
     assert!(problems.contains("likelihood-ratio"), "{problems}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn perfectly_associated_binary_pair_is_set_to_minus_one_with_a_warning() {
+    let b: Vec<String> = (1..=10).map(|i| format!("b{i}")).collect();
+    let o = entente(&[
+        "fit",
+        "--model",
+        &repo("reference/models/hs_bin_perfect.lav"),
+        "--data",
+        &repo("reference/data/hs_binary_perfect.csv"),
+        "--ordered",
+        &b.join(","),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`b9` and `b10` has two empty cells"), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("reference/hs_bin_perfect_wlsmv.json")).unwrap()).unwrap();
+    for m in ["chisq", "chisq.scaled", "cfi.scaled", "rmsea.scaled"] {
+        let (a, b) = (out["fit_measures"][m].as_f64().unwrap(), want["fit_measures"][m].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "{m}: {a} vs lavaan {b}");
+    }
+    assert!(out["fit_measures"]["cfi.robust"].as_f64().is_none(), "lavaan reports NA");
+}

@@ -95,6 +95,16 @@ fn binary_items_with_empty_2x2_cells_wlsmv() {
 }
 
 #[test]
+fn binary_pair_with_two_empty_cells_wlsmv() {
+    // b10 is b9 reversed: lavaan sets their tetrachoric correlation to -1, which the residual
+    // covariance b9 ~~ b10 reproduces
+    let b: Vec<String> = (1..=10).map(|i| format!("b{i}")).collect();
+    let opts = FitOptions { ordered: b, ..Default::default() };
+    let fit = check("hs_bin_perfect_wlsmv", "hs_bin_perfect.lav", "hs_binary_perfect.csv", opts);
+    assert!(fit.warnings.iter().any(|w| w.contains("`b9` and `b10`") && w.contains("-1")), "{:?}", fit.warnings);
+}
+
+#[test]
 fn mixed_ordinal_and_continuous_indicators_wlsmv() {
     let opts = FitOptions { ordered: ordered(&["u1", "u2", "u3", "u7", "u8", "u9s"]), ..Default::default() };
     let fit = check("hs_ord_mixed_wlsmv", "hs_ord_mixed.lav", "hs_ordinal.csv", opts);
