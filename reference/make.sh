@@ -117,4 +117,8 @@ B11=b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b11
 Rscript R/ordinal_stats_reference.R --data "$HP" --vars "$B11" --ordered "$B11" --out hs_binary_perfect_stats.json
 ref hs_bin_perfect_wlsmv --model models/hs_bin_perfect.lav --data "$HP" --fun cfa \
   --opt 'ordered=c("b1","b2","b3","b4","b5","b6","b7","b8","b9","b10")'
+# Two groups with ordered items (lavaan's default, configural, parameterisation for ordered data).
+Rscript R/simulate_ordinal_school.R
+ref hs_ord_school_wlsmv --model models/hs_ord_school.lav --data data/hs_ordinal_school.csv --fun cfa \
+  --opt "$ORD" --opt 'group="school"'
 ref alliance39_ord_wlsmv --model models/alliance39.lav --data "$LK" --opt 'ordered=TRUE'

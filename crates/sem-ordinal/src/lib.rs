@@ -38,6 +38,10 @@
 //! (lavaan's limit for the bivariate density) and half the univariate density for the
 //! threshold terms (lavaan's convention when $\sqrt{1-\rho^2} = 0$), so Gamma stays finite.
 //!
+//! Several groups that share no parameter (lavaan's default for ordered data without
+//! `group.equal`) are fitted one by one; [`wls::fit_measures`] combines their [`wls::TestParts`]
+//! as lavaan does (statistics, df and traces add up; RMSEA with $N - G$ and $\sqrt G$).
+//!
 //! Sources: Muthén (1984), Psychometrika 49; Olsson (1979), Psychometrika 44 (polychoric ML);
 //! Genz (2004), Statistics and Computing 14 (bivariate normal); lavaan 0.6.14 (Rosseel 2012),
 //! whose numbers the tests reproduce to 1e-4 (`reference/hs_ordinal_stats.json` and the

@@ -22,13 +22,14 @@ fn check(name: &str, model: &str, data: &str, opts: FitOptions) -> sem::Fit {
     let fit = Sem::new(&read(&format!("models/{model}"))).unwrap().fit(&Data::Frame(&frame), &opts).unwrap();
     let tol = 1e-4;
     let mut failures = Vec::new();
-    let key = |lhs: &str, op: &str, rhs: &str| format!("{lhs} {op} {rhs}");
+    let key = |lhs: &str, op: &str, rhs: &str, g: u64| format!("{lhs} {op} {rhs} (group {g})");
     let ours: std::collections::HashMap<String, &sem::ParamRow> =
-        fit.parameters.iter().map(|r| (key(&r.lhs, &r.op, &r.rhs), r)).collect();
+        fit.parameters.iter().map(|r| (key(&r.lhs, &r.op, &r.rhs, r.group as u64), r)).collect();
     let rows = reference["parameters"].as_array().unwrap();
     assert_eq!(ours.len(), rows.len(), "{name}: number of parameter rows");
     for r in rows {
-        let k = key(r["lhs"].as_str().unwrap(), r["op"].as_str().unwrap(), r["rhs"].as_str().unwrap());
+        let g = r["group"].as_u64().unwrap_or(1);
+        let k = key(r["lhs"].as_str().unwrap(), r["op"].as_str().unwrap(), r["rhs"].as_str().unwrap(), g);
         let Some(o) = ours.get(&k) else {
             failures.push(format!("row missing: {k}"));
             continue;
@@ -102,6 +103,32 @@ fn binary_pair_with_two_empty_cells_wlsmv() {
     let opts = FitOptions { ordered: b, ..Default::default() };
     let fit = check("hs_bin_perfect_wlsmv", "hs_bin_perfect.lav", "hs_binary_perfect.csv", opts);
     assert!(fit.warnings.iter().any(|w| w.contains("`b9` and `b10`") && w.contains("-1")), "{:?}", fit.warnings);
+}
+
+#[test]
+fn two_groups_configural_wlsmv() {
+    // lavaan's default for ordered data in several groups: thresholds free in every group,
+    // scale factors 1, latent means 0 (nothing shared: each group fits on its own)
+    let opts = FitOptions { ordered: ordered(U9), group: Some("school".into()), ..Default::default() };
+    let fit = check("hs_ord_school_wlsmv", "hs_ord_school.lav", "hs_ordinal_school.csv", opts);
+    assert_eq!(fit.nobs, vec![156, 145]);
+    assert_eq!(fit.group_labels, vec!["Pasteur".to_string(), "Grant-White".to_string()]);
+    for m in ["chisq.scaled", "cfi.robust", "rmsea.robust", "srmr", "wrmr"] {
+        assert!(fit.measure(m).is_some(), "{m} missing");
+    }
+}
+
+#[test]
+fn group_equal_with_ordered_items_is_refused() {
+    let frame = DataFrame::from_csv_str(&read("data/hs_ordinal_school.csv"), "school.csv").unwrap();
+    let opts = FitOptions {
+        ordered: ordered(U9),
+        group: Some("school".into()),
+        group_equal: vec![sem::GroupEqual::Loadings],
+        ..Default::default()
+    };
+    let e = Sem::new(&read("models/hs_ord_school.lav")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap_err();
+    assert!(e.to_string().contains("group.equal and group.partial are not supported"), "{e}");
 }
 
 #[test]
