@@ -117,6 +117,8 @@ B11=b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b11
 Rscript R/ordinal_stats_reference.R --data "$HP" --vars "$B11" --ordered "$B11" --out hs_binary_perfect_stats.json
 ref hs_bin_perfect_wlsmv --model models/hs_bin_perfect.lav --data "$HP" --fun cfa \
   --opt 'ordered=c("b1","b2","b3","b4","b5","b6","b7","b8","b9","b10")'
+# Equality constraints with ordered items: a shared label and an explicit b == c.
+ref hs_ord_eq_wlsmv --model models/hs_ord_eq.lav --data "$HO" --fun cfa --opt "$ORD"
 # Two groups with ordered items (lavaan's default, configural, parameterisation for ordered data).
 Rscript R/simulate_ordinal_school.R
 ref hs_ord_school_wlsmv --model models/hs_ord_school.lav --data data/hs_ordinal_school.csv --fun cfa \

@@ -292,3 +292,28 @@ fn two_groups_with_ordered_items_match_lavaan_and_group_equal_is_refused() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("group.equal and group.partial are not supported"), "{}", stderr(&o));
 }
+
+#[test]
+fn equality_constraints_with_ordered_items_match_lavaan() {
+    let o = entente(&[
+        "fit",
+        "--model",
+        &repo("reference/models/hs_ord_eq.lav"),
+        "--data",
+        &repo(DATA),
+        "--ordered",
+        "all",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("reference/hs_ord_eq_wlsmv.json")).unwrap()).unwrap();
+    for m in ["chisq", "df", "npar", "chisq.scaled", "cfi.robust"] {
+        let (a, b) = (out["fit_measures"][m].as_f64().unwrap(), want["fit_measures"][m].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "{m}: {a} vs lavaan {b}");
+    }
+    let rows = out["parameters"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["lhs"] == "b" && r["op"] == "==" && r["rhs"] == "c"), "the constraint row is listed");
+}

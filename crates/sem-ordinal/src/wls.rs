@@ -136,11 +136,17 @@ struct Setup<'a> {
     /// Free indices of ordered residual variances (per variable).
     resvar: Vec<Option<usize>>,
     theta_param: bool,
+    /// Linear equality constraints as $x = K z + x_0$ over the leading `ntab` (table)
+    /// parameters; the optimiser works on $z$ and the thresholds.
+    reparam: Option<(Mat, Vec<f64>)>,
+    ntab: usize,
 }
 
 impl Setup<'_> {
     /// Fill the table vector and thresholds from `x`; evaluate; return the implied vector and scales.
     fn implied(&self, x: &[f64], st: &mut GroupState) -> Result<Implied, OrdinalError> {
+        let x = self.expand(x);
+        let x = &x[..];
         let mut xt = self.base.clone();
         let mut th = self.th.clone();
         for (p, v) in self.params.iter().zip(x) {
@@ -188,6 +194,43 @@ impl Setup<'_> {
     /// $\partial\mu/\partial\theta$ (`st` must hold the state at the current estimates), with the
     /// chain rule through the scale factors under theta.
     fn jacobian(&self, implied: &[f64], scale: &[f64], st: &GroupState) -> Mat {
+        let j = self.jacobian_full(implied, scale, st);
+        match &self.reparam {
+            None => j,
+            Some((k, _)) => {
+                // columns of the table parameters times K, threshold columns as they are
+                let (nz, nth) = (k.cols(), j.cols() - self.ntab);
+                let mut out = Mat::zeros(j.rows(), nz + nth);
+                for r in 0..j.rows() {
+                    let (jr, or) = (j.row(r), out.row_mut(r));
+                    for (a, &v) in jr[..self.ntab].iter().enumerate() {
+                        if v != 0.0 {
+                            sem_linalg::axpy(v, k.row(a), &mut or[..nz]);
+                        }
+                    }
+                    or[nz..].copy_from_slice(&jr[self.ntab..]);
+                }
+                out
+            }
+        }
+    }
+
+    /// The parameters with the table part expanded from $z$ (a copy only under constraints).
+    fn expand<'x>(&self, x: &'x [f64]) -> std::borrow::Cow<'x, [f64]> {
+        match &self.reparam {
+            None => std::borrow::Cow::Borrowed(x),
+            Some((k, x0)) => {
+                let nz = k.cols();
+                let mut out = k.mul_vec(&x[..nz]);
+                out.iter_mut().zip(x0).for_each(|(a, b)| *a += b);
+                out.extend_from_slice(&x[nz..]);
+                std::borrow::Cow::Owned(out)
+            }
+        }
+    }
+
+    /// [`Setup::jacobian`] with respect to every (unconstrained) parameter.
+    fn jacobian_full(&self, implied: &[f64], scale: &[f64], st: &GroupState) -> Mat {
         if !self.theta_param {
             return self.jacobian_delta(st);
         }
@@ -647,6 +690,58 @@ fn catml(
     })
 }
 
+/// The linear equality constraints of `pt` over the leading `ntab` parameters (`params` holds
+/// `Param::Table` entries first) as $x = K z + x_0$ with orthonormal $K$; `None` without
+/// constraints. Constraints on computed entries (residual variances and intercepts of ordered
+/// variables) are refused.
+fn equality_basis(
+    pt: &ParTable,
+    params: &[Param],
+    ntab: usize,
+    computed: &[bool],
+) -> Result<Option<(Mat, Vec<f64>)>, OrdinalError> {
+    if pt.constraints.is_empty() {
+        return Ok(None);
+    }
+    let mut col_of = vec![usize::MAX; pt.nfree];
+    for (c, p) in params[..ntab].iter().enumerate() {
+        if let Param::Table(k) = *p {
+            col_of[k] = c;
+        }
+    }
+    let zero = vec![0.0; pt.nfree];
+    let mut h = Mat::zeros(pt.constraints.len(), ntab);
+    let mut b = vec![0.0; pt.constraints.len()];
+    for (i, c) in pt.constraints.iter().enumerate() {
+        let (v, a) = c.expr.eval_grad(&zero, &[]);
+        b[i] = v;
+        for (k, &ak) in a.iter().enumerate() {
+            if ak == 0.0 {
+                continue;
+            }
+            if computed[k] || col_of[k] == usize::MAX {
+                return Err(OrdinalError::Unsupported(format!(
+                    "The constraint `{} == {}` involves a residual variance or intercept of an ordered variable, which are not free parameters with ordered indicators.",
+                    c.lhs_text, c.rhs_text
+                )));
+            }
+            h[(i, col_of[k])] = ak;
+        }
+    }
+    let (k, _) = sem_linalg::null_space(&h, 1e-10);
+    let hht = h.matmul_t(&h);
+    let (pinv, _) = sem_linalg::sym_pinv(&hht, 1e-12);
+    let negb: Vec<f64> = b.iter().map(|v| -v).collect();
+    let x0 = h.t().mul_vec(&pinv.mul_vec(&negb));
+    let resid = (0..h.rows()).map(|i| (sem_linalg::dot(h.row(i), &x0) + b[i]).abs()).fold(0.0, f64::max);
+    if resid > 1e-8 * (1.0 + x0.iter().fold(0.0_f64, |m, v| m.max(v.abs()))) {
+        return Err(OrdinalError::Unsupported(
+            "The equality constraints are inconsistent: no parameter values satisfy them all.".into(),
+        ));
+    }
+    Ok(Some((k, x0)))
+}
+
 /// lavaan's fit measures of a DWLS/WLS/ULS fit from the [`TestParts`] of each group (groups
 /// estimated jointly, or independently when nothing is shared): statistics, df and traces add up
 /// over groups; the scaled-shifted test is $aX^2 + b$ with $a = \sqrt{df/\sum_g
@@ -836,11 +931,13 @@ pub fn fit(
     if pt.ngroups != 1 {
         return Err(OrdinalError::Unsupported("Ordinal estimation supports one group in this version.".into()));
     }
-    if !pt.constraints.is_empty() {
-        return Err(OrdinalError::Unsupported(
-            "Ordinal estimation does not support equality or inequality constraints (shared labels) in this version."
-                .into(),
-        ));
+    if let Some(c) = pt.constraints.iter().find(|c| c.op != Op::Equal) {
+        return Err(OrdinalError::Unsupported(format!(
+            "Ordinal estimation does not support inequality constraints (`{} {} {}`) in this version.",
+            c.lhs_text,
+            c.op.as_str(),
+            c.rhs_text
+        )));
     }
     let ov = &pt.vnames.ov;
     let p = ov.len();
@@ -895,6 +992,8 @@ pub fn fit(
             th: th.clone(),
             resvar: resvar.clone(),
             theta_param,
+            reparam: None,
+            ntab: 0,
         };
         let mut st = GroupState::default();
         let (_, _, scale) = setup0.implied(&x, &mut st)?;
@@ -904,7 +1003,15 @@ pub fn fit(
             }
         }
     }
-    let setup = Setup { model, stats, values, params: params.clone(), base, th, resvar, theta_param };
+    let ntab = params.iter().filter(|p| matches!(p, Param::Table(_))).count();
+    let reparam = equality_basis(pt, &params, ntab, &computed)?;
+    if let Some((k, x0)) = &reparam {
+        // start in the constrained space: z = K'(x - x0), K orthonormal
+        let d: Vec<f64> = x[..ntab].iter().zip(x0).map(|(a, b)| a - b).collect();
+        let z = k.t().mul_vec(&d);
+        x.splice(..ntab, z);
+    }
+    let setup = Setup { model, stats, values, params: params.clone(), base, th, resvar, theta_param, reparam, ntab };
     let s = &stats.wls_obs;
     let len = s.len();
     let nacov_diag = stats.nacov_diag();
@@ -1007,6 +1114,8 @@ pub fn fit(
         Ok(()) | Err(ModelError::NotPositiveDefinite(_)) => {}
         Err(e) => return Err(OrdinalError::Unsupported(format!("The model cannot be evaluated: {e}."))),
     }
+    let x_opt = x.clone();
+    let x = setup.expand(&x_opt).into_owned();
     let mut thresholds = setup.th.clone();
     for (prm, v) in params.iter().zip(&x) {
         if let Param::Threshold(var, k) = *prm {
@@ -1017,6 +1126,7 @@ pub fn fit(
     // Standard errors and tests.
     let n = stats.nobs as f64;
     let j = setup.jacobian(&sig, &scale, &st);
+    let nmodel = j.cols() - (params.len() - setup.ntab);
     let lay = &stats.layout;
     let nuni = lay.cor_start;
     let t1 = std::time::Instant::now();
@@ -1030,6 +1140,21 @@ pub fn fit(
         let mut v = crate::gemm::product(&half, false, &rob.e_inv, false);
         v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
         v
+    };
+    // back to every parameter: V_x = M V_z M', M = diag(K, I)
+    let vcov = match &setup.reparam {
+        None => vcov,
+        Some((k, _)) => {
+            let (nz, qx) = (k.cols(), params.len());
+            let mut m = Mat::zeros(qx, vcov.rows());
+            for a in 0..setup.ntab {
+                m.row_mut(a)[..nz].copy_from_slice(k.row(a));
+            }
+            for t in setup.ntab..qx {
+                m[(t, nz + t - setup.ntab)] = 1.0;
+            }
+            m.matmul(&vcov).matmul_t(&m)
+        }
     };
     let r = resid(&sig);
     let fval = wsum(&r, &weight);
@@ -1057,7 +1182,6 @@ pub fn fit(
     let scaled = opts.estimator != WlsEstimator::Wls;
     let mut cat = None;
     if scaled {
-        let nmodel = params.iter().filter(|p| matches!(p, Param::Table(_))).count();
         let d = match &weight {
             Weight::Diag(d) => d.clone(),
             Weight::Full(_) => Vec::new(),

@@ -43,6 +43,12 @@ fn split_thresholds(syntax: &ModelSyntax, ov: &[String]) -> Result<(ModelSyntax,
                                     r.rhs_span.line, r.lhs, r.rhs, r.lhs
                                 ))
                             })?;
+                            if r.modifiers.label.as_ref().is_some_and(|l| l.iter().any(|x| x.is_some())) {
+                                return Err(SemError::Unsupported(format!(
+                                    "Line {}: labels on thresholds (`{} | ...`) are not supported in this version.",
+                                    r.rhs_span.line, r.lhs
+                                )));
+                            }
                             let k: usize = r.rhs.trim_start_matches('t').parse().unwrap_or(1);
                             if let Some(Some(val)) = r.modifiers.fixed.as_ref().and_then(|f| f.first().copied()) {
                                 fixed.push((v, k.saturating_sub(1), val));
@@ -121,6 +127,11 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
             "Exogenous observed covariates ({}) with ordered indicators need conditional.x, not supported in this version.",
             pt.vnames.ov_x.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
         )));
+    }
+    if opts.group.is_some() && (!pt.constraints.is_empty() || pt.rows.iter().any(|r| !r.label.is_empty())) {
+        return Err(SemError::Unsupported(
+            "With ordered indicators and several groups, labels and constraints (which tie the groups together) are not supported in this version.".into(),
+        ));
     }
     let ov = pt.vnames.ov.clone();
     // listwise deletion on the model's variables (and the group column)
@@ -315,6 +326,75 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
                     ));
                 }
             }
+        }
+    }
+    // defined parameters (`d := a*b`): delta-method SEs from the table parameters' covariances
+    if let ([(_, values0, wf)], false) = (&groups[..], pt.defined.is_empty()) {
+        let mut col = vec![None; pt.nfree];
+        for (c, p) in wf.params.iter().enumerate() {
+            if let Param::Table(k) = *p {
+                col[k] = Some(c);
+            }
+        }
+        let mut vt = Mat::zeros(pt.nfree, pt.nfree);
+        for a in 0..pt.nfree {
+            for b in 0..pt.nfree {
+                if let (Some(ca), Some(cb)) = (col[a], col[b]) {
+                    vt[(a, b)] = wf.vcov[(ca, cb)];
+                }
+            }
+        }
+        let defs = sem_fit::defined_params(&pt, &wf.x_table, Some(&vt));
+        let row_est: Vec<f64> = pt
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| if r.free > 0 { wf.x_table[r.free - 1] } else { values0[i] })
+            .collect();
+        let stdz = sem_fit::standardize(&pt, &model, std::slice::from_ref(&wf.state), &row_est);
+        let pick = |f: fn(&(f64, f64, f64)) -> f64| -> Vec<f64> {
+            sem_fit::standardize_defined(&pt, &stdz.iter().map(f).collect::<Vec<f64>>())
+        };
+        let (d_lv, d_all, d_nox) = (pick(|s| s.0), pick(|s| s.1), pick(|s| s.2));
+        for (k, d) in pt.defined.iter().enumerate() {
+            let (v, se) = defs[k];
+            parameters.push(make_row(
+                &d.name,
+                ":=",
+                &d.text,
+                &d.name,
+                0,
+                false,
+                false,
+                v,
+                se.unwrap_or(f64::NAN),
+                zq,
+                (d_lv[k], d_all[k], d_nox[k]),
+            ));
+        }
+    }
+    // explicit equality constraints (`b == c`): their value at the estimates, as lavaan lists them
+    if let [(_, _, wf)] = &groups[..] {
+        for c in &pt.constraints {
+            let v = c.expr.eval(&wf.x_table, &[]);
+            parameters.push(crate::ParamRow {
+                lhs: c.lhs_text.clone(),
+                op: c.op.as_str().into(),
+                rhs: c.rhs_text.clone(),
+                label: String::new(),
+                group: 0,
+                free: false,
+                exo: false,
+                est: v,
+                se: 0.0,
+                z: f64::NAN,
+                pvalue: f64::NAN,
+                ci_lower: v,
+                ci_upper: v,
+                std_lv: v,
+                std_all: v,
+                std_nox: v,
+            });
         }
     }
     timing.push(("standardised solution", ms(t)));

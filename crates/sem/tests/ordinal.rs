@@ -24,7 +24,7 @@ fn check(name: &str, model: &str, data: &str, opts: FitOptions) -> sem::Fit {
     let mut failures = Vec::new();
     let key = |lhs: &str, op: &str, rhs: &str, g: u64| format!("{lhs} {op} {rhs} (group {g})");
     let ours: std::collections::HashMap<String, &sem::ParamRow> =
-        fit.parameters.iter().map(|r| (key(&r.lhs, &r.op, &r.rhs, r.group as u64), r)).collect();
+        fit.parameters.iter().map(|r| (key(&r.lhs, &r.op, &r.rhs, r.group.max(1) as u64), r)).collect();
     let rows = reference["parameters"].as_array().unwrap();
     assert_eq!(ours.len(), rows.len(), "{name}: number of parameter rows");
     for r in rows {
@@ -103,6 +103,29 @@ fn binary_pair_with_two_empty_cells_wlsmv() {
     let opts = FitOptions { ordered: b, ..Default::default() };
     let fit = check("hs_bin_perfect_wlsmv", "hs_bin_perfect.lav", "hs_binary_perfect.csv", opts);
     assert!(fit.warnings.iter().any(|w| w.contains("`b9` and `b10`") && w.contains("-1")), "{:?}", fit.warnings);
+}
+
+#[test]
+fn equality_constraints_shared_label_and_explicit_wlsmv() {
+    // a*u2 + a*u3 share one parameter; b == c is a linear constraint (x = K z + x0)
+    let opts = FitOptions { ordered: ordered(U9), ..Default::default() };
+    let fit = check("hs_ord_eq_wlsmv", "hs_ord_eq.lav", "hs_ordinal.csv", opts);
+    let est = |rhs: &str| fit.parameters.iter().find(|r| r.op == "=~" && r.rhs == rhs).unwrap().est;
+    assert!((est("u5") - est("u6")).abs() < 1e-10);
+    assert_eq!(fit.measure("df"), Some(26.0));
+}
+
+#[test]
+fn inequality_constraints_and_threshold_labels_with_ordered_items_are_refused() {
+    let frame = DataFrame::from_csv_str(&read("data/hs_ordinal.csv"), "hs_ordinal.csv").unwrap();
+    let opts = FitOptions { ordered: ordered(U9), ..Default::default() };
+    let base = "visual =~ u1 + a*u2 + b*u3\ntextual =~ u4 + u5 + u6\nspeed =~ u7 + u8 + u9\n";
+    for (extra, want) in
+        [("a > 0.5\n", "inequality constraints (`a > 0.5`)"), ("u1 | h*t1 + t2 + t3 + t4\n", "labels on thresholds")]
+    {
+        let e = Sem::new(&format!("{base}{extra}")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap_err();
+        assert!(e.to_string().contains(want), "{e}");
+    }
 }
 
 #[test]
