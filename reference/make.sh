@@ -123,4 +123,8 @@ ref hs_ord_eq_wlsmv --model models/hs_ord_eq.lav --data "$HO" --fun cfa --opt "$
 Rscript R/simulate_ordinal_school.R
 ref hs_ord_school_wlsmv --model models/hs_ord_school.lav --data data/hs_ordinal_school.csv --fun cfa \
   --opt "$ORD" --opt 'group="school"'
+ref hs_ord_school_wls --model models/hs_ord_school.lav --data data/hs_ordinal_school.csv --fun cfa \
+  --opt "$ORD" --opt 'group="school"' --opt 'estimator="WLS"'
+ref hs_ord_school_ulsmv --model models/hs_ord_school.lav --data data/hs_ordinal_school.csv --fun cfa \
+  --opt "$ORD" --opt 'group="school"' --opt 'estimator="ULSMV"'
 ref alliance39_ord_wlsmv --model models/alliance39.lav --data "$LK" --opt 'ordered=TRUE'

@@ -142,6 +142,14 @@ fn two_groups_configural_wlsmv() {
 }
 
 #[test]
+fn two_groups_wls_and_ulsmv() {
+    for (name, estimator) in [("hs_ord_school_wls", Estimator::Wls), ("hs_ord_school_ulsmv", Estimator::Ulsmv)] {
+        let opts = FitOptions { ordered: ordered(U9), group: Some("school".into()), estimator, ..Default::default() };
+        check(name, "hs_ord_school.lav", "hs_ordinal_school.csv", opts);
+    }
+}
+
+#[test]
 fn group_equal_with_ordered_items_is_refused() {
     let frame = DataFrame::from_csv_str(&read("data/hs_ordinal_school.csv"), "school.csv").unwrap();
     let opts = FitOptions {
