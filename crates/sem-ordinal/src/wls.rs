@@ -204,7 +204,7 @@ impl Setup<'_> {
                 for r in 0..j.rows() {
                     let (jr, or) = (j.row(r), out.row_mut(r));
                     for (a, &v) in jr[..self.ntab].iter().enumerate() {
-                        if v != 0.0 {
+                        if v.abs() > 0.0 {
                             sem_linalg::axpy(v, k.row(a), &mut or[..nz]);
                         }
                     }
