@@ -110,4 +110,21 @@ B=b1,b2,b3,b4,b5,b6,b7,b8,b9
 Rscript R/ordinal_stats_reference.R --data "$HB" --vars "$B" --ordered "$B" --out hs_binary_stats.json
 ref hs_bin_cfa_wlsmv --model models/hs_bin_cfa.lav --data "$HB" --fun cfa \
   --opt 'ordered=c("b1","b2","b3","b4","b5","b6","b7","b8","b9")'
+# A perfect association (two empty cells in a 2 x 2 table): lavaan sets the tetrachoric to +-1.
+Rscript R/binary_perfect.R
+HP=data/hs_binary_perfect.csv
+B11=b1,b2,b3,b4,b5,b6,b7,b8,b9,b10,b11
+Rscript R/ordinal_stats_reference.R --data "$HP" --vars "$B11" --ordered "$B11" --out hs_binary_perfect_stats.json
+ref hs_bin_perfect_wlsmv --model models/hs_bin_perfect.lav --data "$HP" --fun cfa \
+  --opt 'ordered=c("b1","b2","b3","b4","b5","b6","b7","b8","b9","b10")'
+# Equality constraints with ordered items: a shared label and an explicit b == c.
+ref hs_ord_eq_wlsmv --model models/hs_ord_eq.lav --data "$HO" --fun cfa --opt "$ORD"
+# Two groups with ordered items (lavaan's default, configural, parameterisation for ordered data).
+Rscript R/simulate_ordinal_school.R
+ref hs_ord_school_wlsmv --model models/hs_ord_school.lav --data data/hs_ordinal_school.csv --fun cfa \
+  --opt "$ORD" --opt 'group="school"'
+ref hs_ord_school_wls --model models/hs_ord_school.lav --data data/hs_ordinal_school.csv --fun cfa \
+  --opt "$ORD" --opt 'group="school"' --opt 'estimator="WLS"'
+ref hs_ord_school_ulsmv --model models/hs_ord_school.lav --data data/hs_ordinal_school.csv --fun cfa \
+  --opt "$ORD" --opt 'group="school"' --opt 'estimator="ULSMV"'
 ref alliance39_ord_wlsmv --model models/alliance39.lav --data "$LK" --opt 'ordered=TRUE'

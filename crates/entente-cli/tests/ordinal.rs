@@ -231,3 +231,89 @@ fn study_run_ordinal_fits_wlsmv_with_scaled_fit_and_other_estimates_than_ml() {
     assert!(problems.contains("likelihood-ratio"), "{problems}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn perfectly_associated_binary_pair_is_set_to_minus_one_with_a_warning() {
+    let b: Vec<String> = (1..=10).map(|i| format!("b{i}")).collect();
+    let o = entente(&[
+        "fit",
+        "--model",
+        &repo("reference/models/hs_bin_perfect.lav"),
+        "--data",
+        &repo("reference/data/hs_binary_perfect.csv"),
+        "--ordered",
+        &b.join(","),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`b9` and `b10` has two empty cells"), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("reference/hs_bin_perfect_wlsmv.json")).unwrap()).unwrap();
+    for m in ["chisq", "chisq.scaled", "cfi.scaled", "rmsea.scaled"] {
+        let (a, b) = (out["fit_measures"][m].as_f64().unwrap(), want["fit_measures"][m].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "{m}: {a} vs lavaan {b}");
+    }
+    assert!(out["fit_measures"]["cfi.robust"].as_f64().is_none(), "lavaan reports NA");
+}
+
+#[test]
+fn two_groups_with_ordered_items_match_lavaan_and_group_equal_is_refused() {
+    let base = [
+        "fit",
+        "--model",
+        "reference/models/hs_ord_school.lav",
+        "--data",
+        "reference/data/hs_ordinal_school.csv",
+        "--ordered",
+        "all",
+        "--group",
+        "school",
+    ];
+    let args: Vec<String> =
+        base.iter().map(|a| if a.starts_with("reference/") { repo(a) } else { a.to_string() }).collect();
+    let mut json: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    json.extend(["--format", "json"]);
+    let o = entente(&json);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("reference/hs_ord_school_wlsmv.json")).unwrap()).unwrap();
+    for m in ["chisq", "chisq.scaled", "cfi.scaled", "rmsea.scaled", "cfi.robust", "rmsea.robust", "srmr"] {
+        let (a, b) = (out["fit_measures"][m].as_f64().unwrap(), want["fit_measures"][m].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "{m}: {a} vs lavaan {b}");
+    }
+    let th2 = out["parameters"].as_array().unwrap().iter().filter(|r| r["op"] == "|" && r["group"] == 2).count();
+    assert_eq!(th2, 27, "nine items with three thresholds in group 2");
+    let mut eq: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    eq.extend(["--group-equal", "loadings"]);
+    let o = entente(&eq);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("group.equal and group.partial are not supported"), "{}", stderr(&o));
+}
+
+#[test]
+fn equality_constraints_with_ordered_items_match_lavaan() {
+    let o = entente(&[
+        "fit",
+        "--model",
+        &repo("reference/models/hs_ord_eq.lav"),
+        "--data",
+        &repo(DATA),
+        "--ordered",
+        "all",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("reference/hs_ord_eq_wlsmv.json")).unwrap()).unwrap();
+    for m in ["chisq", "df", "npar", "chisq.scaled", "cfi.robust"] {
+        let (a, b) = (out["fit_measures"][m].as_f64().unwrap(), want["fit_measures"][m].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "{m}: {a} vs lavaan {b}");
+    }
+    let rows = out["parameters"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["lhs"] == "b" && r["op"] == "==" && r["rhs"] == "c"), "the constraint row is listed");
+}

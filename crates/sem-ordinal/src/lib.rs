@@ -32,7 +32,15 @@
 //!
 //! A 2 x 2 table with one empty cell is estimated, as by lavaan (`zero.add = c(0.5, 0)`,
 //! `zero.keep.margins = TRUE`), from the table with 0.5 added to the empty cell's diagonal and
-//! taken from the other diagonal (margins kept); scores and Gamma use the observed table.
+//! taken from the other diagonal (margins kept); scores and Gamma use the observed table. A 2 x 2
+//! table with two empty cells (a perfect association) gets the correlation +1 (first cell
+//! filled) or -1, as in lavaan; its scores take $\partial\pi/\partial\rho$ at $\pm 0.9999$
+//! (lavaan's limit for the bivariate density) and half the univariate density for the
+//! threshold terms (lavaan's convention when $\sqrt{1-\rho^2} = 0$), so Gamma stays finite.
+//!
+//! Several groups that share no parameter (lavaan's default for ordered data without
+//! `group.equal`) are fitted one by one; [`wls::fit_measures`] combines their [`wls::TestParts`]
+//! as lavaan does (statistics, df and traces add up; RMSEA with $N - G$ and $\sqrt G$).
 //!
 //! Sources: Muthén (1984), Psychometrika 49; Olsson (1979), Psychometrika 44 (polychoric ML);
 //! Genz (2004), Statistics and Computing 14 (bivariate normal); lavaan 0.6.14 (Rosseel 2012),

@@ -204,6 +204,19 @@ fn zero_cell_corrected(tab: &[f64], k1: usize, k2: usize) -> Vec<f64> {
     out
 }
 
+/// lavaan evaluates the bivariate normal density at most at this |rho| (`dbinorm`'s
+/// `RHO.limit`), which gives the scores of a correlation set to +-1.
+const PERFECT_RHO_LIMIT: f64 = 0.9999;
+
+/// A 2 x 2 table (row-major `tab`) with two empty cells on one diagonal, a perfect association:
+/// lavaan sets the tetrachoric correlation to +1 when the first cell is filled, else to -1.
+fn perfect_association(tab: &[f64], k1: usize, k2: usize) -> Option<f64> {
+    if k1 != 2 || k2 != 2 || tab.len() != 4 || tab.iter().filter(|&&m| m < 0.5).count() != 2 {
+        return None;
+    }
+    Some(if tab[0] > 0.5 { 1.0 } else { -1.0 })
+}
+
 impl OrdinalStats {
     /// Compute the statistics of complete data: `names` and `vars` parallel, all columns of the
     /// same length, no missing values.
@@ -347,10 +360,11 @@ impl OrdinalStats {
                 // lavaan's empty-cell correction of a 2 x 2 table enters the estimate only; the
                 // scores, A21 and A22 below use the observed table.
                 let est_tab = zero_cell_corrected(&tab, k1, k2);
-                if k1 == 2 && k2 == 2 && tab.iter().filter(|&&m| m < 0.5).count() > 1 {
+                let perfect = perfect_association(&tab, k1, k2);
+                if let Some(r) = perfect {
                     warning = Some(format!(
-                        "The 2 x 2 table of `{}` and `{}` has two empty cells; its polychoric correlation is at a bound.",
-                        names[i], names[j]
+                        "The 2 x 2 table of `{}` and `{}` has two empty cells (a perfect association); their tetrachoric correlation is set to {r}, as lavaan does.",
+                        names[j], names[i]
                     ));
                 }
                 let start = {
@@ -365,21 +379,28 @@ impl OrdinalStats {
                     }
                     (sxy / (sxx * syy).sqrt()).clamp(-0.9, 0.9)
                 };
-                let rho = solve_rho(start, |r| {
-                    let c = cells(&t1, &t2, r);
-                    let mut s = 0.0;
-                    let mut h = 0.0;
-                    for k in 0..est_tab.len() {
-                        if est_tab[k] > 0.0 {
-                            let u = c.dpi[k] / c.pi[k];
-                            s += est_tab[k] * u;
-                            h += est_tab[k] * (c.d2pi[k] / c.pi[k] - u * u);
+                let rho = perfect.unwrap_or_else(|| {
+                    solve_rho(start, |r| {
+                        let c = cells(&t1, &t2, r);
+                        let mut s = 0.0;
+                        let mut h = 0.0;
+                        for k in 0..est_tab.len() {
+                            if est_tab[k] > 0.0 {
+                                let u = c.dpi[k] / c.pi[k];
+                                s += est_tab[k] * u;
+                                h += est_tab[k] * (c.d2pi[k] / c.pi[k] - u * u);
+                            }
                         }
-                    }
-                    (s, h)
+                        (s, h)
+                    })
                 });
                 out_rho = rho;
-                let c = cells(&t1, &t2, rho);
+                let mut c = cells(&t1, &t2, rho);
+                if perfect.is_some() {
+                    // At rho = +-1 the bivariate density is infinite: lavaan takes d pi / d rho
+                    // at rho = +-0.9999 (`RHO.limit` of its `dbinorm`).
+                    c.dpi = cells(&t1, &t2, rho.signum() * PERFECT_RHO_LIMIT).dpi;
+                }
                 let s = (1.0 - rho * rho).sqrt();
                 // d pi_ab / d tau for the upper (+) and lower (-) bound of each category
                 let mut d1 = vec![0.0; (k1 - 1) * k1 * k2]; // [th k][cell]
@@ -388,7 +409,12 @@ impl OrdinalStats {
                     for b in 0..k2 {
                         let cell = a * k2 + b;
                         let strip = |u: f64, lo: f64, hi: f64| {
-                            dnorm(u) * (pnorm((hi - rho * u) / s) - pnorm((lo - rho * u) / s))
+                            if s > 0.0 {
+                                dnorm(u) * (pnorm((hi - rho * u) / s) - pnorm((lo - rho * u) / s))
+                            } else {
+                                // lavaan's convention at rho = +-1 (`R == 0` in its scores)
+                                0.5 * dnorm(u)
+                            }
                         };
                         if a + 1 < k1 {
                             d1[a * k1 * k2 + cell] += strip(t1[a + 1], t2[b], t2[b + 1]);
@@ -730,6 +756,23 @@ mod tests {
         assert_eq!(zero_cell_corrected(&[3.0, 0.0, 0.0, 5.0], 2, 2), vec![3.0, 0.0, 0.0, 5.0]);
         assert_eq!(zero_cell_corrected(&[1.0, 0.0, 2.0, 3.0, 4.0, 5.0], 2, 3), vec![1.0, 0.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(zero_cell_corrected(&[1.0, 2.0, 3.0, 4.0], 2, 2), vec![1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn two_empty_cells_of_a_2x2_table_are_a_perfect_association() {
+        assert_eq!(perfect_association(&[3.0, 0.0, 0.0, 5.0], 2, 2), Some(1.0));
+        assert_eq!(perfect_association(&[0.0, 2.0, 4.0, 0.0], 2, 2), Some(-1.0));
+        assert_eq!(perfect_association(&[3.0, 1.0, 0.0, 5.0], 2, 2), None);
+        assert_eq!(perfect_association(&[3.0, 0.0, 0.0, 5.0, 0.0, 1.0], 2, 3), None);
+        // the correlation is +-1 exactly and the pair's scores stay finite
+        let x = vec![1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0];
+        let y: Vec<f64> = x.iter().map(|v| 3.0 - v).collect();
+        let st = OrdinalStats::compute(&names(2), &[Variable::Ordered(x.clone()), Variable::Ordered(y)]).unwrap();
+        assert!((st.cor[(0, 1)] + 1.0).abs() < 1e-15, "{}", st.cor[(0, 1)]);
+        assert!(st.influence.data().iter().all(|g| g.is_finite()));
+        let st = OrdinalStats::compute(&names(2), &[Variable::Ordered(x.clone()), Variable::Ordered(x)]).unwrap();
+        assert!((st.cor[(0, 1)] - 1.0).abs() < 1e-15, "{}", st.cor[(0, 1)]);
+        assert!(st.warnings[0].contains("set to 1"), "{:?}", st.warnings);
     }
 
     #[test]

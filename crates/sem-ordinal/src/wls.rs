@@ -84,6 +84,8 @@ pub struct WlsFit {
     pub npar: usize,
     /// Degrees of freedom.
     pub df: f64,
+    /// The ingredients of the tests and fit measures (to combine groups).
+    pub parts: TestParts,
     /// Milliseconds in the Gauss-Newton iterations.
     pub estimate_ms: f64,
     /// Milliseconds for standard errors, tests and fit measures.
@@ -134,11 +136,17 @@ struct Setup<'a> {
     /// Free indices of ordered residual variances (per variable).
     resvar: Vec<Option<usize>>,
     theta_param: bool,
+    /// Linear equality constraints as $x = K z + x_0$ over the leading `ntab` (table)
+    /// parameters; the optimiser works on $z$ and the thresholds.
+    reparam: Option<(Mat, Vec<f64>)>,
+    ntab: usize,
 }
 
 impl Setup<'_> {
     /// Fill the table vector and thresholds from `x`; evaluate; return the implied vector and scales.
     fn implied(&self, x: &[f64], st: &mut GroupState) -> Result<Implied, OrdinalError> {
+        let x = self.expand(x);
+        let x = &x[..];
         let mut xt = self.base.clone();
         let mut th = self.th.clone();
         for (p, v) in self.params.iter().zip(x) {
@@ -186,6 +194,43 @@ impl Setup<'_> {
     /// $\partial\mu/\partial\theta$ (`st` must hold the state at the current estimates), with the
     /// chain rule through the scale factors under theta.
     fn jacobian(&self, implied: &[f64], scale: &[f64], st: &GroupState) -> Mat {
+        let j = self.jacobian_full(implied, scale, st);
+        match &self.reparam {
+            None => j,
+            Some((k, _)) => {
+                // columns of the table parameters times K, threshold columns as they are
+                let (nz, nth) = (k.cols(), j.cols() - self.ntab);
+                let mut out = Mat::zeros(j.rows(), nz + nth);
+                for r in 0..j.rows() {
+                    let (jr, or) = (j.row(r), out.row_mut(r));
+                    for (a, &v) in jr[..self.ntab].iter().enumerate() {
+                        if v.abs() > 0.0 {
+                            sem_linalg::axpy(v, k.row(a), &mut or[..nz]);
+                        }
+                    }
+                    or[nz..].copy_from_slice(&jr[self.ntab..]);
+                }
+                out
+            }
+        }
+    }
+
+    /// The parameters with the table part expanded from $z$ (a copy only under constraints).
+    fn expand<'x>(&self, x: &'x [f64]) -> std::borrow::Cow<'x, [f64]> {
+        match &self.reparam {
+            None => std::borrow::Cow::Borrowed(x),
+            Some((k, x0)) => {
+                let nz = k.cols();
+                let mut out = k.mul_vec(&x[..nz]);
+                out.iter_mut().zip(x0).for_each(|(a, b)| *a += b);
+                out.extend_from_slice(&x[nz..]);
+                std::borrow::Cow::Owned(out)
+            }
+        }
+    }
+
+    /// [`Setup::jacobian`] with respect to every (unconstrained) parameter.
+    fn jacobian_full(&self, implied: &[f64], scale: &[f64], st: &GroupState) -> Mat {
         if !self.theta_param {
             return self.jacobian_delta(st);
         }
@@ -502,16 +547,47 @@ fn robust(j: &Mat, w: &Weight, g: &Mat, n: f64, nuni: usize) -> Result<Robust, O
 /// polychoric matrix (catML, at the DWLS estimates), its scaling factor from the DWLS sandwich,
 /// and the same for the independence model. Only with every variable ordered and a positive
 /// definite polychoric matrix, as in lavaan.
-struct CatMl {
-    /// catML statistic and degrees of freedom.
-    x3: f64,
-    df3: f64,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CatMl {
+    /// catML statistic.
+    pub x3: f64,
+    /// Its degrees of freedom.
+    pub df3: f64,
     /// Its scaling factor $k/df_3$, $k = \operatorname{tr}(U_c^\top V U_c \Gamma_c)$.
-    c3: f64,
-    /// Baseline statistic, df and scaling factor $\operatorname{tr}\Gamma_c/df$.
-    x3_null: f64,
-    df3_null: f64,
-    c3_null: f64,
+    pub c3: f64,
+    /// Baseline statistic.
+    pub x3_null: f64,
+    /// Baseline degrees of freedom.
+    pub df3_null: f64,
+    /// Baseline scaling factor $\operatorname{tr}\Gamma_c/df$.
+    pub c3_null: f64,
+}
+
+/// The ingredients of the test statistics and fit measures of one group, from which
+/// [`fit_measures`] computes lavaan's measures for one or several groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestParts {
+    /// Observations.
+    pub nobs: usize,
+    /// Free parameters.
+    pub npar: usize,
+    /// Sample statistics.
+    pub len: usize,
+    /// $X^2 = (N - 1)F$.
+    pub chisq: f64,
+    /// Degrees of freedom.
+    pub df: f64,
+    /// Baseline $X^2$.
+    pub chisq_b: f64,
+    /// Baseline degrees of freedom.
+    pub df_b: f64,
+    /// $\operatorname{tr}(U\Gamma)$, $\operatorname{tr}(U\Gamma)^2$ of the model and of the baseline
+    /// (robust estimators only).
+    pub traces: Option<[f64; 4]>,
+    /// catML ingredients of the robust CFI/TLI/RMSEA, when available.
+    pub catml: Option<CatMl>,
+    /// SRMR of the group.
+    pub srmr: f64,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -614,6 +690,232 @@ fn catml(
     })
 }
 
+/// The linear equality constraints of `pt` over the leading `ntab` parameters (`params` holds
+/// `Param::Table` entries first) as $x = K z + x_0$ with orthonormal $K$; `None` without
+/// constraints. Constraints on computed entries (residual variances and intercepts of ordered
+/// variables) are refused.
+fn equality_basis(
+    pt: &ParTable,
+    params: &[Param],
+    ntab: usize,
+    computed: &[bool],
+) -> Result<Option<(Mat, Vec<f64>)>, OrdinalError> {
+    if pt.constraints.is_empty() {
+        return Ok(None);
+    }
+    let mut col_of = vec![usize::MAX; pt.nfree];
+    for (c, p) in params[..ntab].iter().enumerate() {
+        if let Param::Table(k) = *p {
+            col_of[k] = c;
+        }
+    }
+    let zero = vec![0.0; pt.nfree];
+    let mut h = Mat::zeros(pt.constraints.len(), ntab);
+    let mut b = vec![0.0; pt.constraints.len()];
+    for (i, c) in pt.constraints.iter().enumerate() {
+        let (v, a) = c.expr.eval_grad(&zero, &[]);
+        b[i] = v;
+        for (k, &ak) in a.iter().enumerate() {
+            if ak == 0.0 {
+                continue;
+            }
+            if computed[k] || col_of[k] == usize::MAX {
+                return Err(OrdinalError::Unsupported(format!(
+                    "The constraint `{} == {}` involves a residual variance or intercept of an ordered variable, which are not free parameters with ordered indicators.",
+                    c.lhs_text, c.rhs_text
+                )));
+            }
+            h[(i, col_of[k])] = ak;
+        }
+    }
+    let (k, _) = sem_linalg::null_space(&h, 1e-10);
+    let hht = h.matmul_t(&h);
+    let (pinv, _) = sem_linalg::sym_pinv(&hht, 1e-12);
+    let negb: Vec<f64> = b.iter().map(|v| -v).collect();
+    let x0 = h.t().mul_vec(&pinv.mul_vec(&negb));
+    let resid = (0..h.rows()).map(|i| (sem_linalg::dot(h.row(i), &x0) + b[i]).abs()).fold(0.0, f64::max);
+    if resid > 1e-8 * (1.0 + x0.iter().fold(0.0_f64, |m, v| m.max(v.abs()))) {
+        return Err(OrdinalError::Unsupported(
+            "The equality constraints are inconsistent: no parameter values satisfy them all.".into(),
+        ));
+    }
+    Ok(Some((k, x0)))
+}
+
+/// lavaan's fit measures of a DWLS/WLS/ULS fit from the [`TestParts`] of each group (groups
+/// estimated jointly, or independently when nothing is shared): statistics, df and traces add up
+/// over groups; the scaled-shifted test is $aX^2 + b$ with $a = \sqrt{df/\sum_g
+/// \operatorname{tr}(U_g\Gamma_g)^2}$; RMSEA uses $N - G$ and $\sqrt G$; SRMR is the
+/// $N_g/N$-weighted mean; WRMR divides by the statistics of one group (as lavaan 0.6.14); the
+/// catML baseline scaling sums $\operatorname{tr}\Gamma_g / (N_g/N)$ (lavaan's
+/// `lav_fit_catml_dwls`).
+pub fn fit_measures(parts: &[TestParts]) -> Vec<(String, f64)> {
+    let ng = parts.len() as f64;
+    let ntot: usize = parts.iter().map(|g| g.nobs).sum();
+    let n = ntot as f64;
+    let chisq: f64 = parts.iter().map(|g| g.chisq).sum();
+    let df: f64 = parts.iter().map(|g| g.df).sum();
+    let chisq_b: f64 = parts.iter().map(|g| g.chisq_b).sum();
+    let df_b: f64 = parts.iter().map(|g| g.df_b).sum();
+    let npar: usize = parts.iter().map(|g| g.npar).sum();
+    let len = parts.first().map(|g| g.len).unwrap_or(0);
+    let traces: Option<[f64; 4]> = parts
+        .iter()
+        .try_fold([0.0; 4], |acc, g| g.traces.map(|t| [acc[0] + t[0], acc[1] + t[1], acc[2] + t[2], acc[3] + t[3]]));
+    let scaled = traces.is_some();
+    let mut fm: Vec<(String, f64)> = Vec::new();
+    let mut push = |k: &str, v: f64| fm.push((k.to_string(), v));
+    push("npar", npar as f64);
+    push("fmin", chisq / (2.0 * n));
+    push("chisq", chisq);
+    push("df", df);
+    push("pvalue", if df > 0.0 { pchisq_upper(chisq, df) } else { f64::NAN });
+    let (mut t_ss, mut t_ss_b) = (f64::NAN, f64::NAN);
+    if scaled {
+        let t = traces.unwrap_or_default();
+        let a = (df / t[1]).sqrt();
+        let b = df - a * t[0];
+        t_ss = a * chisq + b;
+        let ab = (df_b / t[3]).sqrt();
+        let bb = df_b - ab * t[2];
+        t_ss_b = ab * chisq_b + bb;
+        push("chisq.scaled", t_ss);
+        push("df.scaled", df);
+        push("pvalue.scaled", if df > 0.0 { pchisq_upper(t_ss, df) } else { f64::NAN });
+        push("chisq.scaling.factor", 1.0 / a);
+        push("baseline.chisq", chisq_b);
+        push("baseline.df", df_b);
+        push("baseline.pvalue", pchisq_upper(chisq_b, df_b));
+        push("baseline.chisq.scaled", t_ss_b);
+        push("baseline.df.scaled", df_b);
+        push("baseline.pvalue.scaled", pchisq_upper(t_ss_b, df_b));
+        push("baseline.chisq.scaling.factor", 1.0 / ab);
+    } else {
+        push("baseline.chisq", chisq_b);
+        push("baseline.df", df_b);
+        push("baseline.pvalue", pchisq_upper(chisq_b, df_b));
+    }
+    let incremental = |x2: f64, x2b: f64| -> [f64; 7] {
+        let t1 = (x2 - df).max(0.0);
+        let t2 = (x2 - df).max(x2b - df_b).max(0.0);
+        let cfi = if t1.abs() < 1e-12 && t2.abs() < 1e-12 { 1.0 } else { 1.0 - t1 / t2 };
+        let tli = if df > 0.0 { 1.0 - ((x2 - df) * df_b) / ((x2b - df_b) * df) } else { 1.0 };
+        let nfi = (x2b - x2) / x2b;
+        let rfi = {
+            let v = (x2b / df_b - x2 / df) / (x2b / df_b);
+            if v.is_finite() {
+                v.clamp(f64::NEG_INFINITY, 1.0)
+            } else {
+                1.0
+            }
+        };
+        let pnfi = (df / df_b) * nfi;
+        let ifi = if x2b - df < 0.0 { 1.0 } else { (x2b - x2) / (x2b - df) };
+        let rni = 1.0 - (x2 - df) / (x2b - df_b);
+        [cfi, tli, rfi, nfi, pnfi, ifi, rni]
+    };
+    let inc = incremental(chisq, chisq_b);
+    push("cfi", inc[0]);
+    push("tli", inc[1]);
+    if scaled {
+        let incs = incremental(t_ss, t_ss_b);
+        push("cfi.scaled", incs[0]);
+        push("tli.scaled", incs[1]);
+        push("nnfi", inc[1]);
+        push("rfi", inc[2]);
+        push("nfi", inc[3]);
+        push("pnfi", inc[4]);
+        push("ifi", inc[5]);
+        push("rni", inc[6]);
+        push("nnfi.scaled", incs[1]);
+        push("rfi.scaled", incs[2]);
+        push("nfi.scaled", incs[3]);
+        push("pnfi.scaled", incs[4]);
+        push("ifi.scaled", incs[5]);
+        push("rni.scaled", incs[6]);
+    } else {
+        push("nnfi", inc[1]);
+        push("rfi", inc[2]);
+        push("nfi", inc[3]);
+        push("pnfi", inc[4]);
+        push("ifi", inc[5]);
+        push("rni", inc[6]);
+    }
+    let nr = n - ng; // N - G
+    let rmsea = |x2: f64| if df > 0.0 { ((x2 / (nr * df) - 1.0 / nr).max(0.0)).sqrt() * ng.sqrt() } else { 0.0 };
+    let rmsea_block = |x2: f64, suffix: &str, out: &mut Vec<(String, f64)>| {
+        let (lo, hi) = sem_fit::rmsea_ci(x2, df, nr, ng);
+        out.push((format!("rmsea{suffix}"), rmsea(x2)));
+        out.push((format!("rmsea.ci.lower{suffix}"), lo));
+        out.push((format!("rmsea.ci.upper{suffix}"), hi));
+        let pv = if df > 0.0 { 1.0 - pchisq_nc(x2, df, nr * df * 0.05 * 0.05 / ng) } else { f64::NAN };
+        let pnc = if df > 0.0 { pchisq_nc(x2, df, nr * df * 0.08 * 0.08 / ng) } else { f64::NAN };
+        out.push((format!("rmsea.pvalue{suffix}"), pv));
+        out.push((format!("rmsea.notclose.pvalue{suffix}"), pnc));
+    };
+    rmsea_block(chisq, "", &mut fm);
+    if scaled {
+        rmsea_block(t_ss, ".scaled", &mut fm);
+    }
+    if scaled {
+        let cats: Option<Vec<CatMl>> = parts.iter().map(|g| g.catml).collect();
+        if let Some(c) = cats.map(|cs| {
+            let sum = |f: &dyn Fn(&CatMl) -> f64| cs.iter().map(f).sum::<f64>();
+            let (df3, df3_null) = (sum(&|c| c.df3), sum(&|c| c.df3_null));
+            let kbs: f64 = cs.iter().zip(parts).map(|(c, g)| c.c3_null * c.df3_null * n / g.nobs as f64).sum();
+            CatMl {
+                x3: sum(&|c| c.x3),
+                df3,
+                c3: sum(&|c| c.c3 * c.df3) / df3,
+                x3_null: sum(&|c| c.x3_null),
+                df3_null,
+                c3_null: kbs / df3_null,
+            }
+        }) {
+            let cfi = {
+                let t1 = (c.x3 - c.c3 * c.df3).max(0.0);
+                let t2 = (c.x3 - c.c3 * c.df3).max(c.x3_null - c.c3_null * c.df3_null).max(0.0);
+                if t1.abs() < 1e-12 && t2.abs() < 1e-12 {
+                    1.0
+                } else {
+                    1.0 - t1 / t2
+                }
+            };
+            let tli = {
+                let t1 = (c.x3 - c.c3 * c.df3) * c.df3_null;
+                let t2 = (c.x3_null - c.c3_null * c.df3_null) * c.df3;
+                if c.df3 > 0.0 && t2.abs() > 0.0 {
+                    1.0 - t1 / t2
+                } else {
+                    1.0
+                }
+            };
+            let rni = 1.0 - (c.x3 - c.c3 * c.df3) / (c.x3_null - c.c3_null * c.df3_null);
+            fm.push(("cfi.robust".into(), cfi));
+            fm.push(("tli.robust".into(), tli));
+            fm.push(("nnfi.robust".into(), tli));
+            fm.push(("rni.robust".into(), rni));
+            let df3 = c.df3;
+            let rm = if df3 > 0.0 { ((c.x3 / nr) / df3 - c.c3 / nr).max(0.0).sqrt() * ng.sqrt() } else { 0.0 };
+            let x3s = c.x3 / c.c3;
+            let (lo, hi) = sem_fit::rmsea_ci(x3s, df3, nr, c.c3 * ng);
+            fm.push(("rmsea.robust".into(), rm));
+            fm.push(("rmsea.ci.lower.robust".into(), lo));
+            fm.push(("rmsea.ci.upper.robust".into(), hi));
+            if df3 > 0.0 {
+                let close = 1.0 - pchisq_nc(x3s, df3, nr * df3 * 0.05 * 0.05 / (c.c3 * ng));
+                let notclose = pchisq_nc(x3s, df3, nr * df3 * 0.08 * 0.08 / (c.c3 * ng));
+                fm.push(("rmsea.pvalue.robust".into(), close));
+                fm.push(("rmsea.notclose.pvalue.robust".into(), notclose));
+            }
+        }
+    }
+    let srmr: f64 = parts.iter().map(|g| g.nobs as f64 / n * g.srmr).sum();
+    fm.push(("srmr".into(), srmr));
+    fm.push(("wrmr".into(), (chisq / len as f64).sqrt()));
+    fm
+}
+
 /// Fit the single-group model `pt`/`model` to the ordinal statistics `stats` (variables in the
 /// order of `pt.vnames.ov`). `start` is the table's free vector of start values, `values` the
 /// per-row fixed values, `fixed_th` user-fixed thresholds `(variable, k, value)`.
@@ -629,11 +931,13 @@ pub fn fit(
     if pt.ngroups != 1 {
         return Err(OrdinalError::Unsupported("Ordinal estimation supports one group in this version.".into()));
     }
-    if !pt.constraints.is_empty() {
-        return Err(OrdinalError::Unsupported(
-            "Ordinal estimation does not support equality or inequality constraints (shared labels) in this version."
-                .into(),
-        ));
+    if let Some(c) = pt.constraints.iter().find(|c| c.op != Op::Equal) {
+        return Err(OrdinalError::Unsupported(format!(
+            "Ordinal estimation does not support inequality constraints (`{} {} {}`) in this version.",
+            c.lhs_text,
+            c.op.as_str(),
+            c.rhs_text
+        )));
     }
     let ov = &pt.vnames.ov;
     let p = ov.len();
@@ -688,6 +992,8 @@ pub fn fit(
             th: th.clone(),
             resvar: resvar.clone(),
             theta_param,
+            reparam: None,
+            ntab: 0,
         };
         let mut st = GroupState::default();
         let (_, _, scale) = setup0.implied(&x, &mut st)?;
@@ -697,7 +1003,15 @@ pub fn fit(
             }
         }
     }
-    let setup = Setup { model, stats, values, params: params.clone(), base, th, resvar, theta_param };
+    let ntab = params.iter().filter(|p| matches!(p, Param::Table(_))).count();
+    let reparam = equality_basis(pt, &params, ntab, &computed)?;
+    if let Some((k, x0)) = &reparam {
+        // start in the constrained space: z = K'(x - x0), K orthonormal
+        let d: Vec<f64> = x[..ntab].iter().zip(x0).map(|(a, b)| a - b).collect();
+        let z = k.t().mul_vec(&d);
+        x.splice(..ntab, z);
+    }
+    let setup = Setup { model, stats, values, params: params.clone(), base, th, resvar, theta_param, reparam, ntab };
     let s = &stats.wls_obs;
     let len = s.len();
     let nacov_diag = stats.nacov_diag();
@@ -800,6 +1114,8 @@ pub fn fit(
         Ok(()) | Err(ModelError::NotPositiveDefinite(_)) => {}
         Err(e) => return Err(OrdinalError::Unsupported(format!("The model cannot be evaluated: {e}."))),
     }
+    let x_opt = x.clone();
+    let x = setup.expand(&x_opt).into_owned();
     let mut thresholds = setup.th.clone();
     for (prm, v) in params.iter().zip(&x) {
         if let Param::Threshold(var, k) = *prm {
@@ -810,6 +1126,7 @@ pub fn fit(
     // Standard errors and tests.
     let n = stats.nobs as f64;
     let j = setup.jacobian(&sig, &scale, &st);
+    let nmodel = j.cols() - (params.len() - setup.ntab);
     let lay = &stats.layout;
     let nuni = lay.cor_start;
     let t1 = std::time::Instant::now();
@@ -823,6 +1140,21 @@ pub fn fit(
         let mut v = crate::gemm::product(&half, false, &rob.e_inv, false);
         v.data_mut().iter_mut().for_each(|a| *a /= n - 1.0);
         v
+    };
+    // back to every parameter: V_x = M V_z M', M = diag(K, I)
+    let vcov = match &setup.reparam {
+        None => vcov,
+        Some((k, _)) => {
+            let (nz, qx) = (k.cols(), params.len());
+            let mut m = Mat::zeros(qx, vcov.rows());
+            for a in 0..setup.ntab {
+                m.row_mut(a)[..nz].copy_from_slice(k.row(a));
+            }
+            for t in setup.ntab..qx {
+                m[(t, nz + t - setup.ntab)] = 1.0;
+            }
+            m.matmul(&vcov).matmul_t(&m)
+        }
     };
     let r = resid(&sig);
     let fval = wsum(&r, &weight);
@@ -847,144 +1179,14 @@ pub fn fit(
     };
     let df_b = (len - nuni) as f64;
 
-    let mut fm: Vec<(String, f64)> = Vec::new();
-    let mut push = |k: &str, v: f64| fm.push((k.to_string(), v));
-    push("npar", npar as f64);
-    push("fmin", chisq / (2.0 * n));
-    push("chisq", chisq);
-    push("df", df);
-    push("pvalue", if df > 0.0 { pchisq_upper(chisq, df) } else { f64::NAN });
     let scaled = opts.estimator != WlsEstimator::Wls;
-    let (mut t_ss, mut t_ss_b) = (f64::NAN, f64::NAN);
+    let mut cat = None;
     if scaled {
-        let a = (df / rob.tr_ug2).sqrt();
-        let b = df - a * rob.tr_ug;
-        t_ss = a * chisq + b;
-        let ab = (df_b / rob.tr_ub2).sqrt();
-        let bb = df_b - ab * rob.tr_ub;
-        t_ss_b = ab * chisq_b + bb;
-        push("chisq.scaled", t_ss);
-        push("df.scaled", df);
-        push("pvalue.scaled", if df > 0.0 { pchisq_upper(t_ss, df) } else { f64::NAN });
-        push("chisq.scaling.factor", 1.0 / a);
-        push("baseline.chisq", chisq_b);
-        push("baseline.df", df_b);
-        push("baseline.pvalue", pchisq_upper(chisq_b, df_b));
-        push("baseline.chisq.scaled", t_ss_b);
-        push("baseline.df.scaled", df_b);
-        push("baseline.pvalue.scaled", pchisq_upper(t_ss_b, df_b));
-        push("baseline.chisq.scaling.factor", 1.0 / ab);
-    } else {
-        push("baseline.chisq", chisq_b);
-        push("baseline.df", df_b);
-        push("baseline.pvalue", pchisq_upper(chisq_b, df_b));
-    }
-    let incremental = |x2: f64, x2b: f64| -> [f64; 7] {
-        let t1 = (x2 - df).max(0.0);
-        let t2 = (x2 - df).max(x2b - df_b).max(0.0);
-        let cfi = if t1.abs() < 1e-12 && t2.abs() < 1e-12 { 1.0 } else { 1.0 - t1 / t2 };
-        let tli = if df > 0.0 { 1.0 - ((x2 - df) * df_b) / ((x2b - df_b) * df) } else { 1.0 };
-        let nfi = (x2b - x2) / x2b;
-        let rfi = {
-            let v = (x2b / df_b - x2 / df) / (x2b / df_b);
-            if v.is_finite() {
-                v.clamp(f64::NEG_INFINITY, 1.0)
-            } else {
-                1.0
-            }
-        };
-        let pnfi = (df / df_b) * nfi;
-        let ifi = if x2b - df < 0.0 { 1.0 } else { (x2b - x2) / (x2b - df) };
-        let rni = 1.0 - (x2 - df) / (x2b - df_b);
-        [cfi, tli, rfi, nfi, pnfi, ifi, rni]
-    };
-    let inc = incremental(chisq, chisq_b);
-    push("cfi", inc[0]);
-    push("tli", inc[1]);
-    if scaled {
-        let incs = incremental(t_ss, t_ss_b);
-        push("cfi.scaled", incs[0]);
-        push("tli.scaled", incs[1]);
-        push("nnfi", inc[1]);
-        push("rfi", inc[2]);
-        push("nfi", inc[3]);
-        push("pnfi", inc[4]);
-        push("ifi", inc[5]);
-        push("rni", inc[6]);
-        push("nnfi.scaled", incs[1]);
-        push("rfi.scaled", incs[2]);
-        push("nfi.scaled", incs[3]);
-        push("pnfi.scaled", incs[4]);
-        push("ifi.scaled", incs[5]);
-        push("rni.scaled", incs[6]);
-    } else {
-        push("nnfi", inc[1]);
-        push("rfi", inc[2]);
-        push("nfi", inc[3]);
-        push("pnfi", inc[4]);
-        push("ifi", inc[5]);
-        push("rni", inc[6]);
-    }
-    let nr = n - 1.0; // N - G
-    let rmsea = |x2: f64| if df > 0.0 { ((x2 / (nr * df) - 1.0 / nr).max(0.0)).sqrt() } else { 0.0 };
-    let rmsea_block = |x2: f64, suffix: &str, out: &mut Vec<(String, f64)>| {
-        let (lo, hi) = sem_fit::rmsea_ci(x2, df, nr, 1.0);
-        out.push((format!("rmsea{suffix}"), rmsea(x2)));
-        out.push((format!("rmsea.ci.lower{suffix}"), lo));
-        out.push((format!("rmsea.ci.upper{suffix}"), hi));
-        let pv = if df > 0.0 { 1.0 - pchisq_nc(x2, df, nr * df * 0.05 * 0.05) } else { f64::NAN };
-        let pnc = if df > 0.0 { pchisq_nc(x2, df, nr * df * 0.08 * 0.08) } else { f64::NAN };
-        out.push((format!("rmsea.pvalue{suffix}"), pv));
-        out.push((format!("rmsea.notclose.pvalue{suffix}"), pnc));
-    };
-    rmsea_block(chisq, "", &mut fm);
-    if scaled {
-        rmsea_block(t_ss, ".scaled", &mut fm);
-    }
-    if scaled {
-        let nmodel = params.iter().filter(|p| matches!(p, Param::Table(_))).count();
         let d = match &weight {
             Weight::Diag(d) => d.clone(),
             Weight::Full(_) => Vec::new(),
         };
-        if let Some(c) = catml(stats, &sig, &j, &d, &rob.e_inv, nmodel, n) {
-            let cfi = {
-                let t1 = (c.x3 - c.c3 * c.df3).max(0.0);
-                let t2 = (c.x3 - c.c3 * c.df3).max(c.x3_null - c.c3_null * c.df3_null).max(0.0);
-                if t1.abs() < 1e-12 && t2.abs() < 1e-12 {
-                    1.0
-                } else {
-                    1.0 - t1 / t2
-                }
-            };
-            let tli = {
-                let t1 = (c.x3 - c.c3 * c.df3) * c.df3_null;
-                let t2 = (c.x3_null - c.c3_null * c.df3_null) * c.df3;
-                if c.df3 > 0.0 && t2.abs() > 0.0 {
-                    1.0 - t1 / t2
-                } else {
-                    1.0
-                }
-            };
-            let rni = 1.0 - (c.x3 - c.c3 * c.df3) / (c.x3_null - c.c3_null * c.df3_null);
-            fm.push(("cfi.robust".into(), cfi));
-            fm.push(("tli.robust".into(), tli));
-            fm.push(("nnfi.robust".into(), tli));
-            fm.push(("rni.robust".into(), rni));
-            let df3 = c.df3;
-            let rm = if df3 > 0.0 { ((c.x3 / nr) / df3 - c.c3 / nr).max(0.0).sqrt() } else { 0.0 };
-            let x3s = c.x3 / c.c3;
-            let (lo, hi) = sem_fit::rmsea_ci(x3s, df3, nr, c.c3);
-            fm.push(("rmsea.robust".into(), rm));
-            fm.push(("rmsea.ci.lower.robust".into(), lo));
-            fm.push(("rmsea.ci.upper.robust".into(), hi));
-            if df3 > 0.0 {
-                let close = 1.0 - pchisq_nc(x3s, df3, nr * df3 * 0.05 * 0.05 / c.c3);
-                let notclose = pchisq_nc(x3s, df3, nr * df3 * 0.08 * 0.08 / c.c3);
-                fm.push(("rmsea.pvalue.robust".into(), close));
-                fm.push(("rmsea.notclose.pvalue.robust".into(), notclose));
-            }
-        }
+        cat = catml(stats, &sig, &j, &d, &rob.e_inv, nmodel, n);
     }
     // SRMR on the correlation metric (off-diagonal residuals, p(p+1)/2 in the denominator).
     let mut ss = 0.0;
@@ -1000,8 +1202,19 @@ pub fn fit(
             ss += (obs - imp) * (obs - imp);
         }
     }
-    fm.push(("srmr".into(), (ss / (p * (p + 1) / 2) as f64).sqrt()));
-    fm.push(("wrmr".into(), (chisq / len as f64).sqrt()));
+    let parts = TestParts {
+        nobs: stats.nobs,
+        npar,
+        len,
+        chisq,
+        df,
+        chisq_b,
+        df_b,
+        traces: scaled.then_some([rob.tr_ug, rob.tr_ug2, rob.tr_ub, rob.tr_ub2]),
+        catml: cat,
+        srmr: (ss / (p * (p + 1) / 2) as f64).sqrt(),
+    };
+    let fm = fit_measures(std::slice::from_ref(&parts));
 
     let inference_ms = t1.elapsed().as_secs_f64() * 1e3;
     Ok(WlsFit {
@@ -1019,6 +1232,7 @@ pub fn fit(
         fit_measures: fm,
         npar,
         df,
+        parts,
     })
 }
 

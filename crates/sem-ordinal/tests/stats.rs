@@ -93,3 +93,19 @@ fn binary_items_with_empty_2x2_cells_match_lavcor() {
     let st = check("hs_binary_stats.json", "hs_binary.csv");
     assert!(st.warnings.iter().all(|w| !w.contains("empty")), "{:?}", st.warnings);
 }
+
+#[test]
+fn perfectly_associated_binary_pairs_match_lavcor() {
+    // b10 = 3 - b9 and b11 = b7: two empty cells in their 2 x 2 tables; lavaan sets the
+    // tetrachoric correlation to -1 and +1 and takes the scores behind Gamma at rho = +-0.9999
+    let st = check("hs_binary_perfect_stats.json", "hs_binary_perfect.csv");
+    assert!((st.cor[(8, 9)] + 1.0).abs() < 1e-15, "{}", st.cor[(8, 9)]);
+    assert!((st.cor[(6, 10)] - 1.0).abs() < 1e-15, "{}", st.cor[(6, 10)]);
+    for pair in ["`b9` and `b10`", "`b7` and `b11`"] {
+        assert!(st.warnings.iter().any(|w| w.contains(pair) && w.contains("perfect association")), "{:?}", st.warnings);
+    }
+    // the Gamma diagonal of the two correlations is small but positive, as in lavaan
+    let d = st.nacov_diag();
+    let (q1, q2) = (st.layout.cor(8, 9), st.layout.cor(6, 10));
+    assert!(d[q1] > 0.0 && d[q1] < 1e-2 && d[q2] > 0.0 && d[q2] < 1e-2, "{} {}", d[q1], d[q2]);
+}

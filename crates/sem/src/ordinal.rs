@@ -1,7 +1,9 @@
 //! Ordinal indicators: the WLSMV / WLS / ULSMV path of [`Sem::fit`](crate::Sem::fit), built on
 //! [`sem_ordinal`]. Thresholds (`u | t1 + t2`) become parameter rows with lavaan's names, the
 //! residual variances of ordered variables are computed (delta) or fixed to 1 (theta), and
-//! their intercepts are fixed to 0; scale factors appear as `u ~*~ u` rows.
+//! their intercepts are fixed to 0; scale factors appear as `u ~*~ u` rows. With a grouping
+//! column (no `group_equal`) each group is fitted on its own statistics and the results are
+//! combined as lavaan's joint fit (standard errors rescaled to its N - G sandwich).
 use crate::{cor_residual, make_row, ms, Data, Estimator, Fit, FitOptions, Sem, SemError, Timing};
 use sem_linalg::Mat;
 use sem_ordinal::wls::{Param, Parameterization, WlsEstimator, WlsOptions};
@@ -41,6 +43,12 @@ fn split_thresholds(syntax: &ModelSyntax, ov: &[String]) -> Result<(ModelSyntax,
                                     r.rhs_span.line, r.lhs, r.rhs, r.lhs
                                 ))
                             })?;
+                            if r.modifiers.label.as_ref().is_some_and(|l| l.iter().any(|x| x.is_some())) {
+                                return Err(SemError::Unsupported(format!(
+                                    "Line {}: labels on thresholds (`{} | ...`) are not supported in this version.",
+                                    r.rhs_span.line, r.lhs
+                                )));
+                            }
                             let k: usize = r.rhs.trim_start_matches('t').parse().unwrap_or(1);
                             if let Some(Some(val)) = r.modifiers.fixed.as_ref().and_then(|f| f.first().copied()) {
                                 fixed.push((v, k.saturating_sub(1), val));
@@ -83,8 +91,10 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
             "WLSMV, WLS and ULSMV need ordered indicators here: name them with `ordered` (`--ordered a,b` or `--ordered all`).".into(),
         ));
     }
-    if opts.group.is_some() {
-        return Err(SemError::Unsupported("Ordinal estimation supports one group in this version.".into()));
+    if opts.group.is_some() && (!opts.group_equal.is_empty() || !opts.group_partial.is_empty()) {
+        return Err(SemError::Unsupported(
+            "With ordered indicators several groups are fitted with lavaan's default (configural) parameterisation only: group.equal and group.partial are not supported in this version.".into(),
+        ));
     }
     let Data::Frame(frame) = data else {
         return Err(SemError::Unsupported(
@@ -92,7 +102,6 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
                 .into(),
         ));
     };
-    let t = Instant::now();
     let vars = sem.observed_variables();
     for o in &opts.ordered {
         if !vars.contains(o) {
@@ -119,144 +128,304 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
             pt.vnames.ov_x.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
         )));
     }
-    let ov = pt.vnames.ov.clone();
-    // listwise deletion on the model's variables
-    let cols: Vec<&[f64]> = ov.iter().map(|v| frame.numeric(v)).collect::<Result<_, _>>()?;
-    let keep: Vec<usize> = (0..frame.nrows).filter(|&i| cols.iter().all(|c| !c[i].is_nan())).collect();
-    let variables: Vec<Variable> = ov
-        .iter()
-        .zip(&cols)
-        .map(|(name, c)| {
-            let x: Vec<f64> = keep.iter().map(|&i| c[i]).collect();
-            if opts.ordered.contains(name) {
-                Variable::Ordered(x)
-            } else {
-                Variable::Numeric(x)
-            }
-        })
-        .collect();
-    let stats = OrdinalStats::compute(&ov, &variables)?;
-    timing.push(("sample statistics", ms(t)));
-
-    let t = Instant::now();
-    let model = sem_model::Model::new(&pt);
-    let mean: Vec<f64> = (0..ov.len()).map(|v| if stats.ordered[v] { 0.0 } else { stats.mean[v] }).collect();
-    let gdata = [sem_estimate::GroupData { cov: &stats.cov, mean: &mean, nobs: stats.nobs }];
-    let (start, values0) = sem_estimate::start_values(&pt, &gdata);
-    timing.push(("start values", ms(t)));
-    let wopts =
-        WlsOptions { estimator, parameterization: opts.parameterization, max_iter: opts.max_iter.unwrap_or(500) };
-    let wf = sem_ordinal::wls::fit(&pt, &model, &stats, &start, &values0, &fixed_th, &wopts)?;
-    timing.push(("estimation", wf.estimate_ms));
-    timing.push(("standard errors and tests", wf.inference_ms));
-
-    let t = Instant::now();
-    // parameter index of each table free index / threshold
-    let mut table_param = vec![None; pt.nfree];
-    let mut th_param = std::collections::HashMap::new();
-    for (c, p) in wf.params.iter().enumerate() {
-        match *p {
-            Param::Table(k) => table_param[k] = Some(c),
-            Param::Threshold(v, k) => {
-                th_param.insert((v, k), c);
-            }
-        }
+    if opts.group.is_some() && (!pt.constraints.is_empty() || pt.rows.iter().any(|r| !r.label.is_empty())) {
+        return Err(SemError::Unsupported(
+            "With ordered indicators and several groups, labels and constraints (which tie the groups together) are not supported in this version.".into(),
+        ));
     }
-    let se_of = |c: Option<usize>| c.map(|c| wf.vcov[(c, c)].max(0.0).sqrt()).unwrap_or(0.0);
-    let row_est: Vec<f64> =
-        pt.rows.iter().enumerate().map(|(i, r)| if r.free > 0 { wf.x_table[r.free - 1] } else { values0[i] }).collect();
-    let stdz = sem_fit::standardize(&pt, &model, std::slice::from_ref(&wf.state), &row_est);
-    let zq = sem_fit::dist::qnorm(0.975);
-    let var_ystar: Vec<f64> = (0..ov.len()).map(|v| wf.state.sigma[(v, v)]).collect();
-
-    let mut parameters = Vec::with_capacity(pt.rows.len() + 2 * ov.len());
-    let push_thresholds = |parameters: &mut Vec<crate::ParamRow>| {
-        for (v, name) in ov.iter().enumerate() {
-            for (k, &tau) in wf.thresholds[v].iter().enumerate() {
-                let c = th_param.get(&(v, k)).copied();
-                let sd = var_ystar[v].sqrt();
-                let std_all = tau / sd;
-                parameters.push(make_row(
-                    name,
-                    "|",
-                    &format!("t{}", k + 1),
-                    "",
-                    1,
-                    c.is_some(),
-                    false,
-                    tau,
-                    se_of(c),
-                    zq,
-                    (tau, std_all, std_all),
-                ));
+    let ov = pt.vnames.ov.clone();
+    // listwise deletion on the model's variables (and the group column)
+    let cols: Vec<&[f64]> = ov.iter().map(|v| frame.numeric(v)).collect::<Result<_, _>>()?;
+    let complete = |i: usize| cols.iter().all(|c| !c[i].is_nan());
+    let (labels, rows_of) = match &opts.group {
+        None => (vec![String::new()], vec![(0..frame.nrows).filter(|&i| complete(i)).collect::<Vec<usize>>()]),
+        Some(gname) => {
+            let glab = frame.labels(gname)?;
+            let mut labels: Vec<String> = Vec::new();
+            let mut rows_of: Vec<Vec<usize>> = Vec::new();
+            for (i, l) in glab.iter().enumerate() {
+                let Some(l) = l else { continue };
+                if !complete(i) {
+                    continue;
+                }
+                match labels.iter().position(|x| x == l) {
+                    Some(g) => rows_of[g].push(i),
+                    None => {
+                        labels.push(l.clone());
+                        rows_of.push(vec![i]);
+                    }
+                }
             }
+            if labels.len() < 2 {
+                return Err(SemError::Unsupported(format!(
+                    "The grouping column `{gname}` has {} group(s) among the complete rows; multiple-group analysis needs at least 2.",
+                    labels.len()
+                )));
+            }
+            (labels, rows_of)
         }
     };
+    let ng = labels.len();
+    let model = sem_model::Model::new(&pt);
+    let wopts =
+        WlsOptions { estimator, parameterization: opts.parameterization, max_iter: opts.max_iter.unwrap_or(500) };
+    let mut groups = Vec::with_capacity(ng);
+    let (mut t_stats, mut t_start, mut t_est, mut t_inf) = (0.0, 0.0, 0.0, 0.0);
+    for (g, rows) in rows_of.iter().enumerate() {
+        let t = Instant::now();
+        let variables: Vec<Variable> = ov
+            .iter()
+            .zip(&cols)
+            .map(|(name, c)| {
+                let x: Vec<f64> = rows.iter().map(|&i| c[i]).collect();
+                if opts.ordered.contains(name) {
+                    Variable::Ordered(x)
+                } else {
+                    Variable::Numeric(x)
+                }
+            })
+            .collect();
+        let stats = OrdinalStats::compute(&ov, &variables).map_err(|e| {
+            if ng > 1 {
+                SemError::Unsupported(format!("Group `{}`: {e}", labels[g]))
+            } else {
+                e.into()
+            }
+        })?;
+        t_stats += ms(t);
+        let t = Instant::now();
+        let mean: Vec<f64> = (0..ov.len()).map(|v| if stats.ordered[v] { 0.0 } else { stats.mean[v] }).collect();
+        let gdata = [sem_estimate::GroupData { cov: &stats.cov, mean: &mean, nobs: stats.nobs }];
+        let (start, values0) = sem_estimate::start_values(&pt, &gdata);
+        t_start += ms(t);
+        let wf = sem_ordinal::wls::fit(&pt, &model, &stats, &start, &values0, &fixed_th, &wopts)?;
+        t_est += wf.estimate_ms;
+        t_inf += wf.inference_ms;
+        groups.push((stats, values0, wf));
+    }
+    timing.push(("sample statistics", t_stats));
+    timing.push(("start values", t_start));
+    timing.push(("estimation", t_est));
+    timing.push(("standard errors and tests", t_inf));
+
+    let t = Instant::now();
+    let ntot: usize = groups.iter().map(|(st, _, _)| st.nobs).sum();
+    let zq = sem_fit::dist::qnorm(0.975);
     let first_default = pt.rows.iter().position(|r| !r.user).unwrap_or(pt.rows.len());
     let first_intercept = pt.rows.iter().position(|r| r.op == Op::Intercept).unwrap_or(pt.rows.len());
-    for (i, r) in pt.rows.iter().enumerate() {
-        if i == first_default {
-            push_thresholds(&mut parameters);
-        }
-        if i == first_intercept {
-            for (v, name) in ov.iter().enumerate() {
-                if stats.ordered[v] {
-                    let s = wf.scale[v];
-                    parameters.push(make_row(name, "~*~", name, "", 1, false, false, s, 0.0, zq, (s, 1.0, 1.0)));
+    let mut parameters = Vec::with_capacity(ng * (pt.rows.len() + 2 * ov.len()));
+    let mut warnings = pt.warnings.clone();
+    for (g, (stats, values0, wf)) in groups.iter().enumerate() {
+        let group = g + 1;
+        // Groups fitted on their own share nothing: the joint sandwich divides by N - G with
+        // the weights N_g / N (lavaan), the group's own by N_g - 1.
+        let se_factor = if ng == 1 {
+            1.0
+        } else {
+            let ngf = stats.nobs as f64;
+            ((ngf - 1.0) * ntot as f64 / (ngf * (ntot - ng) as f64)).sqrt()
+        };
+        // parameter index of each table free index / threshold
+        let mut table_param = vec![None; pt.nfree];
+        let mut th_param = std::collections::HashMap::new();
+        for (c, p) in wf.params.iter().enumerate() {
+            match *p {
+                Param::Table(k) => table_param[k] = Some(c),
+                Param::Threshold(v, k) => {
+                    th_param.insert((v, k), c);
                 }
             }
         }
-        let c = if r.free > 0 { table_param[r.free - 1] } else { None };
-        parameters.push(make_row(
-            &r.lhs,
-            r.op.as_str(),
-            &r.rhs,
-            &r.label,
-            r.group,
-            c.is_some(),
-            r.exo,
-            row_est[i],
-            se_of(c),
-            zq,
-            stdz[i],
-        ));
-    }
-    if first_default == pt.rows.len() {
-        push_thresholds(&mut parameters);
-    }
-    let mut warnings = pt.warnings.clone();
-    warnings.extend(stats.warnings.iter().cloned());
-    for (v, name) in ov.iter().enumerate() {
-        if stats.ordered[v] && opts.parameterization == Parameterization::Delta {
-            let rv = 1.0 - (wf.state.sigma[(v, v)] - wf.state.theta[(v, v)]);
-            if rv < 0.0 {
-                warnings.push(format!(
-                    "The residual variance of `{name}` is negative ({rv:.4}): a Heywood case; the solution is not admissible."
-                ));
+        let se_of = |c: Option<usize>| c.map(|c| wf.vcov[(c, c)].max(0.0).sqrt() * se_factor).unwrap_or(0.0);
+        let row_est: Vec<f64> = pt
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| if r.free > 0 { wf.x_table[r.free - 1] } else { values0[i] })
+            .collect();
+        let stdz = sem_fit::standardize(&pt, &model, std::slice::from_ref(&wf.state), &row_est);
+        let var_ystar: Vec<f64> = (0..ov.len()).map(|v| wf.state.sigma[(v, v)]).collect();
+        let push_thresholds = |parameters: &mut Vec<crate::ParamRow>| {
+            for (v, name) in ov.iter().enumerate() {
+                for (k, &tau) in wf.thresholds[v].iter().enumerate() {
+                    let c = th_param.get(&(v, k)).copied();
+                    let sd = var_ystar[v].sqrt();
+                    let std_all = tau / sd;
+                    parameters.push(make_row(
+                        name,
+                        "|",
+                        &format!("t{}", k + 1),
+                        "",
+                        group,
+                        c.is_some(),
+                        false,
+                        tau,
+                        se_of(c),
+                        zq,
+                        (tau, std_all, std_all),
+                    ));
+                }
             }
+        };
+        for (i, r) in pt.rows.iter().enumerate() {
+            if i == first_default {
+                push_thresholds(&mut parameters);
+            }
+            if i == first_intercept {
+                for (v, name) in ov.iter().enumerate() {
+                    if stats.ordered[v] {
+                        let s = wf.scale[v];
+                        parameters.push(make_row(
+                            name,
+                            "~*~",
+                            name,
+                            "",
+                            group,
+                            false,
+                            false,
+                            s,
+                            0.0,
+                            zq,
+                            (s, 1.0, 1.0),
+                        ));
+                    }
+                }
+            }
+            let c = if r.free > 0 { table_param[r.free - 1] } else { None };
+            parameters.push(make_row(
+                &r.lhs,
+                r.op.as_str(),
+                &r.rhs,
+                &r.label,
+                group,
+                c.is_some(),
+                r.exo,
+                row_est[i],
+                se_of(c),
+                zq,
+                stdz[i],
+            ));
+        }
+        if first_default == pt.rows.len() {
+            push_thresholds(&mut parameters);
+        }
+        let in_group = if ng > 1 { format!(" in group `{}`", labels[g]) } else { String::new() };
+        warnings.extend(stats.warnings.iter().map(|w| {
+            if ng > 1 {
+                format!("Group `{}`: {w}", labels[g])
+            } else {
+                w.clone()
+            }
+        }));
+        for (v, name) in ov.iter().enumerate() {
+            if stats.ordered[v] && opts.parameterization == Parameterization::Delta {
+                let rv = 1.0 - (wf.state.sigma[(v, v)] - wf.state.theta[(v, v)]);
+                if rv < 0.0 {
+                    warnings.push(format!(
+                        "The residual variance of `{name}`{in_group} is negative ({rv:.4}): a Heywood case; the solution is not admissible."
+                    ));
+                }
+            }
+        }
+    }
+    // defined parameters (`d := a*b`): delta-method SEs from the table parameters' covariances
+    if let ([(_, values0, wf)], false) = (&groups[..], pt.defined.is_empty()) {
+        let mut col = vec![None; pt.nfree];
+        for (c, p) in wf.params.iter().enumerate() {
+            if let Param::Table(k) = *p {
+                col[k] = Some(c);
+            }
+        }
+        let mut vt = Mat::zeros(pt.nfree, pt.nfree);
+        for a in 0..pt.nfree {
+            for b in 0..pt.nfree {
+                if let (Some(ca), Some(cb)) = (col[a], col[b]) {
+                    vt[(a, b)] = wf.vcov[(ca, cb)];
+                }
+            }
+        }
+        let defs = sem_fit::defined_params(&pt, &wf.x_table, Some(&vt));
+        let row_est: Vec<f64> = pt
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| if r.free > 0 { wf.x_table[r.free - 1] } else { values0[i] })
+            .collect();
+        let stdz = sem_fit::standardize(&pt, &model, std::slice::from_ref(&wf.state), &row_est);
+        let pick = |f: fn(&(f64, f64, f64)) -> f64| -> Vec<f64> {
+            sem_fit::standardize_defined(&pt, &stdz.iter().map(f).collect::<Vec<f64>>())
+        };
+        let (d_lv, d_all, d_nox) = (pick(|s| s.0), pick(|s| s.1), pick(|s| s.2));
+        for (k, d) in pt.defined.iter().enumerate() {
+            let (v, se) = defs[k];
+            parameters.push(make_row(
+                &d.name,
+                ":=",
+                &d.text,
+                &d.name,
+                0,
+                false,
+                false,
+                v,
+                se.unwrap_or(f64::NAN),
+                zq,
+                (d_lv[k], d_all[k], d_nox[k]),
+            ));
+        }
+    }
+    // explicit equality constraints (`b == c`): their value at the estimates, as lavaan lists them
+    if let [(_, _, wf)] = &groups[..] {
+        for c in &pt.constraints {
+            let v = c.expr.eval(&wf.x_table, &[]);
+            parameters.push(crate::ParamRow {
+                lhs: c.lhs_text.clone(),
+                op: c.op.as_str().into(),
+                rhs: c.rhs_text.clone(),
+                label: String::new(),
+                group: 0,
+                free: false,
+                exo: false,
+                est: v,
+                se: 0.0,
+                z: f64::NAN,
+                pvalue: f64::NAN,
+                ci_lower: v,
+                ci_upper: v,
+                std_lv: v,
+                std_all: v,
+                std_nox: v,
+            });
         }
     }
     timing.push(("standardised solution", ms(t)));
     let nlv = pt.vnames.lv.len();
-    let mut cov_lv = Mat::zeros(nlv, nlv);
-    for a in 0..nlv {
-        for b in 0..nlv {
-            cov_lv[(a, b)] = wf.state.veta[(a, b)];
-        }
-    }
+    let cov_lv: Vec<Mat> = groups
+        .iter()
+        .map(|(_, _, wf)| {
+            let mut m = Mat::zeros(nlv, nlv);
+            for a in 0..nlv {
+                for b in 0..nlv {
+                    m[(a, b)] = wf.state.veta[(a, b)];
+                }
+            }
+            m
+        })
+        .collect();
+    let parts: Vec<sem_ordinal::wls::TestParts> = groups.iter().map(|(_, _, wf)| wf.parts.clone()).collect();
+    let fit_measures = if ng == 1 { groups[0].2.fit_measures.clone() } else { sem_ordinal::wls::fit_measures(&parts) };
     Ok(Fit {
         converged: true,
-        iterations: wf.iterations,
-        nobs: vec![stats.nobs],
-        group_labels: vec![String::new()],
+        iterations: groups.iter().map(|(_, _, wf)| wf.iterations).sum(),
+        nobs: groups.iter().map(|(st, _, _)| st.nobs).collect(),
+        group_labels: labels,
         norig: frame.nrows,
-        dropped: frame.nrows - stats.nobs,
-        npar: wf.npar,
+        dropped: frame.nrows - ntot,
+        npar: groups.iter().map(|(_, _, wf)| wf.npar).sum(),
         parameters,
-        fit_measures: wf.fit_measures.clone(),
-        residual_cor: vec![cor_residual(&stats.cov, &wf.state.sigma)],
+        fit_measures,
+        residual_cor: groups.iter().map(|(st, _, wf)| cor_residual(&st.cov, &wf.state.sigma)).collect(),
         ov_names: ov.clone(),
-        implied_cov: vec![wf.state.sigma.clone()],
+        implied_cov: groups.iter().map(|(_, _, wf)| wf.state.sigma.clone()).collect(),
         warnings,
         timing,
         meanstructure: true,
@@ -265,8 +434,8 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
             WlsEstimator::Wls => "WLS",
             WlsEstimator::Uls => "ULS",
         },
-        sample_cov: vec![stats.cov.clone()],
-        cov_lv: vec![cov_lv],
+        sample_cov: groups.iter().map(|(st, _, _)| st.cov.clone()).collect(),
+        cov_lv,
         modindices: Vec::new(),
         missing: crate::Missing::Listwise,
         partable: pt,

@@ -22,13 +22,14 @@ fn check(name: &str, model: &str, data: &str, opts: FitOptions) -> sem::Fit {
     let fit = Sem::new(&read(&format!("models/{model}"))).unwrap().fit(&Data::Frame(&frame), &opts).unwrap();
     let tol = 1e-4;
     let mut failures = Vec::new();
-    let key = |lhs: &str, op: &str, rhs: &str| format!("{lhs} {op} {rhs}");
+    let key = |lhs: &str, op: &str, rhs: &str, g: u64| format!("{lhs} {op} {rhs} (group {g})");
     let ours: std::collections::HashMap<String, &sem::ParamRow> =
-        fit.parameters.iter().map(|r| (key(&r.lhs, &r.op, &r.rhs), r)).collect();
+        fit.parameters.iter().map(|r| (key(&r.lhs, &r.op, &r.rhs, r.group.max(1) as u64), r)).collect();
     let rows = reference["parameters"].as_array().unwrap();
     assert_eq!(ours.len(), rows.len(), "{name}: number of parameter rows");
     for r in rows {
-        let k = key(r["lhs"].as_str().unwrap(), r["op"].as_str().unwrap(), r["rhs"].as_str().unwrap());
+        let g = r["group"].as_u64().unwrap_or(1);
+        let k = key(r["lhs"].as_str().unwrap(), r["op"].as_str().unwrap(), r["rhs"].as_str().unwrap(), g);
         let Some(o) = ours.get(&k) else {
             failures.push(format!("row missing: {k}"));
             continue;
@@ -92,6 +93,73 @@ fn binary_items_with_empty_2x2_cells_wlsmv() {
     let opts = FitOptions { ordered: b, ..Default::default() };
     let fit = check("hs_bin_cfa_wlsmv", "hs_bin_cfa.lav", "hs_binary.csv", opts);
     assert!(fit.warnings.iter().all(|w| !w.contains("empty cell")), "{:?}", fit.warnings);
+}
+
+#[test]
+fn binary_pair_with_two_empty_cells_wlsmv() {
+    // b10 is b9 reversed: lavaan sets their tetrachoric correlation to -1, which the residual
+    // covariance b9 ~~ b10 reproduces
+    let b: Vec<String> = (1..=10).map(|i| format!("b{i}")).collect();
+    let opts = FitOptions { ordered: b, ..Default::default() };
+    let fit = check("hs_bin_perfect_wlsmv", "hs_bin_perfect.lav", "hs_binary_perfect.csv", opts);
+    assert!(fit.warnings.iter().any(|w| w.contains("`b9` and `b10`") && w.contains("-1")), "{:?}", fit.warnings);
+}
+
+#[test]
+fn equality_constraints_shared_label_and_explicit_wlsmv() {
+    // a*u2 + a*u3 share one parameter; b == c is a linear constraint (x = K z + x0)
+    let opts = FitOptions { ordered: ordered(U9), ..Default::default() };
+    let fit = check("hs_ord_eq_wlsmv", "hs_ord_eq.lav", "hs_ordinal.csv", opts);
+    let est = |rhs: &str| fit.parameters.iter().find(|r| r.op == "=~" && r.rhs == rhs).unwrap().est;
+    assert!((est("u5") - est("u6")).abs() < 1e-10);
+    assert_eq!(fit.measure("df"), Some(26.0));
+}
+
+#[test]
+fn inequality_constraints_and_threshold_labels_with_ordered_items_are_refused() {
+    let frame = DataFrame::from_csv_str(&read("data/hs_ordinal.csv"), "hs_ordinal.csv").unwrap();
+    let opts = FitOptions { ordered: ordered(U9), ..Default::default() };
+    let base = "visual =~ u1 + a*u2 + b*u3\ntextual =~ u4 + u5 + u6\nspeed =~ u7 + u8 + u9\n";
+    for (extra, want) in
+        [("a > 0.5\n", "inequality constraints (`a > 0.5`)"), ("u1 | h*t1 + t2 + t3 + t4\n", "labels on thresholds")]
+    {
+        let e = Sem::new(&format!("{base}{extra}")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap_err();
+        assert!(e.to_string().contains(want), "{e}");
+    }
+}
+
+#[test]
+fn two_groups_configural_wlsmv() {
+    // lavaan's default for ordered data in several groups: thresholds free in every group,
+    // scale factors 1, latent means 0 (nothing shared: each group fits on its own)
+    let opts = FitOptions { ordered: ordered(U9), group: Some("school".into()), ..Default::default() };
+    let fit = check("hs_ord_school_wlsmv", "hs_ord_school.lav", "hs_ordinal_school.csv", opts);
+    assert_eq!(fit.nobs, vec![156, 145]);
+    assert_eq!(fit.group_labels, vec!["Pasteur".to_string(), "Grant-White".to_string()]);
+    for m in ["chisq.scaled", "cfi.robust", "rmsea.robust", "srmr", "wrmr"] {
+        assert!(fit.measure(m).is_some(), "{m} missing");
+    }
+}
+
+#[test]
+fn two_groups_wls_and_ulsmv() {
+    for (name, estimator) in [("hs_ord_school_wls", Estimator::Wls), ("hs_ord_school_ulsmv", Estimator::Ulsmv)] {
+        let opts = FitOptions { ordered: ordered(U9), group: Some("school".into()), estimator, ..Default::default() };
+        check(name, "hs_ord_school.lav", "hs_ordinal_school.csv", opts);
+    }
+}
+
+#[test]
+fn group_equal_with_ordered_items_is_refused() {
+    let frame = DataFrame::from_csv_str(&read("data/hs_ordinal_school.csv"), "school.csv").unwrap();
+    let opts = FitOptions {
+        ordered: ordered(U9),
+        group: Some("school".into()),
+        group_equal: vec![sem::GroupEqual::Loadings],
+        ..Default::default()
+    };
+    let e = Sem::new(&read("models/hs_ord_school.lav")).unwrap().fit(&Data::Frame(&frame), &opts).unwrap_err();
+    assert!(e.to_string().contains("group.equal and group.partial are not supported"), "{e}");
 }
 
 #[test]
