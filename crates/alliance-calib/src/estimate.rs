@@ -1,14 +1,16 @@
-//! Maximum likelihood on the observed choice sequences.
+//! Maximum likelihood on the observed choice sequences, subject by subject.
 //!
 //! Given the parameters, every partner's trust is a deterministic function of the choices it
-//! has observed ([`alliance_sim::game::Member::observe`]), so the log-likelihood of an alliance
-//! is the sum over periods and partners of the log logit probability of the observed choice
-//! ([`alliance_loglik`]). The optimiser is BFGS on unconstrained coordinates (logit for shares,
-//! log for the payoff sensitivity) with central-difference gradients and a backtracking line
-//! search. Standard errors come from the numerical Hessian of the log-likelihood (observed
-//! information) and, robust to correlation within an alliance and to misspecification, from the
-//! sandwich $H^{-1} B H^{-1}$ with $B$ the sum over alliances of outer products of per-alliance
-//! scores; both are mapped to the natural scale with the delta method.
+//! has observed ([`alliance_sim::game::Member::observe`]), so the log-likelihood of a subject's
+//! choices in one alliance is, per type, the sum over periods of the log logit probability of
+//! the observed choice; over the subject's alliances ([`Panel`]) the types follow a forward
+//! recursion with persistence $\rho$ ([`subject_loglik`]). The optimiser is BFGS on
+//! unconstrained coordinates (logit for shares, log for the payoff sensitivity) with
+//! central-difference gradients and a backtracking line search. Standard errors come from the
+//! numerical Hessian of the log-likelihood (observed information) and, robust to correlation
+//! within a subject's choices and to misspecification, from the sandwich $H^{-1} B H^{-1}$ with
+//! $B$ the sum over subjects of outer products of per-subject scores; both are mapped to the
+//! natural scale with the delta method.
 
 use crate::data::{Alliance, SubjectKey};
 use crate::error::CalibError;
