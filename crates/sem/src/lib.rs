@@ -561,22 +561,7 @@ impl Sem {
                 ));
             }
         }
-        for (k, d) in pt.defined.iter().enumerate() {
-            let (v, se) = defs[k];
-            parameters.push(make_row(
-                &d.name,
-                ":=",
-                &d.text,
-                &d.name,
-                0,
-                false,
-                false,
-                v,
-                se.unwrap_or(f64::NAN),
-                zq,
-                (def_lv[k], def_all[k], def_nox[k]),
-            ));
-        }
+        parameters.extend(defined_rows(&pt, &defs, (&def_lv, &def_all, &def_nox), zq));
         for c in &pt.constraints {
             let v = c.expr.eval(&est.x, &[]);
             parameters.push(ParamRow {
@@ -841,6 +826,36 @@ pub fn implied_moments(pt: &ParTable, values: &[f64]) -> Result<(Mat, Vec<f64>),
     let p = st.sigma.rows();
     let mu = if st.mu.len() == p { st.mu.clone() } else { vec![0.0; p] };
     Ok((st.sigma, mu))
+}
+
+/// The rows of the defined parameters (`:=`): value, SE (NaN when there is none) and the three
+/// standardised values of each.
+pub(crate) fn defined_rows(
+    pt: &ParTable,
+    defs: &[(f64, Option<f64>)],
+    std: (&[f64], &[f64], &[f64]),
+    zq: f64,
+) -> Vec<ParamRow> {
+    pt.defined
+        .iter()
+        .enumerate()
+        .map(|(k, d)| {
+            let (v, se) = defs[k];
+            make_row(
+                &d.name,
+                ":=",
+                &d.text,
+                &d.name,
+                0,
+                false,
+                false,
+                v,
+                se.unwrap_or(f64::NAN),
+                zq,
+                (std.0[k], std.1[k], std.2[k]),
+            )
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
