@@ -165,7 +165,12 @@ fn params_from_natural(v: &[f64]) -> GameParams {
 
 /// The unconstrained vector of game parameters.
 pub fn theta_from(p: &GameParams) -> Vec<f64> {
-    let v = [
+    params_to_natural(p).iter().zip(LINKS).map(|(&x, l)| inverse(l, x)).collect()
+}
+
+/// The natural-scale values of the game parameters, in the order of [`NAMES`].
+fn params_to_natural(p: &GameParams) -> [f64; K] {
+    [
         p.initial_trust,
         p.trust.lambda_plus,
         p.trust.lambda_minus,
@@ -187,8 +192,7 @@ pub fn theta_from(p: &GameParams) -> Vec<f64> {
         p.bias_contribute_three_exit_cost,
         p.free_rider_shift_exit_cost,
         p.type_persistence,
-    ];
-    v.iter().zip(LINKS).map(|(&x, l)| inverse(l, x)).collect()
+    ]
 }
 
 /// One subject's alliances in the order of the interactions: the alliance, its payoffs and
@@ -361,6 +365,69 @@ pub struct Estimate {
     pub ratio_se_robust: f64,
     /// Whether each parameter (order of [`NAMES`]) was estimated (false: held fixed).
     pub free: Vec<bool>,
+    /// Subject-clustered sandwich covariance of the unconstrained coordinates (order of
+    /// [`NAMES`]; zero rows for parameters without a standard error).
+    pub cov_robust: Vec<Vec<f64>>,
+}
+
+/// Draws of the parameters from their estimated sampling distribution: normal on the
+/// unconstrained coordinates, $\theta = \hat\theta + L z$ with $L L^\top$ the robust
+/// covariance and $z$ standard normal; parameters with zero variance keep their values.
+#[derive(Debug, Clone)]
+pub struct ParamDraws {
+    params: GameParams,
+    theta: Vec<f64>,
+    varying: Vec<usize>,
+    chol: Mat,
+}
+
+impl ParamDraws {
+    /// Prepares draws around `params` with covariance `cov` (unconstrained coordinates, order of
+    /// [`NAMES`]); an error when `cov` is not `K x K` or not positive semi-definite.
+    pub fn new(params: &GameParams, cov: &[Vec<f64>]) -> Result<ParamDraws, CalibError> {
+        if cov.len() != K || cov.iter().any(|r| r.len() != K) {
+            return Err(CalibError::Params { msg: format!("the covariance must be {K} x {K}") });
+        }
+        if cov.iter().flatten().any(|v| !v.is_finite()) {
+            return Err(CalibError::Params { msg: "the covariance has entries that are not finite numbers".into() });
+        }
+        if (0..K).any(|i| cov[i][i] < 0.0) {
+            return Err(CalibError::Params {
+                msg: "the covariance is not positive definite (a negative variance)".into(),
+            });
+        }
+        let varying: Vec<usize> = (0..K).filter(|&i| cov[i][i] > 0.0).collect();
+        let mut sub = Mat::zeros(varying.len(), varying.len());
+        for (a, &i) in varying.iter().enumerate() {
+            for (b, &j) in varying.iter().enumerate() {
+                sub[(a, b)] = cov[i][j];
+            }
+        }
+        let chol = sem_linalg::cholesky(&sub)
+            .map_err(|_| CalibError::Params { msg: "the covariance is not positive definite".into() })?;
+        Ok(ParamDraws { params: *params, theta: theta_from(params), varying, chol })
+    }
+
+    /// One draw.
+    pub fn draw(&self, rng: &mut impl Rng) -> GameParams {
+        let z: Vec<f64> = self.varying.iter().map(|_| standard_normal(rng)).collect();
+        let mut theta = self.theta.clone();
+        for (a, &i) in self.varying.iter().enumerate() {
+            theta[i] += (0..=a).map(|b| self.chol[(a, b)] * z[b]).sum::<f64>();
+        }
+        let mut values = params_to_natural(&self.params);
+        for &i in &self.varying {
+            values[i] = forward(LINKS[i], theta[i]);
+        }
+        params_from_natural(&values)
+    }
+}
+
+/// A standard normal draw (Box-Muller).
+fn standard_normal(rng: &mut impl Rng) -> f64 {
+    let u1: f64 = rng.random::<f64>().max(1e-300);
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 /// The default starting point: the simulator's TR-2 defaults and a neutral behavioural start.
@@ -545,7 +612,7 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
     if !run.ll.is_finite() {
         return Err(CalibError::Estimation { msg: "the log-likelihood is not finite at the optimum".into() });
     }
-    let (se, se_robust, ratio_se, ratio_se_robust) = standard_errors(&run.theta, &panel, &free)?;
+    let (se, se_robust, ratio_se, ratio_se_robust, cov_robust) = standard_errors(&run.theta, &panel, &free)?;
     // Fixed parameters at exactly their values (the links only approach the ends of a range).
     let mut values = natural(&run.theta);
     for (name, value) in &fixed {
@@ -571,10 +638,13 @@ pub fn estimate(sample: &Sample, options: &EstimateOptions) -> Result<Estimate, 
         ratio_se,
         ratio_se_robust,
         free,
+        cov_robust,
     })
 }
 
-type Ses = (Vec<f64>, Vec<f64>, f64, f64);
+/// Standard errors (Hessian, robust), those of the ratio, and the robust covariance of the
+/// unconstrained coordinates.
+type Ses = (Vec<f64>, Vec<f64>, f64, f64, Vec<Vec<f64>>);
 
 /// Hessian and sandwich standard errors on the natural scale, and those of the ratio.
 fn standard_errors(theta: &[f64], sample: &Panel, mask: &[bool]) -> Result<Ses, CalibError> {
@@ -690,7 +760,23 @@ fn standard_errors(theta: &[f64], sample: &Panel, mask: &[bool]) -> Result<Ses, 
         }
         s.sqrt()
     };
-    Ok((se, se_robust, quad(&hinv), quad(&robust)))
+    // The robust covariance of the unconstrained coordinates; parameters without a standard
+    // error get zero rows (they do not vary in draws of the parameters).
+    let cov: Vec<Vec<f64>> = (0..k)
+        .map(|i| {
+            (0..k)
+                .map(|j| {
+                    let v = robust[(i, j)];
+                    if free.contains(&i) && free.contains(&j) && v.is_finite() {
+                        v
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Ok((se, se_robust, quad(&hinv), quad(&robust), cov))
 }
 
 #[cfg(test)]

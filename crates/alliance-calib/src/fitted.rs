@@ -4,7 +4,7 @@
 //! standard errors.
 
 use crate::error::CalibError;
-use crate::estimate::{Estimate, NAMES};
+use crate::estimate::{Estimate, ParamDraws, NAMES};
 use alliance_sim::game::GameParams;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -61,6 +61,22 @@ pub struct Fitted {
     /// Subject-clustered sandwich standard errors by parameter name.
     #[serde(default)]
     pub robust_standard_errors: BTreeMap<String, f64>,
+    /// Subject-clustered sandwich covariance of the unconstrained coordinates (logit of shares
+    /// and rates, log of `beta` and `cooperator_bias`, log of minus `free_rider_bias`, the rest
+    /// as they are), rows and columns in the order of `parameters`; used by `sim validate
+    /// --parameter-uncertainty`.
+    #[serde(default)]
+    pub robust_covariance: Option<Covariance>,
+}
+
+/// A covariance matrix with its row names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Covariance {
+    /// Parameter names, the order of the rows and columns.
+    pub parameters: Vec<String>,
+    /// The matrix, row by row.
+    pub rows: Vec<Vec<f64>>,
 }
 
 impl Fitted {
@@ -93,12 +109,30 @@ impl Fitted {
             }),
             standard_errors: NAMES.iter().zip(&est.se).map(|(n, v)| ((*n).to_string(), *v)).collect(),
             robust_standard_errors: NAMES.iter().zip(&est.se_robust).map(|(n, v)| ((*n).to_string(), *v)).collect(),
+            robust_covariance: Some(Covariance {
+                parameters: NAMES.iter().map(|n| (*n).to_string()).collect(),
+                rows: est.cov_robust.clone(),
+            }),
         }
     }
 
     /// The game parameters.
     pub fn params(&self) -> GameParams {
         self.game
+    }
+
+    /// Draws of the parameters from their robust sampling distribution; an error when the file
+    /// has no covariance or one that does not match the parameters.
+    pub fn draws(&self) -> Result<ParamDraws, CalibError> {
+        let cov = self.robust_covariance.as_ref().ok_or_else(|| CalibError::Params {
+            msg: "the file has no `[robust_covariance]` (written by `entente sim calibrate`)".into(),
+        })?;
+        if cov.parameters.iter().map(String::as_str).ne(NAMES.iter().copied()) {
+            return Err(CalibError::Params {
+                msg: format!("`robust_covariance.parameters` must list {}", NAMES.join(", ")),
+            });
+        }
+        ParamDraws::new(&self.game, &cov.rows)
     }
 
     /// The TOML text, with a header comment.
@@ -179,7 +213,50 @@ mod tests {
             fit: None,
             standard_errors: [("beta".to_string(), f64::NAN)].into_iter().collect(),
             robust_standard_errors: BTreeMap::new(),
+            robust_covariance: Some(Covariance {
+                parameters: NAMES.iter().map(|n| (*n).to_string()).collect(),
+                rows: (0..NAMES.len())
+                    .map(|i| (0..NAMES.len()).map(|j| if i == j && i == 5 { 0.01 } else { 0.0 }).collect())
+                    .collect(),
+            }),
         }
+    }
+
+    /// Draws from the file's covariance: `beta` (log link, variance 0.01) varies with the
+    /// right spread on the log scale, everything else stays; a bad covariance is refused.
+    #[test]
+    fn parameter_draws_follow_the_covariance() {
+        let f = sample();
+        let draws = f.draws().unwrap();
+        let mut rng = alliance_sim::rep_rng(9, 0);
+        let logs: Vec<f64> = (0..4000)
+            .map(|_| {
+                let p = draws.draw(&mut rng);
+                assert!((p.inertia - 0.8).abs() < 1e-15 && (p.initial_trust - f.game.initial_trust).abs() < 1e-15);
+                p.beta.ln()
+            })
+            .collect();
+        let mean = logs.iter().sum::<f64>() / 4000.0;
+        let sd = (logs.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 3999.0).sqrt();
+        assert!((mean - f.game.beta.ln()).abs() < 0.01, "{mean}");
+        assert!((sd - 0.1).abs() < 0.006, "{sd}");
+        let mut bad = f.clone();
+        if let Some(c) = bad.robust_covariance.as_mut() {
+            c.rows[5][5] = 1.0;
+            c.rows[6][6] = 1.0;
+            c.rows[5][6] = 2.0;
+            c.rows[6][5] = 2.0;
+        }
+        assert!(bad.draws().unwrap_err().to_string().contains("positive definite"));
+        if let Some(c) = bad.robust_covariance.as_mut() {
+            c.rows[5][6] = 0.0;
+            c.rows[6][5] = 0.0;
+            c.rows[6][6] = -1.0;
+        }
+        assert!(bad.draws().unwrap_err().to_string().contains("negative variance"));
+        let mut none = f.clone();
+        none.robust_covariance = None;
+        assert!(none.draws().unwrap_err().to_string().contains("robust_covariance"));
     }
 
     #[test]

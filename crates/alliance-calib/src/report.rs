@@ -2,6 +2,7 @@
 //! CSV files and SVG plots.
 
 use crate::data::{Alliance, Treatment};
+use crate::estimate::ParamDraws;
 use crate::plot::{dot_svg, periods_svg, DotRow, PeriodPanel};
 use crate::validate::{observed, ordering, simulate, CellStats, SimStats};
 use alliance_sim::game::{GameParams, Payoffs};
@@ -25,6 +26,8 @@ pub struct Validation {
     pub reps: u32,
     /// Seed.
     pub seed: u64,
+    /// Whether each replication drew its parameters from their sampling distribution.
+    pub parameter_uncertainty: bool,
 }
 
 impl Validation {
@@ -36,11 +39,24 @@ impl Validation {
         reps: u32,
         seed: u64,
     ) -> Validation {
+        Self::run_with(params, None, payoffs, alliances, reps, seed)
+    }
+
+    /// [`Validation::run`], each replication with its own draw of the parameters when `draws`
+    /// is given (bands that hold the estimation uncertainty too).
+    pub fn run_with(
+        params: &GameParams,
+        draws: Option<&ParamDraws>,
+        payoffs: &BTreeMap<Treatment, Payoffs>,
+        alliances: &[&Alliance],
+        reps: u32,
+        seed: u64,
+    ) -> Validation {
         let obs = observed(alliances);
-        let mut sim = simulate(params, payoffs, alliances, reps, seed);
+        let mut sim = simulate(params, draws, payoffs, alliances, reps, seed);
         let cells =
             Treatment::all().into_iter().filter_map(|t| Some((t, obs.get(&t)?.clone(), sim.remove(&t)?))).collect();
-        Validation { cells, reps, seed }
+        Validation { cells, reps, seed, parameter_uncertainty: draws.is_some() }
     }
 
     /// Cells whose simulated contribution rate misses the observed one by more than the tolerance.
@@ -94,8 +110,10 @@ impl Validation {
             |b: &Option<crate::validate::Band>, scale: f64| b.as_ref().map_or("-".to_string(), |b| band(b, scale));
         let _ = writeln!(
             s,
-            "Observed against simulated ({} replications, seed {}; simulated: mean [5 %, 95 %]). Rates in %.\n",
-            self.reps, self.seed
+            "Observed against simulated ({} replications, seed {}{}; simulated: mean [5 %, 95 %]). Rates in %.\n",
+            self.reps,
+            self.seed,
+            if self.parameter_uncertainty { ", parameters drawn per replication" } else { "" }
         );
         let _ = writeln!(s, "| cell | alliances | contribution obs | contribution sim | termination obs | termination sim | repair obs | repair sim | time to exit obs | time to exit sim |");
         let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

@@ -4,6 +4,7 @@
 //! trust from one alliance to the next), with intervals over replications.
 
 use crate::data::{Alliance, SubjectKey, Treatment};
+use crate::estimate::ParamDraws;
 use alliance_sim::game::{carry_over, play_with, Action, GameParams, Kind, Payoffs, Play};
 use rand::Rng;
 use rayon::prelude::*;
@@ -171,8 +172,11 @@ pub fn replay(
 /// payoffs, its own horizon and its subjects) and summarises each cell's statistics over the
 /// replications. Replication r draws from [`alliance_sim::rep_rng`]`(seed, r)`, so the result
 /// does not depend on threads.
+/// With `draws`, every replication first draws its parameters ([`ParamDraws::draw`]), so the
+/// bands also hold the estimation uncertainty of the parameters.
 pub fn simulate(
     params: &GameParams,
+    draws: Option<&ParamDraws>,
     payoffs: &BTreeMap<Treatment, Payoffs>,
     alliances: &[&Alliance],
     reps: u32,
@@ -183,8 +187,9 @@ pub fn simulate(
         .into_par_iter()
         .map(|r| {
             let mut rng = alliance_sim::rep_rng(seed, r);
+            let params = draws.map_or(*params, |d| d.draw(&mut rng));
             let mut cells: BTreeMap<Treatment, Vec<Play>> = BTreeMap::new();
-            for (t, play) in replay(params, payoffs, alliances, &mut rng) {
+            for (t, play) in replay(&params, payoffs, alliances, &mut rng) {
                 cells.entry(t).or_default().push(play);
             }
             cells.into_iter().map(|(t, v)| (t, cell_stats(v.iter(), h))).collect()

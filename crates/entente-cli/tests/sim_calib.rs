@@ -132,3 +132,51 @@ fn malformed_fix_is_a_usage_error() {
         assert!(stderr(&o).contains(what), "{spec}: {}", stderr(&o));
     }
 }
+
+/// `--parameter-uncertainty` draws each replication's parameters: with a one-session fit the
+/// bands widen; a file without a covariance is refused with exit 1.
+#[test]
+fn parameter_uncertainty_widens_the_bands() {
+    let dir = std::env::temp_dir().join(format!("entente-calib-unc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fitted = dir.join("fitted.toml").display().to_string();
+    let o =
+        entente(&["sim", "calibrate", "--data", &data(), "--train-sessions", "2", "--starts", "1", "--out", &fitted]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&fitted).unwrap().contains("[robust_covariance]"));
+    let d = data();
+    let width = |extra: &[&str]| {
+        let mut args = vec!["sim", "validate", "--data", &d, "--test-sessions", "5", "--params", &fitted];
+        args.extend_from_slice(&["--reps", "80"]);
+        args.extend_from_slice(extra);
+        let o = entente(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let row = stdout(&o).lines().find(|l| l.starts_with("| PD 2-player |")).unwrap().to_string();
+        // "| PD 2-player | 84 | 91.9 | mean [lo, hi] | ..." -> hi - lo of the contribution band
+        let band = row.split('|').nth(4).unwrap().to_string();
+        let inner = band.split('[').nth(1).unwrap().trim_end_matches([']', ' ']).to_string();
+        let (lo, hi) = inner.split_once(", ").unwrap();
+        (hi.trim_end_matches(']').parse::<f64>().unwrap() - lo.parse::<f64>().unwrap(), stdout(&o))
+    };
+    let (plain, _) = width(&[]);
+    let (wide, text) = width(&["--parameter-uncertainty"]);
+    assert!(text.contains("parameters drawn per replication"), "{text}");
+    assert!(wide > plain, "{wide} vs {plain}");
+    let text = std::fs::read_to_string(&fitted).unwrap();
+    let cut = text.split("[robust_covariance]").next().unwrap().to_string();
+    let bare = dir.join("bare.toml").display().to_string();
+    std::fs::write(&bare, cut).unwrap();
+    let o = entente(&[
+        "sim",
+        "validate",
+        "--data",
+        &data(),
+        "--test-sessions",
+        "5",
+        "--params",
+        &bare,
+        "--parameter-uncertainty",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("robust_covariance"), "{}", stderr(&o));
+}

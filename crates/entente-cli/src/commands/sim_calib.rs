@@ -57,6 +57,10 @@ pub struct ValidateArgs {
     /// Seed (default: the seed in the parameter file, else 1).
     #[arg(long)]
     seed: Option<u64>,
+    /// Draw the parameters of every replication from their estimated (robust) sampling
+    /// distribution, so the bands also hold the estimation uncertainty.
+    #[arg(long)]
+    parameter_uncertainty: bool,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
@@ -165,7 +169,12 @@ pub fn validate(a: ValidateArgs) -> Result<()> {
     let e = load(&a.data, &a.test_sessions, "--test-sessions")?;
     let test = e.select(&a.test_sessions)?;
     let seed = a.seed.or(fitted.fit.as_ref().map(|f| f.seed)).unwrap_or(1);
-    let v = Validation::run(&fitted.params(), &e.payoffs, &test, a.reps, seed);
+    let draws = if a.parameter_uncertainty {
+        Some(fitted.draws().with_context(|| format!("`--parameter-uncertainty` with `{}`", a.params.display()))?)
+    } else {
+        None
+    };
+    let v = Validation::run_with(&fitted.params(), draws.as_ref(), &e.payoffs, &test, a.reps, seed);
     let md = v.markdown();
     print!("{md}");
     if let Some(dir) = &a.out {
