@@ -587,7 +587,9 @@ pub fn estimate_warm(
 /// [`estimate_warm`] for callers that need only the estimates and $f_{min}$ (bootstrap draws):
 /// the returned [`Estimate::states`] may be incomplete (only $\log|\Sigma|$, $\Phi$ and the
 /// model matrices are current when the structured path of [`Problem::fmin_structured`] was
-/// taken), which saves one dense evaluation per refit.
+/// taken) and may belong to the point before the last, tiny step (as may $f_{min}$, which then
+/// differs by less than that step's predicted decrease), which saves one dense evaluation and
+/// one objective evaluation per refit.
 pub fn estimate_warm_lean(
     problem: &Problem,
     warm: &Warm,
@@ -802,6 +804,19 @@ fn estimate_eq_base(
         // `WARM_STEP_TOL` while the gradient is already small: with a Newton-quality direction
         // the remaining distance to the optimum is a fraction of that step.
         let last = use_base_run && grad_max < 1e-5 && step.iter().fold(0.0_f64, |m, v| m.max(v.abs())) < WARM_STEP_TOL;
+        if last && slope > -1e-12 * f.abs().max(1.0) {
+            // The last step is taken without evaluating the objective there: it moves no
+            // parameter by more than `WARM_STEP_TOL` and its predicted decrease is below the
+            // precision of f, so the line search would accept it anyway. f (and its parts) keep
+            // their value at the previous point, which differs by less than that decrease; the
+            // states are brought to the new point below when the caller needs them.
+            for (zi, si) in z.iter_mut().zip(&step) {
+                *zi += si;
+            }
+            x = to_x(&z);
+            converged = true;
+            break;
+        }
         let found = line_search(&z, &step, f, slope, |zn| {
             let xn = to_x(zn);
             problem.fmin_structured(&xn, &mut states).map(|(fnew, fxn)| (xn, fnew, fxn))
@@ -835,8 +850,9 @@ fn estimate_eq_base(
             break;
         }
     }
-    // The states are at x: every exit follows an accepted step, a restored point or the
-    // convergence check at x. Make them complete (dense) for the caller.
+    // The states are at x (every exit follows an accepted step, a restored point or the
+    // convergence check at x), except after a last step taken without evaluation. Make them
+    // complete (dense) and current for the caller.
     if complete || !converged {
         if let Some((fd, fxd)) = problem.fmin(&x, &mut states) {
             f = fd;
