@@ -756,7 +756,12 @@ impl Prepared {
     pub fn warm_start(&self, groups: &[GroupStats], x: &[f64]) -> Option<Warm> {
         let gdata: Vec<GroupData> =
             groups.iter().map(|g| GroupData { cov: &g.cov, mean: &g.mean, nobs: g.nobs }).collect();
-        let (_, values0) = sem_estimate::start_values(&self.pt, &gdata);
+        // The fixed values every warm refit uses when they do not depend on the data (then the
+        // warm start's evaluated model is the first iterate of every refit).
+        let values0 = match &self.fixed_values {
+            Some(v) => v.clone(),
+            None => sem_estimate::start_values(&self.pt, &gdata).1,
+        };
         let problem = Problem::new(&self.model, &values0, gdata);
         Warm::new(&problem, x, &self.constraints)
     }
