@@ -310,11 +310,20 @@ impl<'a> Problem<'a> {
     /// [`Problem::gradient_structured`] may read the states afterwards; [`Problem::fmin`] makes
     /// them complete again.
     pub fn fmin_structured(&self, x: &[f64], states: &mut [GroupState]) -> Option<(f64, Vec<f64>)> {
+        for (g, st) in states.iter_mut().enumerate().take(self.groups.len()) {
+            self.model.evaluate_structured(g, x, self.values, st).ok()?;
+        }
+        self.fmin_structured_evaluated(states)
+    }
+
+    /// [`Problem::fmin_structured`] for states that [`Model::evaluate_structured`] has already
+    /// brought to the point (with this problem's fixed values): only the parts that depend on the
+    /// sample moments are computed.
+    fn fmin_structured_evaluated(&self, states: &mut [GroupState]) -> Option<(f64, Vec<f64>)> {
         let n = self.ntotal();
         let mut f = 0.0;
         let mut fx = Vec::with_capacity(self.groups.len());
         for (g, gd) in self.groups.iter().enumerate() {
-            self.model.evaluate_structured(g, x, self.values, &mut states[g]).ok()?;
             let fg = 0.5 * self.model.f_ml_structured(&mut states[g], gd.cov, gd.mean, self.logdet_s[g]);
             if !fg.is_finite() {
                 return None;
@@ -514,6 +523,11 @@ pub struct Warm {
     /// The inverse of that Hessian (applied by a matrix-vector product, cheaper than two
     /// triangular solves).
     hinv: Mat,
+    /// The fixed values the states were evaluated with.
+    values: Vec<f64>,
+    /// The model evaluated at `x` ([`Model::evaluate_structured`]), the first iterate of every
+    /// refit: only the parts that depend on the refit's sample moments are left to compute.
+    states: Vec<GroupState>,
 }
 
 /// The base matrix of the quasi-Newton steps: a Cholesky factor or an explicit inverse.
@@ -566,7 +580,11 @@ impl Warm {
         let l = factor_with_ridge(&hz);
         let (mut hinv, mut work) = (Mat::default(), Mat::default());
         la::chol_inverse_into(&l, &mut hinv, &mut work);
-        Some(Warm { x: x.to_vec(), hinv })
+        let mut states = vec![GroupState::default(); problem.groups.len()];
+        for (g, st) in states.iter_mut().enumerate() {
+            problem.model.evaluate_structured(g, x, problem.values, st).ok()?;
+        }
+        Some(Warm { x: x.to_vec(), hinv, values: problem.values.to_vec(), states })
     }
 }
 
@@ -587,7 +605,9 @@ pub fn estimate_warm(
 /// [`estimate_warm`] for callers that need only the estimates and $f_{min}$ (bootstrap draws):
 /// the returned [`Estimate::states`] may be incomplete (only $\log|\Sigma|$, $\Phi$ and the
 /// model matrices are current when the structured path of [`Problem::fmin_structured`] was
-/// taken), which saves one dense evaluation per refit.
+/// taken) and may belong to the point before the last, tiny step (as may $f_{min}$, which then
+/// differs by less than that step's predicted decrease), which saves one dense evaluation and
+/// one objective evaluation per refit.
 pub fn estimate_warm_lean(
     problem: &Problem,
     warm: &Warm,
@@ -606,7 +626,10 @@ fn estimate_warm_with(
 ) -> Result<Estimate, EstimateError> {
     let eqs: Vec<&LinearConstraint> = constraints.iter().filter(|c| c.op == Op::Equal).collect();
     if warm.x.len() == problem.model.nfree {
-        if let Ok(est) = estimate_eq_base(problem, &warm.x, &eqs, opts, Some(&warm.hinv), complete) {
+        // The warm states are those of the first iterate when the fixed values are the same.
+        let init = (warm.values.as_slice() == problem.values && warm.states.len() == problem.groups.len())
+            .then_some(warm.states.as_slice());
+        if let Ok(est) = estimate_eq_base(problem, &warm.x, &eqs, opts, Some((&warm.hinv, init)), complete) {
             if est.converged && !constraints.iter().any(|c| c.violated(&est.x)) {
                 return Ok(est);
             }
@@ -687,7 +710,7 @@ fn estimate_eq_base(
     start: &[f64],
     eqs: &[&LinearConstraint],
     opts: &EstimateOptions,
-    base: Option<&Mat>,
+    base: Option<(&Mat, Option<&[GroupState]>)>,
     complete: bool,
 ) -> Result<Estimate, EstimateError> {
     let q = start.len();
@@ -715,7 +738,16 @@ fn estimate_eq_base(
         }
     };
     let mut x = to_x(&z);
-    let (mut f, mut fx) = problem.fmin_structured(&x, &mut states).ok_or(EstimateError::BadStart)?;
+    // A warm start's states are at `start`, which is `x` exactly when there is no
+    // reparameterisation.
+    let evaluated = match base {
+        Some((_, Some(init))) if k.is_none() => {
+            states.clone_from_slice(init);
+            problem.fmin_structured_evaluated(&mut states)
+        }
+        _ => problem.fmin_structured(&x, &mut states),
+    };
+    let (mut f, mut fx) = evaluated.ok_or(EstimateError::BadStart)?;
     let trace = std::env::var_os("ENTENTE_TRACE").is_some();
     let mut iterations = 0;
     let mut converged = false;
@@ -732,7 +764,7 @@ fn estimate_eq_base(
     // With a base, quasi-Newton from the start; a failed step drops back to Fisher scoring.
     let mut use_base = base.is_some();
     let use_base_run = base.is_some();
-    if let Some(b) = base {
+    if let Some((b, _)) = base {
         h0 = Some(Base::Inverse(b.clone()));
         fresh = false;
     }
@@ -802,6 +834,19 @@ fn estimate_eq_base(
         // `WARM_STEP_TOL` while the gradient is already small: with a Newton-quality direction
         // the remaining distance to the optimum is a fraction of that step.
         let last = use_base_run && grad_max < 1e-5 && step.iter().fold(0.0_f64, |m, v| m.max(v.abs())) < WARM_STEP_TOL;
+        if last && slope > -1e-12 * f.abs().max(1.0) {
+            // The last step is taken without evaluating the objective there: it moves no
+            // parameter by more than `WARM_STEP_TOL` and its predicted decrease is below the
+            // precision of f, so the line search would accept it anyway. f (and its parts) keep
+            // their value at the previous point, which differs by less than that decrease; the
+            // states are brought to the new point below when the caller needs them.
+            for (zi, si) in z.iter_mut().zip(&step) {
+                *zi += si;
+            }
+            x = to_x(&z);
+            converged = true;
+            break;
+        }
         let found = line_search(&z, &step, f, slope, |zn| {
             let xn = to_x(zn);
             problem.fmin_structured(&xn, &mut states).map(|(fnew, fxn)| (xn, fnew, fxn))
@@ -835,8 +880,9 @@ fn estimate_eq_base(
             break;
         }
     }
-    // The states are at x: every exit follows an accepted step, a restored point or the
-    // convergence check at x. Make them complete (dense) for the caller.
+    // The states are at x (every exit follows an accepted step, a restored point or the
+    // convergence check at x), except after a last step taken without evaluation. Make them
+    // complete (dense) and current for the caller.
     if complete || !converged {
         if let Some((fd, fxd)) = problem.fmin(&x, &mut states) {
             f = fd;

@@ -1,10 +1,13 @@
 //! Nonparametric bootstrap of a fitted model: case resampling within groups (lavaan:
-//! `se = "bootstrap"`, `test = "bollen.stine"`, SEM-NOTES §17).
+//! `se = "bootstrap"`, `test = "bollen.stine"`, SEM-NOTES §17), of complete cases with ML
+//! refits ([`run_draws`]) or of incomplete rows with full-information ML refits
+//! ([`run_draws_fiml`], lavaan's `se = "bootstrap"` with `missing = "ml"`).
 use crate::ci::{bca_simple, mean_sd_n, percentile};
 use crate::{draw_rng, ResampleError};
 use rand::Rng;
 use rayon::prelude::*;
-use sem::{GroupStats, Mat, Prepared, SampleStats};
+use sem::{DataFrame, GroupStats, Mat, MissingStats, Prepared, SampleStats};
+use sem_data::Column;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
@@ -178,6 +181,110 @@ pub fn run_draws(
             });
             progress();
             Draw { draw, est, chisq_bs }
+        })
+        .collect()
+}
+
+/// The data of a full-information ML bootstrap: the usable rows of each group (the model
+/// variables, `NaN` where missing), resampled whole, incomplete rows included. Usable rows are
+/// those [`MissingStats::from_frame`] keeps: at least one model variable observed and, with
+/// groups, a group value.
+#[derive(Debug, Clone)]
+pub struct FimlBootData {
+    vars: Vec<String>,
+    group: Option<String>,
+    /// Per group (in order of first appearance, as [`MissingStats::from_frame`]): its label and
+    /// its rows.
+    groups: Vec<(String, Vec<Vec<f64>>)>,
+}
+
+impl FimlBootData {
+    /// The usable rows of `frame` for the model variables `vars`, split by the column `group`.
+    pub fn new(frame: &DataFrame, vars: &[String], group: Option<&str>) -> Result<FimlBootData, ResampleError> {
+        // The same checks (and errors) as the fit of the original data.
+        MissingStats::from_frame(frame, vars, group).map_err(sem::SemError::from)?;
+        let (cols, labels) = frame.model_columns(vars, group).map_err(sem::SemError::from)?;
+        let mut groups: Vec<(String, Vec<Vec<f64>>)> = Vec::new();
+        for i in 0..frame.nrows {
+            if cols.iter().all(|c| c[i].is_nan()) {
+                continue;
+            }
+            let label = match &labels {
+                None => String::new(),
+                Some(l) => match &l[i] {
+                    Some(g) => g.clone(),
+                    None => continue,
+                },
+            };
+            let row: Vec<f64> = cols.iter().map(|c| c[i]).collect();
+            match groups.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, rows)) => rows.push(row),
+                None => groups.push((label, vec![row])),
+            }
+        }
+        Ok(FimlBootData { vars: vars.to_vec(), group: group.map(str::to_string), groups })
+    }
+
+    /// The resample that takes row `i` of group `g` `counts[g][i]` times, as missing-data
+    /// patterns (with the EM moments of the unrestricted model, as for the original data).
+    fn patterns(&self, counts: &[Vec<u32>]) -> Result<MissingStats, sem::SemError> {
+        let n: usize = counts.iter().flatten().map(|&c| c as usize).sum();
+        let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(n); self.vars.len()];
+        let mut labels: Vec<Option<String>> = Vec::with_capacity(n);
+        for ((label, rows), w) in self.groups.iter().zip(counts) {
+            for (row, &c) in rows.iter().zip(w) {
+                for _ in 0..c {
+                    for (col, v) in columns.iter_mut().zip(row) {
+                        col.push(*v);
+                    }
+                    labels.push(Some(label.clone()));
+                }
+            }
+        }
+        let mut names = self.vars.clone();
+        let mut cols: Vec<Column> = columns.into_iter().map(Column::Numeric).collect();
+        if let Some(g) = &self.group {
+            names.push(g.clone());
+            cols.push(Column::Text { cells: labels, first_bad_line: 0 });
+        }
+        let frame = DataFrame { names, columns: cols, nrows: n, source_name: "bootstrap sample".into() };
+        Ok(MissingStats::from_frame(&frame, &self.vars, self.group.as_deref())?)
+    }
+}
+
+/// [`run_draws`] for full-information ML (`missing = "ml"`): each draw resamples the usable rows
+/// of each group (complete or not) with replacement, keeping the group sizes, and refits by FIML
+/// from `start` (the original estimates) with a model prepared for `missing = ml`. A draw
+/// whose resample cannot be analysed (e.g. a variable never observed in it) or whose refit does
+/// not converge is a failed draw. The random streams are those of [`run_draws`]: with the same
+/// seed, a complete data set gets the same resamples.
+pub fn run_draws_fiml(
+    prep: &Prepared,
+    data: &FimlBootData,
+    start: &[f64],
+    seed: u64,
+    range: Range<u32>,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<Draw> {
+    range
+        .into_par_iter()
+        .map(|draw| {
+            let mut rng = draw_rng(seed, u64::from(draw));
+            let counts: Vec<Vec<u32>> = data
+                .groups
+                .iter()
+                .map(|(_, rows)| {
+                    let n = rows.len();
+                    let mut counts = vec![0_u32; n];
+                    for _ in 0..n {
+                        counts[rng.random_range(0..n)] += 1;
+                    }
+                    counts
+                })
+                .collect();
+            let est = data.patterns(&counts).ok().and_then(|ms| prep.refit_fiml(&ms, start).ok()).map(|r| r.est);
+            progress();
+            Draw { draw, est, chisq_bs: None }
         })
         .collect()
 }

@@ -282,7 +282,8 @@ impl Sem {
     pub fn prepare(&self, ngroups: usize, opts: &FitOptions) -> Result<Prepared, SemError> {
         let pt_opts = sem_partable::PartableOptions {
             std_lv: opts.std_lv,
-            meanstructure: opts.meanstructure,
+            // Full-information ML always has a mean structure, as in [`Sem::fit`].
+            meanstructure: opts.meanstructure || opts.missing == Missing::Ml,
             fixed_x: !opts.random_x,
             orthogonal: false,
             ngroups,
@@ -740,7 +741,12 @@ impl Prepared {
     pub fn warm_start(&self, groups: &[GroupStats], x: &[f64]) -> Option<Warm> {
         let gdata: Vec<GroupData> =
             groups.iter().map(|g| GroupData { cov: &g.cov, mean: &g.mean, nobs: g.nobs }).collect();
-        let (_, values0) = sem_estimate::start_values(&self.pt, &gdata);
+        // The fixed values every warm refit uses when they do not depend on the data (then the
+        // warm start's evaluated model is the first iterate of every refit).
+        let values0 = match &self.fixed_values {
+            Some(v) => v.clone(),
+            None => sem_estimate::start_values(&self.pt, &gdata).1,
+        };
         let problem = Problem::new(&self.model, &values0, gdata);
         Warm::new(&problem, x, &self.constraints)
     }
@@ -750,6 +756,62 @@ impl Prepared {
     /// fewer and cheaper iterations when the data are close to those of the warm start.
     pub fn refit_warm(&self, groups: &[GroupStats], warm: &Warm, with_se: bool) -> Result<Refit, SemError> {
         self.refit_from(groups, Some(Start::Warm(warm)), with_se)
+    }
+
+    /// [`Prepared::refit`] by full-information ML (`missing = "ml"`) on the missing-data patterns
+    /// `ms` (e.g. of a bootstrap sample of incomplete rows), from `start` (e.g. the original
+    /// estimates), without SEs. The model must have been prepared with `missing = ml` (which
+    /// adds the mean structure); fixed exogenous covariates and inequality constraints are refused
+    /// as in [`Sem::fit`].
+    pub fn refit_fiml(&self, ms: &MissingStats, start: &[f64]) -> Result<Refit, SemError> {
+        if !self.pt.meanstructure {
+            return Err(SemError::Unsupported(
+                "A full-information ML refit needs a model prepared with `missing = \"ml\"` (mean structure).".into(),
+            ));
+        }
+        if self.pt.rows.iter().any(|r| r.exo) {
+            return Err(SemError::Unsupported(
+                "Full-information ML with fixed exogenous covariates (fixed.x) is not supported yet; treat them as random (lavaan's fixed.x = FALSE) or use listwise deletion.".into(),
+            ));
+        }
+        if self.constraints.iter().any(|c| c.op != Op::Equal) {
+            return Err(SemError::Unsupported(
+                "Full-information ML with inequality constraints is not supported yet.".into(),
+            ));
+        }
+        let nfree = self.pt.nfree;
+        if start.len() != nfree {
+            return Err(SemError::Unsupported(format!(
+                "A full-information ML refit needs {nfree} start values, not {}.",
+                start.len()
+            )));
+        }
+        let gstats = ms.group_stats();
+        let values0 = match &self.fixed_values {
+            Some(v) => v.clone(),
+            None => {
+                let gdata: Vec<GroupData> =
+                    gstats.iter().map(|g| GroupData { cov: &g.cov, mean: &g.mean, nobs: g.nobs }).collect();
+                sem_estimate::start_values(&self.pt, &gdata).1
+            }
+        };
+        let fp = sem_estimate::fiml::FimlProblem::new(&self.model, &values0, ms.groups.iter().collect());
+        let est_opts = EstimateOptions { max_iter: self.max_iter, ..Default::default() };
+        let est = sem_estimate::fiml::estimate_fiml(&fp, start, &self.constraints, &est_opts)?;
+        if !est.converged {
+            return Err(SemError::NotConverged { iterations: est.iterations, grad: est.grad_max });
+        }
+        let chisq: f64 = ms.groups.iter().zip(&est.fx_group).map(|(g, fx)| (2.0 * g.nobs as f64 * fx).max(0.0)).sum();
+        let defs = sem_fit::defined_params(&self.pt, &est.x, None);
+        let mut vals: Vec<f64> = self
+            .pt
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| if r.free > 0 { est.x[r.free - 1] } else { values0[i] })
+            .collect();
+        vals.extend(defs.iter().map(|d| d.0));
+        Ok(Refit { x: est.x, est: vals, se: None, chisq, iterations: est.iterations })
     }
 
     fn refit_from(&self, groups: &[GroupStats], start: Option<Start>, with_se: bool) -> Result<Refit, SemError> {

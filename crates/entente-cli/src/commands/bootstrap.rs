@@ -167,6 +167,12 @@ fn write_report(r: &BootReport, out: Option<&Path>) -> Result<()> {
     }
 }
 
+/// What the draws resample: complete cases (ML) or all usable rows (FIML).
+enum Data {
+    Complete(BootData),
+    Fiml(bootstrap::FimlBootData),
+}
+
 /// Runs the bootstrap of `fit`; replaces SEs, z, p and intervals of free and `:=` rows. Returns
 /// `false` when only a shard was written (nothing more to print).
 pub fn apply(
@@ -182,8 +188,22 @@ pub fn apply(
         return Err(Failure::usage(anyhow!("`--bootstrap 0`: ask for at least one draw")));
     }
     super::sim::threads(b.threads).map_err(Failure::usage)?;
-    let stats =
-        sem::SampleStats::from_frame(frame, &sem.observed_variables(), opts.group.as_deref()).map_err(Failure::data)?;
+    let fiml = opts.missing == sem::Missing::Ml;
+    if fiml && b.test == TestKind::BollenStine {
+        return Err(Failure::usage(anyhow!(
+            "`--test bollen.stine` is not available with `--missing ml` (nor in lavaan): the Bollen-Stine transformation needs complete data"
+        )));
+    }
+    let vars = sem.observed_variables();
+    // FIML resamples every usable row (incomplete ones too); ML resamples the complete cases.
+    let (stats, fiml_data) = if fiml {
+        let ms = sem::MissingStats::from_frame(frame, &vars, opts.group.as_deref()).map_err(Failure::data)?;
+        let data = bootstrap::FimlBootData::new(frame, &vars, opts.group.as_deref()).map_err(Failure::data)?;
+        let stats = sem::SampleStats { names: ms.names.clone(), groups: ms.group_stats(), norig: ms.norig, dropped: 0 };
+        (stats, Some(data))
+    } else {
+        (sem::SampleStats::from_frame(frame, &vars, opts.group.as_deref()).map_err(Failure::data)?, None)
+    };
     let prep = sem.prepare(stats.groups.len(), opts).map_err(Failure::data)?;
     let nrows = prep.nrows();
     let est0: Vec<f64> = fit.parameters[..nrows].iter().map(|r| r.est).collect();
@@ -195,7 +215,10 @@ pub fn apply(
     }
     let chisq0 = fit.measure("chisq").unwrap_or(f64::NAN);
     let bs = b.test == TestKind::BollenStine;
-    let data = BootData::new(&stats, bs.then_some(fit.implied_cov.as_slice())).map_err(Failure::data)?;
+    let data = match fiml_data {
+        Some(d) => Data::Fiml(d),
+        None => Data::Complete(BootData::new(&stats, bs.then_some(fit.implied_cov.as_slice())).map_err(Failure::data)?),
+    };
     let (range, shard) = match &b.shard {
         Some(s) => {
             let (i, n) = parse_shard(s).map_err(Failure::usage)?;
@@ -204,7 +227,10 @@ pub fn apply(
         None => (0..b.bootstrap, None),
     };
     let bar = progress(u64::from(range.end - range.start));
-    let draws = bootstrap::run_draws(&prep, &data, &x0, b.seed, range, &|| bar.inc(1));
+    let draws = match &data {
+        Data::Complete(d) => bootstrap::run_draws(&prep, d, &x0, b.seed, range, &|| bar.inc(1)),
+        Data::Fiml(d) => bootstrap::run_draws_fiml(&prep, d, &x0, b.seed, range, &|| bar.inc(1)),
+    };
     bar.finish_and_clear();
     let rows = fit.parameters[..nrows].iter().map(|r| (r.lhs.clone(), r.op.clone(), r.rhs.clone(), r.group)).collect();
     let payload = BootPayload { rows, est0, chisq0, draws };

@@ -200,9 +200,6 @@ pub fn run(args: FitArgs) -> Result<(), Failure> {
     if !opts.ordered.is_empty() && args.modindices {
         return Err(Failure::usage(anyhow!("--modindices is not available with --ordered in this version")));
     }
-    if args.boot.active() && opts.missing == sem::Missing::Ml {
-        return Err(Failure::usage(anyhow!("--se bootstrap with --missing ml is not supported yet")));
-    }
     let t_read = std::time::Instant::now();
     let mut boot_input: Option<(String, DataFrame)> = None;
     let fit = match (&args.data, &args.cov) {
