@@ -128,3 +128,5 @@ ref hs_ord_school_wls --model models/hs_ord_school.lav --data data/hs_ordinal_sc
 ref hs_ord_school_ulsmv --model models/hs_ord_school.lav --data data/hs_ordinal_school.csv --fun cfa \
   --opt "$ORD" --opt 'group="school"' --opt 'estimator="ULSMV"'
 ref alliance39_ord_wlsmv --model models/alliance39.lav --data "$LK" --opt 'ordered=TRUE'
+# The FIML bootstrap reference takes minutes (2000 FIML fits): its own script.
+bash make_fiml_boot.sh
