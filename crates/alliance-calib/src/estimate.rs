@@ -201,12 +201,17 @@ pub type History<'a> = [(&'a Alliance, &'a Payoffs, usize)];
 
 /// Log-likelihood of one subject's observed choices over its alliances.
 ///
-/// The subject's type is drawn once and kept in all its alliances (the same person plays every
-/// interaction of a session); its trust in its partners and its own previous choice are
-/// deterministic functions of what it observed, and it enters each alliance with the trust
-/// carried over from the last ([`alliance_sim::game::carry_over`]). So the likelihood of the
-/// subject is a mixture over the ordinary, cooperative and free-rider types of products of
-/// logit probabilities: $\ell_s = \ln \sum_\tau \pi_\tau \prod_{a, t} P_\tau(c_{sat})$.
+/// Its trust in its partners and its own previous choice are deterministic functions of what it
+/// observed, and it enters each alliance with the trust carried over from the last
+/// ([`alliance_sim::game::carry_over`]). Its type is a hidden state over its alliances: drawn
+/// from the shares $\pi$ in the first and kept in the next with probability $\rho$
+/// (`type_persistence`), else drawn anew. With $L_a(\tau)$ the likelihood of its choices in
+/// alliance $a$ as type $\tau$ (a product of logit probabilities), the forward recursion
+/// $f_1(\tau) = \pi_\tau L_1(\tau)$,
+/// $f_a(\tau) = L_a(\tau)\,[\rho f_{a-1}(\tau) + (1 - \rho)\,\pi_\tau \sum_{\tau'} f_{a-1}(\tau')]$
+/// gives $\ell_s = \ln \sum_\tau f_A(\tau)$ (computed in logs). $\rho = 1$: one mixture over
+/// the whole session; $\rho = 0$: a product of per-alliance mixtures. A subject plays one
+/// treatment (a session is one cell); the shares are those of its first alliance.
 pub fn subject_loglik(params: &GameParams, history: &History) -> f64 {
     let exit_cost = history.first().is_some_and(|h| h.1.exit_cost > 0.0);
     let log_share = Kind::ALL.map(|k| k.share(params, exit_cost).max(1e-300).ln());
