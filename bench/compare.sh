@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: lavaan's sem() (bench/lavaan_time.R) and Entente's full fit
 # (crates/sem/benches/fit.rs) on the cases of bench/cases.txt, in the same run, with ratios.
+# Both sides time the same output: the fit, all fit measures and the standardized solution
+# (lavaan: sem() + fitMeasures() + parameterEstimates(standardized = TRUE)).
 # Usage: bench/compare.sh [--reps N] [CASE ...]      (needs R with lavaan: apt-get install r-cran-lavaan r-cran-jsonlite)
 # Also prints the whole `entente fit` process time and peak memory on alliance39.
 set -euo pipefail
