@@ -815,31 +815,29 @@ pub fn fit_measures(parts: &[TestParts]) -> Vec<(String, f64)> {
         [cfi, tli, rfi, nfi, pnfi, ifi, rni]
     };
     let inc = incremental(chisq, chisq_b);
+    // lavaan's order: cfi, tli, their scaled versions, then nnfi ... rni and theirs.
+    let incs = scaled.then(|| incremental(t_ss, t_ss_b));
     push("cfi", inc[0]);
     push("tli", inc[1]);
-    if scaled {
-        let incs = incremental(t_ss, t_ss_b);
+    if let Some(incs) = &incs {
         push("cfi.scaled", incs[0]);
         push("tli.scaled", incs[1]);
-        push("nnfi", inc[1]);
-        push("rfi", inc[2]);
-        push("nfi", inc[3]);
-        push("pnfi", inc[4]);
-        push("ifi", inc[5]);
-        push("rni", inc[6]);
-        push("nnfi.scaled", incs[1]);
-        push("rfi.scaled", incs[2]);
-        push("nfi.scaled", incs[3]);
-        push("pnfi.scaled", incs[4]);
-        push("ifi.scaled", incs[5]);
-        push("rni.scaled", incs[6]);
-    } else {
-        push("nnfi", inc[1]);
-        push("rfi", inc[2]);
-        push("nfi", inc[3]);
-        push("pnfi", inc[4]);
-        push("ifi", inc[5]);
-        push("rni", inc[6]);
+    }
+    let rest = [
+        (1, "nnfi", "nnfi.scaled"),
+        (2, "rfi", "rfi.scaled"),
+        (3, "nfi", "nfi.scaled"),
+        (4, "pnfi", "pnfi.scaled"),
+        (5, "ifi", "ifi.scaled"),
+        (6, "rni", "rni.scaled"),
+    ];
+    for &(k, name, _) in &rest {
+        push(name, inc[k]);
+    }
+    if let Some(incs) = &incs {
+        for &(k, _, name) in &rest {
+            push(name, incs[k]);
+        }
     }
     let nr = n - ng; // N - G
     let rmsea = |x2: f64| if df > 0.0 { ((x2 / (nr * df) - 1.0 / nr).max(0.0)).sqrt() * ng.sqrt() } else { 0.0 };

@@ -524,8 +524,7 @@ impl Sem {
         timing.push(("fit measures", ms(t)));
 
         let t = Instant::now();
-        let row_est: Vec<f64> =
-            pt.rows.iter().enumerate().map(|(i, r)| if r.free > 0 { est.x[r.free - 1] } else { values0[i] }).collect();
+        let row_est = row_estimates(&pt, &est.x, &values0);
         let stdz = sem_fit::standardize(&pt, &model, &est.states, &row_est);
         let defs = sem_fit::defined_params(&pt, &est.x, Some(&vcov));
         let std_lv_rows: Vec<f64> = stdz.iter().map(|s| s.0).collect();
@@ -803,13 +802,7 @@ impl Prepared {
         }
         let chisq: f64 = ms.groups.iter().zip(&est.fx_group).map(|(g, fx)| (2.0 * g.nobs as f64 * fx).max(0.0)).sum();
         let defs = sem_fit::defined_params(&self.pt, &est.x, None);
-        let mut vals: Vec<f64> = self
-            .pt
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| if r.free > 0 { est.x[r.free - 1] } else { values0[i] })
-            .collect();
+        let mut vals = row_estimates(&self.pt, &est.x, &values0);
         vals.extend(defs.iter().map(|d| d.0));
         Ok(Refit { x: est.x, est: vals, se: None, chisq, iterations: est.iterations })
     }
@@ -849,13 +842,7 @@ impl Prepared {
             None
         };
         let defs = sem_fit::defined_params(&self.pt, &est.x, vcov.as_ref());
-        let mut vals: Vec<f64> = self
-            .pt
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| if r.free > 0 { est.x[r.free - 1] } else { values0[i] })
-            .collect();
+        let mut vals = row_estimates(&self.pt, &est.x, &values0);
         vals.extend(defs.iter().map(|d| d.0));
         let se = vcov.as_ref().map(|vc| {
             let mut se: Vec<f64> = self
@@ -888,6 +875,12 @@ pub fn implied_moments(pt: &ParTable, values: &[f64]) -> Result<(Mat, Vec<f64>),
     let p = st.sigma.rows();
     let mu = if st.mu.len() == p { st.mu.clone() } else { vec![0.0; p] };
     Ok((st.sigma, mu))
+}
+
+/// Every row's value at the estimates: free rows from `x` (by their free index), fixed rows
+/// from `values0`.
+pub(crate) fn row_estimates(pt: &ParTable, x: &[f64], values0: &[f64]) -> Vec<f64> {
+    pt.rows.iter().enumerate().map(|(i, r)| if r.free > 0 { x[r.free - 1] } else { values0[i] }).collect()
 }
 
 /// The rows of the defined parameters (`:=`): value, SE (NaN when there is none) and the three

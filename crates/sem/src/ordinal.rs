@@ -237,7 +237,7 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
             }
         }
         let se_of = |c: Option<usize>| c.map(|c| wf.vcov[(c, c)].max(0.0).sqrt() * se_factor).unwrap_or(0.0);
-        let row_est = row_estimates(&pt, &wf.x_table, values0);
+        let row_est = crate::row_estimates(&pt, &wf.x_table, values0);
         let stdz = sem_fit::standardize(&pt, &model, std::slice::from_ref(&wf.state), &row_est);
         let var_ystar: Vec<f64> = (0..ov.len()).map(|v| wf.state.sigma[(v, v)]).collect();
         let push_thresholds = |parameters: &mut Vec<crate::ParamRow>| {
@@ -340,7 +340,7 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
             }
         }
         let defs = sem_fit::defined_params(&pt, &wf.x_table, Some(&vt));
-        let row_est = row_estimates(&pt, &wf.x_table, values0);
+        let row_est = crate::row_estimates(&pt, &wf.x_table, values0);
         let stdz = sem_fit::standardize(&pt, &model, std::slice::from_ref(&wf.state), &row_est);
         let pick = |f: fn(&(f64, f64, f64)) -> f64| -> Vec<f64> {
             sem_fit::standardize_defined(&pt, &stdz.iter().map(f).collect::<Vec<f64>>())
@@ -415,10 +415,4 @@ pub(crate) fn fit(sem: &Sem, data: &Data, opts: &FitOptions) -> Result<Fit, SemE
         missing: crate::Missing::Listwise,
         partable: pt,
     })
-}
-
-/// Every row's value at the estimates: free rows from `x` (by their free index), fixed rows
-/// from `values0`.
-fn row_estimates(pt: &ParTable, x: &[f64], values0: &[f64]) -> Vec<f64> {
-    pt.rows.iter().enumerate().map(|(i, r)| if r.free > 0 { x[r.free - 1] } else { values0[i] }).collect()
 }
