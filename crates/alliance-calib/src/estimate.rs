@@ -254,17 +254,16 @@ pub fn subject_loglik(params: &GameParams, history: &History) -> f64 {
 /// The alliances with their treatments' payoffs.
 pub type Sample<'a> = [(&'a Alliance, &'a Payoffs)];
 
-/// A sample arranged by subject: for each subject (session and subject number) the indices of
-/// its alliances in the sample and its member index there, in the order of the interactions.
-/// A member without a subject number counts as a subject of its own.
+/// A sample arranged by subject: for each subject (session and subject number) its alliances,
+/// their payoffs and its member index there, in the order of the interactions. A member
+/// without a subject number counts as a subject of its own.
 pub struct Panel<'a> {
-    sample: &'a Sample<'a>,
-    subjects: Vec<Vec<(usize, usize)>>,
+    subjects: Vec<Vec<(&'a Alliance, &'a Payoffs, usize)>>,
 }
 
 impl<'a> Panel<'a> {
     /// Arranges `sample` by subject.
-    pub fn new(sample: &'a Sample<'a>) -> Self {
+    pub fn new(sample: &Sample<'a>) -> Self {
         let mut by: std::collections::BTreeMap<SubjectKey, Vec<(u32, usize, usize)>> = Default::default();
         for (i, (a, p)) in sample.iter().enumerate() {
             for m in 0..p.members() {
@@ -275,10 +274,10 @@ impl<'a> Panel<'a> {
             .into_values()
             .map(|mut v| {
                 v.sort_unstable();
-                v.into_iter().map(|(_, i, m)| (i, m)).collect()
+                v.into_iter().map(|(_, i, m)| (sample[i].0, sample[i].1, m)).collect()
             })
             .collect();
-        Self { sample, subjects }
+        Self { subjects }
     }
 
     /// Number of subjects.
@@ -291,20 +290,16 @@ impl<'a> Panel<'a> {
         self.subjects.is_empty()
     }
 
-    /// The alliances of the sample.
-    pub fn sample(&self) -> &Sample<'a> {
-        self.sample
-    }
-
-    fn history(&self, s: usize) -> Vec<(&'a Alliance, &'a Payoffs, usize)> {
-        self.subjects[s].iter().map(|&(i, m)| (self.sample[i].0, self.sample[i].1, m)).collect()
+    /// The alliances of subject `s` in the order of the interactions.
+    pub fn history(&self, s: usize) -> &History<'a> {
+        &self.subjects[s]
     }
 }
 
 /// Per-subject log-likelihoods at `theta` (in the order of the panel's subjects).
 pub fn loglik_vec(theta: &[f64], panel: &Panel) -> Vec<f64> {
     let params = params_from(theta);
-    (0..panel.len()).into_par_iter().map(|s| subject_loglik(&params, &panel.history(s))).collect()
+    (0..panel.len()).into_par_iter().map(|s| subject_loglik(&params, panel.history(s))).collect()
 }
 
 /// Total log-likelihood, summed in a fixed order so results do not depend on the threads.
@@ -832,7 +827,7 @@ mod tests {
         let sample = [(&a, &payoffs)];
         let panel = Panel::new(&sample);
         assert_eq!(panel.len(), 2);
-        let ll: f64 = (0..panel.len()).map(|s| subject_loglik(&params, &panel.history(s))).sum();
+        let ll: f64 = (0..panel.len()).map(|s| subject_loglik(&params, panel.history(s))).sum();
         assert!((ll - by_hand).abs() < 1e-12, "{ll} vs {by_hand}");
         assert!((subject_loglik(&params, &[(&a, &payoffs, 1)]) - p0[1].ln() - p1b[0].ln()).abs() < 1e-12);
     }
@@ -907,7 +902,7 @@ mod tests {
         let sample = [(&second, &payoffs), (&first, &payoffs)];
         let panel = Panel::new(&sample);
         assert_eq!(panel.len(), 3);
-        let total: f64 = (0..panel.len()).map(|s| subject_loglik(&params, &panel.history(s))).sum();
+        let total: f64 = (0..panel.len()).map(|s| subject_loglik(&params, panel.history(s))).sum();
         let others =
             subject_loglik(&params, &[(&first, &payoffs, 1)]) + subject_loglik(&params, &[(&second, &payoffs, 1)]);
         assert!((total - got - others).abs() < 1e-9);
